@@ -1,0 +1,171 @@
+#include "core/units.h"
+
+#include <cmath>
+#include <map>
+#include <regex>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace litesim {
+
+const char* dim_name(Dim d) {
+  switch (d) {
+    case Dim::Time: return "a time";
+    case Dim::Frequency: return "a frequency";
+    case Dim::DataSize: return "a data size";
+    case Dim::DataRate: return "a data rate";
+    case Dim::Energy: return "an energy";
+    case Dim::EnergyPerBit: return "an energy per bit";
+    case Dim::EnergyPerFlop: return "an energy per FLOP";
+    case Dim::Power: return "a power";
+    case Dim::Length: return "a length";
+    case Dim::DelayPerLength: return "a delay per length";
+    case Dim::FlopRate: return "a FLOP rate";
+  }
+  return "a quantity";
+}
+
+const char* dim_examples(Dim d) {
+  switch (d) {
+    case Dim::Time: return "5 ns, 0.625 ns, 3.9 us, 2 ms";
+    case Dim::Frequency: return "1.83 GHz, 800 MHz";
+    case Dim::DataSize: return "80 GiB, 64 MB, 32 B, 512 b";
+    case Dim::DataRate: return "800 Gbps, 32 Gb/s, 3.35 TB/s, 25 GiB/s";
+    case Dim::Energy: return "1.5 pJ, 3 nJ, 2 J";
+    case Dim::EnergyPerBit: return "1.2 pJ/bit, 500 fJ/bit, 6 pJ/B";
+    case Dim::EnergyPerFlop: return "0.5 pJ/FLOP";
+    case Dim::Power: return "700 W, 250 mW, 10.2 kW";
+    case Dim::Length: return "2 m, 30 cm, 5 mm";
+    case Dim::DelayPerLength: return "5 ns/m";
+    case Dim::FlopRate: return "989.4 TFLOPS, 60 TFLOP/s";
+  }
+  return "";
+}
+
+namespace {
+
+struct UnitDef {
+  Dim dim;
+  double factor;  // multiply the number by this to get the base unit of dim
+};
+
+// Builds the symbol table once: every (prefix, unit) a dimension accepts.
+const std::map<std::string, UnitDef>& unit_table() {
+  static const std::map<std::string, UnitDef> table = [] {
+    std::map<std::string, UnitDef> t;
+    const std::vector<std::pair<std::string, double>> big = {
+        {"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18}};
+    const std::vector<std::pair<std::string, double>> binary = {
+        {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+        {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
+    const std::vector<std::pair<std::string, double>> small = {
+        {"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"\xC2\xB5", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}};
+    auto add = [&](const std::vector<std::pair<std::string, double>>& prefixes,
+                   const std::vector<std::string>& units, Dim dim, double unit_factor) {
+      for (const auto& [p, f] : prefixes)
+        for (const auto& u : units) t[p + u] = UnitDef{dim, f * unit_factor};
+    };
+    // Time: base picoseconds.
+    add(small, {"s"}, Dim::Time, 1e12);
+    add({{"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}}, {"Hz"}, Dim::Frequency, 1);
+    // Data size: base bytes.
+    add(big, {"B"}, Dim::DataSize, 1);
+    add(binary, {"B"}, Dim::DataSize, 1);
+    add(big, {"b", "bit"}, Dim::DataSize, 1.0 / 8);
+    add(binary, {"b", "bit"}, Dim::DataSize, 1.0 / 8);
+    // Data rate: base bit/s.
+    add(big, {"bps", "b/s", "bit/s"}, Dim::DataRate, 1);
+    add(binary, {"bps", "b/s", "bit/s"}, Dim::DataRate, 1);
+    add(big, {"B/s", "Bps"}, Dim::DataRate, 8);
+    add(binary, {"B/s"}, Dim::DataRate, 8);
+    // Energy: base pJ.
+    add({{"", 1}, {"k", 1e3}, {"m", 1e-3}, {"u", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}},
+        {"J"}, Dim::Energy, 1e12);
+    add({{"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}},
+        {"J/bit", "J/b"}, Dim::EnergyPerBit, 1e12);
+    add({{"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}}, {"J/B"},
+        Dim::EnergyPerBit, 1e12 / 8);
+    add({{"", 1}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}}, {"J/FLOP", "J/flop"},
+        Dim::EnergyPerFlop, 1e12);
+    add({{"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"k", 1e3}, {"M", 1e6}}, {"W"}, Dim::Power, 1);
+    add({{"", 1}, {"k", 1e3}, {"c", 1e-2}, {"m", 1e-3}, {"u", 1e-6}}, {"m"}, Dim::Length, 1);
+    add({{"p", 1e-12}, {"n", 1e-9}, {"u", 1e-6}}, {"s/m"}, Dim::DelayPerLength, 1e12);
+    add(big, {"FLOPS", "FLOP/s", "flop/s"}, Dim::FlopRate, 1);
+    return t;
+  }();
+  return table;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+}  // namespace
+
+Quantity parse_quantity(std::string_view raw, Dim expected) {
+  const std::string text = trim(raw);
+  static const std::regex re(R"(^([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(.*)$)");
+  std::smatch m;
+  if (text.empty()) throw UnitError(fmt::format("empty value; expected {}, e.g. {}", dim_name(expected), dim_examples(expected)));
+  if (!std::regex_match(text, m, re))
+    throw UnitError(fmt::format("'{}' is not a number with a unit; expected {}, e.g. {}", text,
+                                dim_name(expected), dim_examples(expected)));
+  const std::string number = m[1].str();
+  const std::string unit = m[2].str();
+  if (unit.empty())
+    throw UnitError(fmt::format("'{}' has no unit; expected {}, e.g. {}", text, dim_name(expected),
+                                dim_examples(expected)));
+  const auto& table = unit_table();
+  auto it = table.find(unit);
+  if (it == table.end()) {
+    std::string hint;
+    if (!unit.empty() && unit[0] == 'K')
+      hint = " ('K' is not a prefix: write k for 10^3 or Ki for 2^10)";
+    throw UnitError(fmt::format("unknown unit '{}' in '{}'{}; expected {}, e.g. {}", unit, text, hint,
+                                dim_name(expected), dim_examples(expected)));
+  }
+  if (it->second.dim != expected)
+    throw UnitError(fmt::format("'{}' is {}, but {} is expected here, e.g. {}", text,
+                                dim_name(it->second.dim), dim_name(expected),
+                                dim_examples(expected)));
+  const double num = std::stod(number);
+  if (!std::isfinite(num)) throw UnitError(fmt::format("'{}' is not a finite number", text));
+  Quantity q;
+  q.dim = expected;
+  q.value = num * it->second.factor;
+  q.text = number + " " + unit;
+  if (expected == Dim::Time || expected == Dim::DataSize) {
+    // Integer base units: picoseconds and bytes must come out whole.
+    const double r = std::round(q.value);
+    if (std::fabs(q.value - r) > 1e-6 * std::max(1.0, std::fabs(r)))
+      throw UnitError(fmt::format("'{}' is not a whole number of {}", text,
+                                  expected == Dim::Time ? "picoseconds (the time resolution)" : "bytes"));
+    if (std::fabs(r) > 9.0e18) throw UnitError(fmt::format("'{}' is too large", text));
+    q.value = r;
+  }
+  return q;
+}
+
+namespace {
+int64_t ceil_ps(long double ps) {
+  const long double r = std::round(ps);
+  if (std::fabs(ps - r) <= 1e-6L) return static_cast<int64_t>(r);
+  return static_cast<int64_t>(std::ceil(ps));
+}
+}  // namespace
+
+Time transfer_time(uint64_t bytes, DataRate rate) {
+  if (rate.bits_per_s <= 0) throw std::invalid_argument("transfer_time: rate must be positive");
+  return Time{ceil_ps(static_cast<long double>(bytes) * 8.0L * 1e12L / rate.bits_per_s)};
+}
+
+Time duration_of(double work, double per_second) {
+  if (per_second <= 0) throw std::invalid_argument("duration_of: rate must be positive");
+  return Time{ceil_ps(static_cast<long double>(work) * 1e12L / per_second)};
+}
+
+}  // namespace litesim

@@ -1,0 +1,76 @@
+#pragma once
+// The one interface GPUs, collectives and the trace runner see of the network. Backends (the
+// message/packet-level `packet` here; a flow-level one later) register by name in category
+// "fabric-backend" and are chosen by `fabric.backend`. Whatever the backend, statistics and
+// energy go through the same ledger and reports.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/energy.h"
+#include "core/message.h"
+#include "core/params.h"
+#include "core/registry.h"
+#include "core/stats.h"
+#include "fabric/link/link_params.h"
+#include "fabric/optics/cpo_params.h"
+#include "fabric/routing/router.h"
+#include "fabric/topology/topology.h"
+
+namespace litesim {
+
+struct FabricParams {
+  ImplConfig backend;   // fabric-backend
+  ImplConfig topology;  // topology
+  ImplConfig routing;   // router
+  LinkParams link;
+  static const ParamSet<FabricParams>& schema();
+};
+
+// Everything a backend is built from. cpo[g] is GPU g's package optics (packages may differ).
+struct FabricContext {
+  const Topology& topology;
+  const Router& router;
+  std::vector<CpoParams> cpo;
+  LinkParams link;
+  EnergyLedger& ledger;
+};
+
+// One row of links.csv / summary.json links[].
+struct LinkReport {
+  int id = 0;
+  std::string name;
+  int end_a = 0, end_b = 0;  // GPU numbers
+  double rate_Gbps = 0;      // per direction
+  uint64_t bytes_ab = 0, bytes_ba = 0;
+  uint64_t messages = 0;
+  double utilization_ab = 0, utilization_ba = 0;
+  double energy_pJ = 0;  // both transceivers of the link (the fibre itself is passive)
+};
+
+class Fabric {
+ public:
+  // Called at the destination when a message has crossed the network, in a SystemC thread; may
+  // wait() (the destination DMA writes the payload into HBM). The message counts as delivered when
+  // it returns.
+  using ArrivalHandler = std::function<void(const MessageInfo&)>;
+  // Called once the message is delivered.
+  using DeliveredCallback = std::function<void(const MessageInfo&)>;
+
+  virtual ~Fabric() = default;
+  virtual void set_arrival_handler(ArrivalHandler h) = 0;
+  // Starts a message; returns at once. May be called from any SystemC process.
+  virtual void send(const MessageInfo& msg, DeliveredCallback done) = 0;
+
+  virtual uint64_t bytes_injected() const = 0;
+  virtual uint64_t bytes_delivered() const = 0;
+  virtual uint64_t messages_in_flight() const = 0;
+  // Network latency of delivered messages: injection to arrival at the destination, in ns.
+  virtual const Histogram& latency_ns() const = 0;
+  virtual std::vector<LinkReport> link_reports(Time end) const = 0;
+};
+
+using FabricRegistry = Registry<Fabric, const FabricContext&>;
+
+}  // namespace litesim

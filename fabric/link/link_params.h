@@ -1,0 +1,16 @@
+#pragma once
+// A point-to-point optical link: how many lanes of each end it uses and how long its fibre is.
+#include "core/params.h"
+
+namespace litesim {
+
+struct LinkParams {
+  int lanes = 0;                    // lanes per direction this link takes from each end's CPO
+  Length fibre_length;
+  DelayPerLength propagation_delay; // time of flight per metre of fibre
+
+  Time propagation() const { return Time{static_cast<int64_t>(fibre_length.m * propagation_delay.ps_per_m + 0.5)}; }
+  static const ParamSet<LinkParams>& schema();
+};
+
+}  // namespace litesim

@@ -1,0 +1,148 @@
+// litesim: the command line architects run.
+//   litesim run     [--system F] [--workload F] [--out DIR] [--set K=V ...] [--seed N]
+//   litesim config  [--system F] [--set K=V ...]   (the resolved config as YAML, on stdout)
+//   litesim list                                    (every registered part and its parameters)
+// Exit status: 0 success, 2 bad input (config, workload, command line), 3 the simulation could not
+// finish (deadlock) or broke an invariant, 1 anything else.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/registry.h"
+#include "traces/runner/simulate.h"
+#include "traces/system/system_config.h"
+#include "traces/workload/workload.h"
+
+namespace {
+
+using namespace litesim;
+
+std::string configs_dir(const std::string& opt) {
+  if (!opt.empty()) return opt;
+  if (const char* e = std::getenv("LITESIM_CONFIGS")) return e;
+  return LITESIM_CONFIGS_DIR;
+}
+
+std::string default_system(const std::string& cfg) { return cfg + "/system/default.yaml"; }
+std::string default_workload() { return std::string(LITESIM_SAMPLES_DIR) + "/ring-shift-4.yaml"; }
+
+void print_schema(const SchemaBase& s, int indent) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  for (const auto& f : s.fields()) {
+    std::string def = f.default_text ? *f.default_text : "(required)";
+    if (f.kind == FieldKind::Section) {
+      std::cout << fmt::format("{}{:<24} section            {}\n", pad, f.key, f.doc);
+      print_schema(*f.section, indent + 2);
+      continue;
+    }
+    std::cout << fmt::format("{}{:<24} {:<18} {:<12} {}\n", pad, f.key, f.type_text(), def, f.doc);
+  }
+}
+
+int cmd_list() {
+  auto& cat = Catalog::instance();
+  std::cout << "Swappable parts (chosen by `kind:` in the config):\n";
+  for (const auto& c : cat.categories()) {
+    std::cout << fmt::format("\n[{}]\n", c);
+    for (const auto& n : cat.names(c)) {
+      const CatalogEntry* e = cat.find(c, n);
+      std::cout << fmt::format("  {:<14} {}\n", n, e->doc);
+      if (e->schema && !e->schema->fields().empty()) print_schema(*e->schema, 4);
+    }
+  }
+  std::cout << "\nParameter blocks (key, type or unit, default, meaning):\n";
+  for (const SchemaBase* b : cat.blocks()) {
+    std::cout << fmt::format("\n[{}] {}\n", b->name(), b->doc());
+    print_schema(*b, 2);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  CLI::App app{"LiteSim: a SystemC/TLM-2.0 model of Lite-GPU packages and their optical fabric"};
+  app.require_subcommand(1);
+  std::string configs_opt;
+  app.add_option("--configs", configs_opt, "presets root (default: $LITESIM_CONFIGS or the shipped configs/)");
+
+  std::string system_file, workload_file, out_dir = "out/run";
+  std::vector<std::string> sets;
+  uint64_t seed = 1;
+  bool quiet = false;
+  auto* run = app.add_subcommand("run", "simulate a workload on a system and write results");
+  run->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
+  run->add_option("--workload", workload_file, "workload file (default: traces/samples/ring-shift-4.yaml)");
+  run->add_option("--out", out_dir, "output folder")->capture_default_str();
+  run->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
+  run->add_option("--seed", seed, "random seed")->capture_default_str();
+  run->add_flag("--quiet", quiet, "print nothing on success");
+
+  auto* config = app.add_subcommand("config", "print the fully resolved system config as YAML");
+  config->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
+  config->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
+
+  app.add_subcommand("list", "list every registered part and parameter block");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    const std::string cfg = configs_dir(configs_opt);
+    if (app.got_subcommand("list")) return cmd_list();
+    if (system_file.empty()) system_file = default_system(cfg);
+    const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
+    if (app.got_subcommand("config")) {
+      std::cout << "# LiteSim resolved config (a valid --system file)\n# from: " << system_file << "\n";
+      for (const auto& p : rs.presets) std::cout << "# preset " << p << "\n";
+      std::cout << "# digest: " << rs.digest << "\n" << rs.yaml;
+      return 0;
+    }
+    if (workload_file.empty()) workload_file = default_workload();
+    const Workload w = read_workload(workload_file);
+    const auto t0 = std::chrono::steady_clock::now();
+    const RunResult r = simulate(rs, w, seed);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    const std::time_t now = std::time(nullptr);
+    char stamp[64];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    std::string cmdline;
+    for (int i = 0; i < argc; ++i) cmdline += (i ? " " : "") + std::string(argv[i]);
+    nlohmann::json info = {{"litesim_version", LITESIM_VERSION}, {"build_type", LITESIM_BUILD_TYPE},
+                           {"compiler", __VERSION__},          {"host", host},
+                           {"finished_utc", stamp},            {"wall_seconds", wall},
+                           {"command_line", cmdline},          {"system_file", system_file},
+                           {"workload_file", workload_file},   {"configs_dir", cfg},
+                           {"presets", rs.presets}};
+    write_outputs(out_dir, r, info);
+    if (!quiet) {
+      std::cout << r.human;
+      std::cout << fmt::format("results in {}/ (summary.json, gpus.csv, hbm.csv, links.csv, messages.csv)\n", out_dir);
+    }
+    return 0;
+  } catch (const ConfigError& e) {
+    std::cerr << "litesim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const SimError& e) {
+    std::cerr << "litesim: simulation error: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "litesim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

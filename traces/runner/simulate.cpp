@@ -1,0 +1,197 @@
+#include "traces/runner/simulate.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "core/error.h"
+#include "core/sim_time.h"
+#include "traces/runner/runner.h"
+#include "traces/system/system.h"
+
+#ifndef LITESIM_VERSION
+#define LITESIM_VERSION "0.0.0"
+#endif
+
+namespace litesim {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string num(double v) { return fmt::format("{}", v); }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t seed) {
+  check_time_resolution();
+  EnergyLedger ledger;
+  System sys(rs.params, rs.tree, ledger);
+  check_workload(workload, sys.gpus(), rs.params.name);
+  Runner runner(sys, workload);
+  sc_core::sc_start();
+  runner.check_complete();
+  const Time end = sim_now();
+  ledger.close(end);
+  if (sys.fabric().bytes_injected() != sys.fabric().bytes_delivered() || sys.fabric().messages_in_flight() != 0)
+    throw SimError(fmt::format("conservation violated: {} B injected, {} B delivered", sys.fabric().bytes_injected(),
+                               sys.fabric().bytes_delivered()));
+
+  RunResult out;
+  nlohmann::json& s = out.summary;
+  s["schema_version"] = kSummarySchemaVersion;
+  s["litesim_version"] = LITESIM_VERSION;
+  s["config_digest"] = rs.digest;
+  s["system"] = rs.params.name;
+  s["workload"] = {{"name", workload.name}, {"digest", workload.digest}};
+  s["seed"] = seed;
+  s["gpu_count"] = sys.gpus();
+  s["sim_time_ns"] = end.ns();
+
+  // Energy, by component kind and in total.
+  nlohmann::json energy;
+  double total = 0, stat = 0, dyn = 0;
+  for (const auto& [kind, k] : ledger.by_kind()) {
+    energy["by_component"][kind] = k.total_pj();
+    energy["pJ_per_bit"][kind] = k.pj_per_bit();
+    energy["static_pJ_by_component"][kind] = k.static_pj;
+    energy["dynamic_pJ_by_component"][kind] = k.dynamic_pj;
+    total += k.total_pj();
+    stat += k.static_pj;
+    dyn += k.dynamic_pj;
+  }
+  energy["total_pJ"] = total;
+  energy["static_pJ"] = stat;
+  energy["dynamic_pJ"] = dyn;
+  const double delivered_bits = static_cast<double>(sys.fabric().bytes_delivered()) * 8.0;
+  energy["pJ_per_bit_delivered"] = delivered_bits > 0 ? total / delivered_bits : 0.0;
+  s["energy"] = energy;
+
+  // Per-component energy from the ledger, keyed by instance name.
+  std::map<std::string, double> by_name;
+  for (const auto& a : ledger.accounts()) by_name[a.name] = a.total_pj();
+
+  std::ostringstream gcsv, hcsv, lcsv, mcsv;
+  gcsv << "gpu,package,kernels,flops,compute_busy_ns,compute_utilization,kernel_bytes,dma_bytes,bytes_sent,bytes_received,die_energy_pJ,hbm_energy_pJ\n";
+  hcsv << "gpu,bytes_read,bytes_written,requests,achieved_GBps,utilization,latency_p50_ns,latency_p99_ns,energy_pJ\n";
+  std::vector<uint64_t> sent(static_cast<size_t>(sys.gpus()), 0), received(static_cast<size_t>(sys.gpus()), 0);
+  for (const auto& m : runner.messages()) {
+    sent[static_cast<size_t>(m.info.src)] += m.info.bytes;
+    received[static_cast<size_t>(m.info.dst)] += m.info.bytes;
+  }
+  s["gpus"] = nlohmann::json::array();
+  s["hbm"] = nlohmann::json::array();
+  for (int g = 0; g < sys.gpus(); ++g) {
+    const Gpu& gpu = sys.gpu(g);
+    const double die_e = by_name.at(gpu.die.name());
+    const double hbm_e = by_name.at(gpu.hbm.name());
+    const double util = gpu.die.compute_busy().utilization(end);
+    s["gpus"].push_back({{"gpu", g}, {"package", gpu.params().name}, {"kernels", gpu.die.kernels()},
+                              {"flops", gpu.die.flops()}, {"compute_utilization", util},
+                              {"bytes_sent", sent[static_cast<size_t>(g)]}, {"bytes_received", received[static_cast<size_t>(g)]},
+                              {"die_energy_pJ", die_e}});
+    gcsv << g << ',' << csv_field(gpu.params().name) << ',' << gpu.die.kernels() << ',' << num(gpu.die.flops()) << ','
+         << num(gpu.die.compute_busy().busy().ns()) << ',' << num(util) << ',' << gpu.die.kernel_bytes() << ','
+         << gpu.die.dma_bytes() << ',' << sent[static_cast<size_t>(g)] << ',' << received[static_cast<size_t>(g)] << ','
+         << num(die_e) << ',' << num(hbm_e) << '\n';
+    const auto& h = gpu.hbm;
+    const double moved = static_cast<double>(h.bytes_read() + h.bytes_written());
+    const double gbps = end.ps > 0 ? moved / end.s() / 1e9 : 0.0;
+    const double hutil = h.busy().utilization(end);
+    s["hbm"].push_back({{"gpu", g}, {"bytes_read", h.bytes_read()}, {"bytes_written", h.bytes_written()},
+                        {"requests", h.requests()}, {"achieved_GBps", gbps}, {"utilization", hutil},
+                        {"latency_ns", h.latency_ns().to_json()}, {"energy_pJ", hbm_e}});
+    hcsv << g << ',' << h.bytes_read() << ',' << h.bytes_written() << ',' << h.requests() << ',' << num(gbps) << ','
+         << num(hutil) << ',' << num(h.latency_ns().percentile(50)) << ',' << num(h.latency_ns().percentile(99)) << ','
+         << num(hbm_e) << '\n';
+  }
+
+  lcsv << "link,name,end_a,end_b,rate_Gbps,bytes_a_to_b,bytes_b_to_a,messages,utilization_a_to_b,utilization_b_to_a,energy_pJ\n";
+  s["links"] = nlohmann::json::array();
+  for (const auto& l : sys.fabric().link_reports(end)) {
+    const double util = (l.utilization_ab + l.utilization_ba) / 2.0;
+    s["links"].push_back({{"id", l.id}, {"name", l.name}, {"end_a", l.end_a}, {"end_b", l.end_b},
+                          {"rate_Gbps", l.rate_Gbps}, {"bytes", l.bytes_ab + l.bytes_ba},
+                          {"bytes_a_to_b", l.bytes_ab}, {"bytes_b_to_a", l.bytes_ba}, {"messages", l.messages},
+                          {"utilization", util}, {"utilization_a_to_b", l.utilization_ab},
+                          {"utilization_b_to_a", l.utilization_ba}, {"energy_pJ", l.energy_pJ}});
+    lcsv << l.id << ',' << l.name << ',' << l.end_a << ',' << l.end_b << ',' << num(l.rate_Gbps) << ',' << l.bytes_ab
+         << ',' << l.bytes_ba << ',' << l.messages << ',' << num(l.utilization_ab) << ',' << num(l.utilization_ba) << ','
+         << num(l.energy_pJ) << '\n';
+  }
+
+  mcsv << "id,src,dst,tag,bytes,send_ns,inject_ns,arrive_ns,delivered_ns,network_latency_ns,end_to_end_ns\n";
+  Histogram e2e;
+  for (const auto& m : runner.messages()) {
+    e2e.add((m.t_delivered - m.t_send).ns());
+    mcsv << m.info.id << ',' << m.info.src << ',' << m.info.dst << ',' << m.info.tag << ',' << m.info.bytes << ','
+         << num(m.t_send.ns()) << ',' << num(m.t_inject.ns()) << ',' << num(m.t_arrive.ns()) << ','
+         << num(m.t_delivered.ns()) << ',' << num((m.t_arrive - m.t_inject).ns()) << ','
+         << num((m.t_delivered - m.t_send).ns()) << '\n';
+  }
+  s["messages"] = {{"count", runner.messages().size()},
+                   {"bytes_injected", sys.fabric().bytes_injected()},
+                   {"bytes_delivered", sys.fabric().bytes_delivered()},
+                   {"latency_ns", sys.fabric().latency_ns().to_json()},
+                   {"end_to_end_ns", e2e.to_json()}};
+  out.gpus_csv = gcsv.str();
+  out.hbm_csv = hcsv.str();
+  out.links_csv = lcsv.str();
+  out.messages_csv = mcsv.str();
+
+  // The one-screen summary for people.
+  std::ostringstream h;
+  h << fmt::format("LiteSim {}  system '{}' ({} GPUs, {} topology)  workload '{}'\n", LITESIM_VERSION,
+                   rs.params.name, sys.gpus(), rs.params.fabric.topology.kind, workload.name);
+  h << fmt::format("config digest {}  seed {}\n", rs.digest, seed);
+  h << fmt::format("simulated time     {:.3f} us\n", end.ns() / 1e3);
+  h << fmt::format("messages           {}  ({} B delivered of {} B injected)\n", runner.messages().size(),
+                   sys.fabric().bytes_delivered(), sys.fabric().bytes_injected());
+  const auto& lat = sys.fabric().latency_ns();
+  h << fmt::format("network latency    p50 {:.1f} ns  p99 {:.1f} ns  max {:.1f} ns\n", lat.percentile(50),
+                   lat.percentile(99), lat.max());
+  for (const auto& l : s["links"])
+    h << fmt::format("link {:<3} gpu{}<->gpu{}  {:>8.1f} Gbps/dir  {:>12} B  util {:5.1f}%\n", l["id"].get<int>(),
+                     l["end_a"].get<int>(), l["end_b"].get<int>(), l["rate_Gbps"].get<double>(),
+                     l["bytes"].get<uint64_t>(), 100.0 * l["utilization"].get<double>());
+  for (const auto& x : s["hbm"])
+    h << fmt::format("hbm  gpu{:<3}  read {:>12} B  written {:>12} B  {:8.1f} GB/s avg\n", x["gpu"].get<int>(),
+                     x["bytes_read"].get<uint64_t>(), x["bytes_written"].get<uint64_t>(), x["achieved_GBps"].get<double>());
+  h << fmt::format("energy             {:.3f} mJ total", total / 1e9);
+  for (const auto& [kind, k] : ledger.by_kind()) h << fmt::format("  {} {:.3f} mJ", kind, k.total_pj() / 1e9);
+  h << fmt::format("\n                   {:.3f} pJ per delivered bit\n", energy["pJ_per_bit_delivered"].get<double>());
+  out.human = h.str();
+  return out;
+}
+
+void write_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& run_info) {
+  fs::create_directories(dir);
+  auto put = [&](const std::string& name, const std::string& text) {
+    const fs::path final_path = fs::path(dir) / name;
+    const fs::path tmp = fs::path(dir) / ("." + name + ".tmp");
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      if (!f) throw std::runtime_error("cannot write " + tmp.string());
+      f << text;
+      if (!f) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    fs::rename(tmp, final_path);
+  };
+  put("gpus.csv", r.gpus_csv);
+  put("hbm.csv", r.hbm_csv);
+  put("links.csv", r.links_csv);
+  put("messages.csv", r.messages_csv);
+  put("run_info.json", run_info.dump(2) + "\n");
+  put("summary.json", r.summary.dump(2) + "\n");
+}
+
+}  // namespace litesim

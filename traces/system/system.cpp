@@ -1,0 +1,37 @@
+#include "traces/system/system.h"
+
+#include <fmt/format.h>
+
+namespace litesim {
+
+Gpu::Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, EnergyLedger& ledger)
+    : sc_module(name), hbm("hbm", p.hbm, ledger), die("die", p.die, p.hbm.capacity.bytes, ledger), index_(index), p_(p) {
+  die.hbm.bind(hbm.tsock);
+}
+
+System::System(const SystemParams& params, const ConfigPtr& tree, EnergyLedger& ledger) : params_(params) {
+  topology_ = TopologyRegistry::instance().create(params.fabric.topology);
+  router_ = RouterRegistry::instance().create(params.fabric.routing);
+  router_->build(*topology_);
+  const int n = topology_->num_gpus();
+  auto where = [&](const std::string& key) {
+    ConfigPtr node = tree ? find_path(tree, key) : nullptr;
+    return node ? node->loc : SourceLoc{"<system>", 0, 0};
+  };
+  // Every link takes link.lanes lanes of each end's optics.
+  for (int g = 0; g < n; ++g) {
+    const int need = topology_->degree(g) * params.fabric.link.lanes;
+    if (need > params.package.cpo.lanes)
+      throw ConfigError(where("fabric.link.lanes"), "fabric.link.lanes",
+                        fmt::format("GPU {} has {} links x {} lanes = {} lanes, but package.cpo.lanes is {}", g,
+                                    topology_->degree(g), params.fabric.link.lanes, need, params.package.cpo.lanes));
+  }
+  if (params.package.die.mem_chunk.bytes > params.package.hbm.capacity.bytes)
+    throw ConfigError(where("package.die.mem_chunk"), "package.die.mem_chunk", "is larger than package.hbm.capacity");
+  for (int g = 0; g < n; ++g) gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ledger));
+  FabricContext ctx{*topology_, *router_, std::vector<CpoParams>(static_cast<size_t>(n), params.package.cpo),
+                    params.fabric.link, ledger};
+  fabric_ = FabricRegistry::instance().create(params.fabric.backend, ctx);
+}
+
+}  // namespace litesim

@@ -1,0 +1,52 @@
+#pragma once
+// The system builder: the one place where packages (die + HBM), the topology, the router and the
+// fabric are created from resolved parameters and wired together through their TLM sockets.
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "core/energy.h"
+#include "fabric/fabric.h"
+#include "hw/die/compute_die.h"
+#include "memory/hbm/hbm_controller.h"
+#include "traces/system/system_config.h"
+
+namespace litesim {
+
+// One GPU package instance: its die's `hbm` socket bound to its HBM controller.
+class Gpu : public sc_core::sc_module {
+ public:
+  Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, EnergyLedger& ledger);
+  int index() const { return index_; }
+  const PackageParams& params() const { return p_; }
+  HbmController hbm;
+  ComputeDie die;
+
+ private:
+  int index_;
+  PackageParams p_;
+};
+
+class System {
+ public:
+  // `tree` (the normalised config) is used only to point errors at the right line; may be null.
+  System(const SystemParams& params, const ConfigPtr& tree, EnergyLedger& ledger);
+
+  int gpus() const { return static_cast<int>(gpus_.size()); }
+  Gpu& gpu(int g) { return *gpus_.at(static_cast<size_t>(g)); }
+  const Gpu& gpu(int g) const { return *gpus_.at(static_cast<size_t>(g)); }
+  Fabric& fabric() { return *fabric_; }
+  const Fabric& fabric() const { return *fabric_; }
+  const Topology& topology() const { return *topology_; }
+  const SystemParams& params() const { return params_; }
+
+ private:
+  SystemParams params_;
+  std::unique_ptr<Topology> topology_;
+  std::unique_ptr<Router> router_;
+  std::vector<std::unique_ptr<Gpu>> gpus_;
+  std::unique_ptr<Fabric> fabric_;
+};
+
+}  // namespace litesim

@@ -1,0 +1,65 @@
+#include "traces/system/system_config.h"
+
+#include "core/registry.h"
+
+namespace litesim {
+
+const ParamSet<PackageParams>& PackageParams::schema() {
+  static const ParamSet<PackageParams> s = [] {
+    ParamSet<PackageParams> p("package", "one GPU package: compute die, HBM and co-packaged optics");
+    p.string("name", &PackageParams::name, "package label (e.g. the preset it came from)");
+    p.section("die", &PackageParams::die, "the compute die");
+    p.section("hbm", &PackageParams::hbm, "the package's HBM");
+    p.section("cpo", &PackageParams::cpo, "the package's co-packaged optics");
+    return p;
+  }();
+  return s;
+}
+
+const ParamSet<SystemParams>& SystemParams::schema() {
+  static const ParamSet<SystemParams> s = [] {
+    ParamSet<SystemParams> p("system", "a rack: packages joined by a fabric");
+    p.string("name", &SystemParams::name, "system label");
+    p.section("package", &SystemParams::package, "the package of every GPU");
+    p.section("fabric", &SystemParams::fabric, "the fabric");
+    return p;
+  }();
+  return s;
+}
+
+namespace {
+const BlockRegistrar reg_p(PackageParams::schema());
+const BlockRegistrar reg_s(SystemParams::schema());
+}  // namespace
+
+ResolvedSystem resolve_system(const std::string& path, const std::vector<std::string>& overrides,
+                              const std::string& configs_dir) {
+  ResolvedSystem r;
+  r.source = path;
+  ConfigPtr raw = load_yaml_file(path);
+  if (!raw->is_map()) throw ConfigError(raw->loc, "", "a system file must be a mapping (name, package, fabric)");
+  int i = 1;
+  for (const auto& o : overrides) apply_override(raw, o, i++);
+  PresetResolver presets;
+  presets.configs_dir = configs_dir;
+  ConfigPtr expanded = presets.expand(raw, "system");
+  r.params = SystemParams::schema().resolve(expanded, "", raw->loc, &r.tree);
+  r.yaml = to_yaml(*r.tree);
+  r.digest = fnv1a_hex(r.yaml);
+  r.presets = presets.used;
+  return r;
+}
+
+ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {
+  ConfigPtr cur = tree;
+  size_t start = 0;
+  while (cur) {
+    const auto dot = dotted.find('.', start);
+    cur = cur->is_map() ? cur->find(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start)) : nullptr;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return cur;
+}
+
+}  // namespace litesim
