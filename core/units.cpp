@@ -47,54 +47,68 @@ namespace {
 
 struct UnitDef {
   Dim dim;
-  double factor;  // multiply the number by this to get the base unit of dim
+  int exp10;    // decimal scale to the base unit of dim (prefix and unit together)
+  double mult;  // exact binary factor (binary prefixes, bits <-> bytes)
 };
 
-// Builds the symbol table once: every (prefix, unit) a dimension accepts.
+struct Prefix {
+  std::string symbol;
+  int exp10;
+  double mult;
+};
+
+// Builds the symbol table once: every (prefix, unit) a dimension accepts. Decimal scales are kept
+// as powers of ten and applied in one correctly rounded step, so "5 ns/m" is exactly 5000 ps/m.
 const std::map<std::string, UnitDef>& unit_table() {
   static const std::map<std::string, UnitDef> table = [] {
     std::map<std::string, UnitDef> t;
-    const std::vector<std::pair<std::string, double>> big = {
-        {"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18}};
-    const std::vector<std::pair<std::string, double>> binary = {
-        {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-        {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
-    const std::vector<std::pair<std::string, double>> small = {
-        {"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"\xC2\xB5", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}};
-    auto add = [&](const std::vector<std::pair<std::string, double>>& prefixes,
-                   const std::vector<std::string>& units, Dim dim, double unit_factor) {
-      for (const auto& [p, f] : prefixes)
-        for (const auto& u : units) t[p + u] = UnitDef{dim, f * unit_factor};
+    const std::vector<Prefix> big = {{"", 0, 1}, {"k", 3, 1}, {"M", 6, 1}, {"G", 9, 1},
+                                     {"T", 12, 1}, {"P", 15, 1}, {"E", 18, 1}};
+    const std::vector<Prefix> binary = {{"Ki", 0, 1024.0}, {"Mi", 0, 1048576.0}, {"Gi", 0, 1073741824.0},
+                                        {"Ti", 0, 1099511627776.0}, {"Pi", 0, 1125899906842624.0},
+                                        {"Ei", 0, 1152921504606846976.0}};
+    const std::vector<Prefix> small = {{"", 0, 1}, {"m", -3, 1}, {"u", -6, 1}, {"\xC2\xB5", -6, 1},
+                                       {"n", -9, 1}, {"p", -12, 1}, {"f", -15, 1}};
+    auto add = [&](const std::vector<Prefix>& prefixes, const std::vector<std::string>& units, Dim dim,
+                   int unit_exp10, double unit_mult) {
+      for (const auto& p : prefixes)
+        for (const auto& u : units) t[p.symbol + u] = UnitDef{dim, p.exp10 + unit_exp10, p.mult * unit_mult};
     };
     // Time: base picoseconds.
-    add(small, {"s"}, Dim::Time, 1e12);
-    add({{"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}}, {"Hz"}, Dim::Frequency, 1);
+    add(small, {"s"}, Dim::Time, 12, 1);
+    add({{"", 0, 1}, {"k", 3, 1}, {"M", 6, 1}, {"G", 9, 1}, {"T", 12, 1}}, {"Hz"}, Dim::Frequency, 0, 1);
     // Data size: base bytes.
-    add(big, {"B"}, Dim::DataSize, 1);
-    add(binary, {"B"}, Dim::DataSize, 1);
-    add(big, {"b", "bit"}, Dim::DataSize, 1.0 / 8);
-    add(binary, {"b", "bit"}, Dim::DataSize, 1.0 / 8);
+    add(big, {"B"}, Dim::DataSize, 0, 1);
+    add(binary, {"B"}, Dim::DataSize, 0, 1);
+    add(big, {"b", "bit"}, Dim::DataSize, 0, 0.125);
+    add(binary, {"b", "bit"}, Dim::DataSize, 0, 0.125);
     // Data rate: base bit/s.
-    add(big, {"bps", "b/s", "bit/s"}, Dim::DataRate, 1);
-    add(binary, {"bps", "b/s", "bit/s"}, Dim::DataRate, 1);
-    add(big, {"B/s", "Bps"}, Dim::DataRate, 8);
-    add(binary, {"B/s"}, Dim::DataRate, 8);
+    add(big, {"bps", "b/s", "bit/s"}, Dim::DataRate, 0, 1);
+    add(binary, {"bps", "b/s", "bit/s"}, Dim::DataRate, 0, 1);
+    add(big, {"B/s", "Bps"}, Dim::DataRate, 0, 8);
+    add(binary, {"B/s"}, Dim::DataRate, 0, 8);
     // Energy: base pJ.
-    add({{"", 1}, {"k", 1e3}, {"m", 1e-3}, {"u", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}},
-        {"J"}, Dim::Energy, 1e12);
-    add({{"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}},
-        {"J/bit", "J/b"}, Dim::EnergyPerBit, 1e12);
-    add({{"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}}, {"J/B"},
-        Dim::EnergyPerBit, 1e12 / 8);
-    add({{"", 1}, {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}}, {"J/FLOP", "J/flop"},
-        Dim::EnergyPerFlop, 1e12);
-    add({{"", 1}, {"m", 1e-3}, {"u", 1e-6}, {"k", 1e3}, {"M", 1e6}}, {"W"}, Dim::Power, 1);
-    add({{"", 1}, {"k", 1e3}, {"c", 1e-2}, {"m", 1e-3}, {"u", 1e-6}}, {"m"}, Dim::Length, 1);
-    add({{"p", 1e-12}, {"n", 1e-9}, {"u", 1e-6}}, {"s/m"}, Dim::DelayPerLength, 1e12);
-    add(big, {"FLOPS", "FLOP/s", "flop/s"}, Dim::FlopRate, 1);
+    const std::vector<Prefix> energy = {{"", 0, 1}, {"k", 3, 1}, {"m", -3, 1}, {"u", -6, 1},
+                                        {"n", -9, 1}, {"p", -12, 1}, {"f", -15, 1}};
+    add(energy, {"J"}, Dim::Energy, 12, 1);
+    add(small, {"J/bit", "J/b"}, Dim::EnergyPerBit, 12, 1);
+    add(small, {"J/B"}, Dim::EnergyPerBit, 12, 0.125);
+    add({{"", 0, 1}, {"n", -9, 1}, {"p", -12, 1}, {"f", -15, 1}}, {"J/FLOP", "J/flop"}, Dim::EnergyPerFlop, 12, 1);
+    add({{"", 0, 1}, {"m", -3, 1}, {"u", -6, 1}, {"k", 3, 1}, {"M", 6, 1}}, {"W"}, Dim::Power, 0, 1);
+    add({{"", 0, 1}, {"k", 3, 1}, {"c", -2, 1}, {"m", -3, 1}, {"u", -6, 1}}, {"m"}, Dim::Length, 0, 1);
+    add({{"p", -12, 1}, {"n", -9, 1}, {"u", -6, 1}}, {"s/m"}, Dim::DelayPerLength, 12, 1);
+    add(big, {"FLOPS", "FLOP/s", "flop/s"}, Dim::FlopRate, 0, 1);
     return t;
   }();
   return table;
+}
+
+// x * 10^e with a single rounding (powers of ten up to 10^22 are exact doubles).
+double scale10(double x, int e) {
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (e >= 0) return e <= 22 ? x * p10[e] : x * std::pow(10.0, e);
+  return -e <= 22 ? x / p10[-e] : x * std::pow(10.0, e);
 }
 
 std::string trim(std::string_view s) {
@@ -136,7 +150,7 @@ Quantity parse_quantity(std::string_view raw, Dim expected) {
   if (!std::isfinite(num)) throw UnitError(fmt::format("'{}' is not a finite number", text));
   Quantity q;
   q.dim = expected;
-  q.value = num * it->second.factor;
+  q.value = scale10(num, it->second.exp10) * it->second.mult;
   q.text = number + " " + unit;
   if (expected == Dim::Time || expected == Dim::DataSize) {
     // Integer base units: picoseconds and bytes must come out whole.

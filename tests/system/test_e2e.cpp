@@ -1,0 +1,138 @@
+// End to end through real modules: HBM -> DMA -> CPO -> link -> CPO -> DMA -> peer HBM, checked
+// against closed forms computed here from the parameters, and against conservation laws.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "traces/runner/simulate.h"
+
+using namespace litesim;
+
+namespace {
+
+const std::string kData = LITESIM_TEST_DATA;
+
+RunResult run(const std::string& system, const std::string& workload, const std::vector<std::string>& sets = {},
+              ResolvedSystem* out = nullptr) {
+  ResolvedSystem rs = resolve_system(kData + "/" + system, sets, LITESIM_CONFIGS_DIR);
+  Workload w = read_workload(kData + "/" + workload);
+  RunResult r = simulate(rs, w, 1);
+  if (out) *out = rs;
+  return r;
+}
+
+// Closed-form pieces, in picoseconds, from the parameters (doubles, rounded once at the end).
+double hbm_stream_ps(const HbmParams& h, double bytes) {
+  return bytes * 8.0 * 1e12 / (h.bandwidth.bits_per_s * h.efficiency) + h.access_latency.ps;
+}
+
+}  // namespace
+
+TEST(EndToEnd, PairTransferMatchesClosedFormExactly) {
+  ResolvedSystem rs;
+  const RunResult r = run("pair-exact.yaml", "send-1mib.yaml", {}, &rs);
+  const auto& p = rs.params;
+  const double bytes = 1048576;
+  const double link_rate = p.fabric.link.lanes * p.package.cpo.lane_rate.bits_per_s;
+  const double network_ps = bytes * 8.0 * 1e12 / link_rate                          // serialisation
+                            + p.fabric.link.fibre_length.m * p.fabric.link.propagation_delay.ps_per_m  // flight
+                            + 2.0 * p.package.cpo.serdes_latency.ps;                // SerDes at both ends
+  // The copy engines read the payload from the source HBM before and write it into the
+  // destination HBM after the network crossing (store-and-forward per message).
+  const double total_ps = hbm_stream_ps(p.package.hbm, bytes) + network_ps + hbm_stream_ps(p.package.hbm, bytes);
+  ASSERT_EQ(network_ps, 65536000.0 + 10000.0 + 10000.0);  // the parameters were chosen to be exact
+  const auto& s = r.summary;
+  EXPECT_EQ(s["sim_time_ns"].get<double>() * 1000.0, total_ps);
+  EXPECT_EQ(s["messages"]["latency_ns"]["max"].get<double>() * 1000.0, network_ps);
+  EXPECT_EQ(s["messages"]["latency_ns"]["p50"].get<double>() * 1000.0, network_ps);
+  EXPECT_EQ(s["messages"]["end_to_end_ns"]["max"].get<double>() * 1000.0, total_ps);
+}
+
+TEST(EndToEnd, BytesAreConserved) {
+  const RunResult r = run("pair-exact.yaml", "send-1mib.yaml");
+  const auto& s = r.summary;
+  EXPECT_EQ(s["messages"]["bytes_injected"].get<uint64_t>(), 1048576u);
+  EXPECT_EQ(s["messages"]["bytes_delivered"].get<uint64_t>(), 1048576u);
+  EXPECT_EQ(s["hbm"][0]["bytes_read"].get<uint64_t>(), 1048576u);     // source DMA read
+  EXPECT_EQ(s["hbm"][1]["bytes_written"].get<uint64_t>(), 1048576u);  // destination DMA write
+  EXPECT_EQ(s["hbm"][0]["bytes_written"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["links"][0]["bytes_a_to_b"].get<uint64_t>(), 1048576u);
+  EXPECT_EQ(s["links"][0]["bytes_b_to_a"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["gpus"][0]["bytes_sent"].get<uint64_t>(), s["gpus"][1]["bytes_received"].get<uint64_t>());
+}
+
+TEST(EndToEnd, EnergyLedgerSumsToItsParts) {
+  ResolvedSystem rs;
+  const RunResult r = run("pair-exact.yaml", "send-1mib.yaml", {}, &rs);
+  const auto& p = rs.params.package;
+  const auto& e = r.summary["energy"];
+  const double T = r.summary["sim_time_ns"].get<double>() * 1e-9;  // seconds
+  const double bits = 1048576.0 * 8.0;
+  const int lanes = rs.params.fabric.link.lanes;
+  // Independently: two transceivers each pass the bits once, plus their lasers; two HBMs; two dies.
+  const double cpo = 2 * bits * p.cpo.energy_per_bit.pj_per_bit + 2 * lanes * p.cpo.static_power_per_lane.watts * T * 1e12;
+  const double hbm = bits * p.hbm.read_energy.pj_per_bit + bits * p.hbm.write_energy.pj_per_bit +
+                     2 * p.hbm.static_power.watts * T * 1e12;
+  const double die = 2 * p.die.static_power.watts * T * 1e12;
+  EXPECT_NEAR(e["by_component"]["cpo"].get<double>(), cpo, cpo * 1e-12);
+  EXPECT_NEAR(e["by_component"]["hbm"].get<double>(), hbm, hbm * 1e-12);
+  EXPECT_NEAR(e["by_component"]["die"].get<double>(), die, die * 1e-12);
+  EXPECT_EQ(e["by_component"]["link"].get<double>(), 0.0);  // a passive fibre
+  double parts = 0;
+  for (const auto& [k, v] : e["by_component"].items()) parts += v.get<double>();
+  EXPECT_NEAR(e["total_pJ"].get<double>(), parts, parts * 1e-12);
+  EXPECT_NEAR(e["total_pJ"].get<double>(), e["static_pJ"].get<double>() + e["dynamic_pJ"].get<double>(), parts * 1e-12);
+  EXPECT_NEAR(e["total_pJ"].get<double>(), cpo + hbm + die, parts * 1e-12);
+  // The link's energy in links[] is that of its two transceivers.
+  EXPECT_NEAR(r.summary["links"][0]["energy_pJ"].get<double>(), cpo, cpo * 1e-12);
+}
+
+TEST(EndToEnd, KernelsFollowTheRooflineWithRealMemoryTraffic) {
+  ResolvedSystem rs;
+  const RunResult r = run("pair-exact.yaml", "kernels.yaml", {}, &rs);
+  const auto& d = rs.params.package.die;
+  const auto& h = rs.params.package.hbm;
+  const double peak = d.sms * d.tensor_clock.hz * d.flops_per_clock_per_sm.bf16;  // FLOP/s
+  // big: compute-bound, its 1 MiB read hides under the compute
+  const double big = d.launch_overhead.ps + std::max(1e9 / peak * 1e12, hbm_stream_ps(h, 1048576));
+  // stream: memory-bound
+  const double stream = d.launch_overhead.ps + std::max(1e6 / peak * 1e12, hbm_stream_ps(h, 4 * 1048576));
+  ASSERT_GT(1e9 / peak * 1e12, hbm_stream_ps(h, 1048576));
+  ASSERT_LT(1e6 / peak * 1e12, hbm_stream_ps(h, 4 * 1048576));
+  EXPECT_EQ(r.summary["sim_time_ns"].get<double>() * 1000.0, big + stream);
+  EXPECT_EQ(r.summary["gpus"][0]["kernels"].get<int>(), 2);
+  EXPECT_EQ(r.summary["hbm"][0]["bytes_read"].get<uint64_t>(), 5u * 1048576u);
+  const double dyn = (1e9 + 1e6) * d.energy_per_flop.bf16.pj_per_flop;
+  EXPECT_NEAR(r.summary["energy"]["dynamic_pJ_by_component"]["die"].get<double>(), dyn, dyn * 1e-12);
+}
+
+TEST(EndToEnd, MultiHopRingStoresAndForwardsPerHop) {
+  ResolvedSystem rs;
+  const RunResult r = run("pair-exact.yaml", "ring6-far.yaml", {"fabric.topology={kind: ring, gpus: 6}", "fabric.link.lanes=4"}, &rs);
+  const auto& p = rs.params;
+  const double rate = p.fabric.link.lanes * p.package.cpo.lane_rate.bits_per_s;
+  const double hop = 1048576.0 * 8.0 * 1e12 / rate + p.fabric.link.fibre_length.m * p.fabric.link.propagation_delay.ps_per_m +
+                     2.0 * p.package.cpo.serdes_latency.ps;
+  EXPECT_EQ(r.summary["messages"]["latency_ns"]["max"].get<double>() * 1000.0, 3 * hop);  // 0 -> 3 is three hops
+  uint64_t carried = 0;
+  int used = 0;
+  for (const auto& l : r.summary["links"]) {
+    carried += l["bytes"].get<uint64_t>();
+    used += l["bytes"].get<uint64_t>() > 0;
+  }
+  EXPECT_EQ(used, 3);
+  EXPECT_EQ(carried, 3u * 1048576u);  // every hop carries the whole message once
+}
+
+TEST(EndToEnd, DeadlockIsReportedWithTheStuckOps) {
+  try {
+    run("pair-exact.yaml", "deadlock.yaml");
+    FAIL() << "no deadlock reported";
+  } catch (const SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("deadlock"), std::string::npos) << m;
+    EXPECT_NE(m.find("rank 0 op 'rx'"), std::string::npos) << m;
+    EXPECT_NE(m.find("rank 1 op 'tx'"), std::string::npos) << m;
+    EXPECT_NE(m.find("4 op(s) unfinished"), std::string::npos) << m;
+  }
+}

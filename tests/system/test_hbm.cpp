@@ -1,0 +1,101 @@
+// The HBM target on its own, driven through its TLM socket (LT and AT).
+#include <gtest/gtest.h>
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "core/sim_time.h"
+#include "memory/hbm/hbm_controller.h"
+
+using namespace litesim;
+
+namespace {
+
+HbmParams params() {
+  HbmParams h;
+  h.stacks = 1;
+  h.capacity = DataSize{1ULL << 30};
+  h.bandwidth = DataRate{800e9};  // 100 GB/s: 1 MiB takes 10.48576 us
+  h.efficiency = 1.0;
+  h.access_latency = Time{50000};
+  h.read_energy = EnergyPerBit{4};
+  h.write_energy = EnergyPerBit{5};
+  h.static_power = Power{0};
+  return h;
+}
+
+struct Initiator : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Initiator> sock{"sock"};
+  std::vector<Time> resp_times;
+  explicit Initiator(sc_core::sc_module_name n) : sc_module(n) {
+    sock.register_nb_transport_bw(this, &Initiator::bw);
+  }
+  tlm::tlm_sync_enum bw(tlm::tlm_generic_payload&, tlm::tlm_phase& ph, sc_core::sc_time&) {
+    EXPECT_EQ(ph, tlm::BEGIN_RESP);
+    resp_times.push_back(sim_now());
+    return tlm::TLM_COMPLETED;
+  }
+};
+
+void set(tlm::tlm_generic_payload& t, tlm::tlm_command cmd, uint64_t addr, unsigned len) {
+  t.set_command(cmd);
+  t.set_address(addr);
+  t.set_data_length(len);
+  t.set_streaming_width(len);
+  t.set_data_ptr(nullptr);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
+}  // namespace
+
+TEST(Hbm, BlockingRequestsPipelineAtTheBandwidth) {
+  EnergyLedger ledger;
+  HbmController hbm("hbm", params(), ledger);
+  Initiator init("init");
+  init.sock.bind(hbm.tsock);
+  tlm::tlm_generic_payload a, b;
+  set(a, tlm::TLM_READ_COMMAND, 0, 1 << 20);
+  set(b, tlm::TLM_WRITE_COMMAND, 1 << 20, 1 << 20);
+  sc_core::sc_time da = sc_core::SC_ZERO_TIME, db = sc_core::SC_ZERO_TIME;
+  init.sock->b_transport(a, da);
+  init.sock->b_transport(b, db);
+  // first: 1 MiB / 100 GB/s + 50 ns; second waits for the pipe, its latency overlaps nothing else
+  EXPECT_EQ(from_sc(da).ps, 10485760 + 50000);
+  EXPECT_EQ(from_sc(db).ps, 2 * 10485760 + 50000);
+  EXPECT_TRUE(a.is_response_ok());
+  EXPECT_EQ(hbm.bytes_read(), 1u << 20);
+  EXPECT_EQ(hbm.bytes_written(), 1u << 20);
+  EXPECT_DOUBLE_EQ(ledger.accounts()[0].dynamic_pj, 8.0 * (1 << 20) * (4 + 5));
+}
+
+TEST(Hbm, OutOfRangeAndBadCommandAreErrors) {
+  EnergyLedger ledger;
+  HbmController hbm("hbm", params(), ledger);
+  Initiator init("init");
+  init.sock.bind(hbm.tsock);
+  tlm::tlm_generic_payload t;
+  sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+  set(t, tlm::TLM_READ_COMMAND, (1ULL << 30) - 16, 32);
+  init.sock->b_transport(t, d);
+  EXPECT_EQ(t.get_response_status(), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  set(t, tlm::TLM_IGNORE_COMMAND, 0, 32);
+  init.sock->b_transport(t, d);
+  EXPECT_EQ(t.get_response_status(), tlm::TLM_COMMAND_ERROR_RESPONSE);
+  EXPECT_EQ(hbm.requests(), 0u);
+}
+
+TEST(Hbm, ApproximatelyTimedPhases) {
+  EnergyLedger ledger;
+  HbmController hbm("hbm", params(), ledger);
+  Initiator init("init");
+  init.sock.bind(hbm.tsock);
+  tlm::tlm_generic_payload t;
+  set(t, tlm::TLM_READ_COMMAND, 0, 1 << 20);
+  tlm::tlm_phase ph = tlm::BEGIN_REQ;
+  sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+  EXPECT_EQ(init.sock->nb_transport_fw(t, ph, d), tlm::TLM_UPDATED);
+  EXPECT_EQ(ph, tlm::END_REQ);
+  sc_core::sc_start();
+  ASSERT_EQ(init.resp_times.size(), 1u);
+  EXPECT_EQ(init.resp_times[0].ps, 10485760 + 50000);
+  EXPECT_TRUE(t.is_response_ok());
+}

@@ -1,0 +1,252 @@
+// Config: presets and inheritance, overrides, the resolved round trip, and every error naming
+// file, line and key path.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/energy.h"
+#include "core/error.h"
+#include "traces/system/system.h"
+#include "traces/system/system_config.h"
+
+using namespace litesim;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path d = fs::temp_directory_path() / (std::string("litesim_") + info->test_suite_name() + "_" + info->name());
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+ResolvedSystem resolve(const std::string& path, const std::vector<std::string>& sets = {},
+                       const std::string& configs = LITESIM_CONFIGS_DIR) {
+  return resolve_system(path, sets, configs);
+}
+
+// Resolves and returns the error it must raise.
+ConfigError error_of(const std::string& path, const std::vector<std::string>& sets = {},
+                     const std::string& configs = LITESIM_CONFIGS_DIR) {
+  try {
+    resolve(path, sets, configs);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError for " << path;
+  return ConfigError({}, "", "");
+}
+
+const char* kGood =
+    "name: t\n"                  // 1
+    "package:\n"                 // 2
+    "  preset: lite-quarter\n"   // 3
+    "fabric:\n"                  // 4
+    "  preset: cpo-pair\n";      // 5
+
+}  // namespace
+
+TEST(Config, PresetInheritanceAndLocalOverride) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml",
+                       "name: t\n"
+                       "package:\n"
+                       "  preset: lite-quarter\n"
+                       "  die:\n"
+                       "    sms: 20\n"
+                       "fabric:\n"
+                       "  preset: cpo-pair\n");
+  const ResolvedSystem r = resolve(f);
+  EXPECT_EQ(r.params.package.die.sms, 20);                            // the system file wins
+  EXPECT_DOUBLE_EQ(r.params.package.die.tensor_clock.hz, 1.83e9);     // inherited from h100 via lite-quarter
+  EXPECT_EQ(r.params.package.die.flops_per_clock_per_sm.bf16, 4096);  // from h100
+  EXPECT_EQ(r.params.package.hbm.capacity.bytes, 20ULL << 30);        // lite-quarter-hbm3 over h100-hbm3
+  EXPECT_DOUBLE_EQ(r.params.package.hbm.efficiency, 0.85);            // inherited from h100-hbm3
+  EXPECT_EQ(r.params.fabric.topology.kind, "pair");
+  EXPECT_EQ(r.params.fabric.routing.kind, "shortest");
+  EXPECT_EQ(r.params.fabric.link.propagation().ps, 10000);  // 2 m x 5 ns/m
+}
+
+TEST(Config, CommandLineOverride) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", kGood);
+  const ResolvedSystem r = resolve(f, {"package.hbm.bandwidth=900 GB/s", "package.preset=lite-quarter"});
+  EXPECT_DOUBLE_EQ(r.params.package.hbm.bandwidth.bits_per_s, 900e9 * 8);
+  const ResolvedSystem r2 = resolve(f, {"fabric.topology={kind: ring, gpus: 6}", "fabric.link.lanes=4"});
+  EXPECT_EQ(r2.params.fabric.topology.kind, "ring");
+  EXPECT_NE(r.digest, r2.digest);
+}
+
+TEST(Config, ResolvedDumpRoundTrips) {
+  const auto d = temp_dir();
+  const ResolvedSystem a = resolve(std::string(LITESIM_CONFIGS_DIR) + "/system/default.yaml", {"package.die.sms=30"});
+  const auto f = write(d / "resolved.yaml", a.yaml);
+  // Resolved with an empty presets root: the dump must not depend on any preset.
+  const ResolvedSystem b = resolve(f, {}, (d / "no-presets").string());
+  EXPECT_EQ(a.yaml, b.yaml);
+  EXPECT_EQ(a.digest, b.digest);
+  EXPECT_EQ(b.params.package.die.sms, 30);
+  EXPECT_DOUBLE_EQ(b.params.package.cpo.lane_rate.bits_per_s, a.params.package.cpo.lane_rate.bits_per_s);
+  EXPECT_TRUE(b.presets.empty());
+}
+
+TEST(ConfigErrors, MisspeltKeyNamesFileLineAndSuggests) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml",
+                       "name: t\n"
+                       "package:\n"
+                       "  preset: lite-quarter\n"
+                       "  hbm:\n"
+                       "    bandwith: 900 GB/s\n"
+                       "fabric:\n"
+                       "  preset: cpo-pair\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().file, f);
+  EXPECT_EQ(e.loc().line, 5);
+  EXPECT_EQ(e.key_path(), "package.hbm.bandwith");
+  EXPECT_NE(e.detail().find("did you mean 'bandwidth'"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, WrongUnit) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", std::string(kGood) + "  link:\n    fibre_length: 2 m\n");
+  const auto f2 = write(d / "s2.yaml",
+                        "name: t\n"
+                        "package:\n"
+                        "  preset: lite-quarter\n"
+                        "  cpo:\n"
+                        "    lane_rate: 800 Gbs\n"
+                        "fabric:\n"
+                        "  preset: cpo-pair\n");
+  EXPECT_NO_THROW(resolve(f));
+  const ConfigError e = error_of(f2);
+  EXPECT_EQ(e.loc().line, 5);
+  EXPECT_EQ(e.key_path(), "package.cpo.lane_rate");
+  EXPECT_NE(e.detail().find("unknown unit 'Gbs'"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, NegativeLength) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", std::string(kGood) + "  link:\n    fibre_length: -2 m\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().line, 7);
+  EXPECT_EQ(e.key_path(), "fabric.link.fibre_length");
+  EXPECT_NE(e.detail().find("must not be negative"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, MissingRequiredKeyPointsAtItsMapping) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml",
+                       "name: t\n"
+                       "package:\n"
+                       "  preset: lite-quarter\n"
+                       "fabric:\n"
+                       "  topology: {kind: pair}\n"
+                       "  link:\n"
+                       "    lanes: 8\n"
+                       "    fibre_length: 1 m\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().line, 7);  // the link mapping starts on the line of its first key
+  EXPECT_EQ(e.key_path(), "fabric.link.propagation_delay");
+  EXPECT_NE(e.detail().find("missing required key"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, IntegerWithUnitOrWord) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", std::string(kGood) + "  link:\n    lanes: many\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().line, 7);
+  EXPECT_EQ(e.key_path(), "fabric.link.lanes");
+  EXPECT_NE(e.detail().find("expected an integer"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, UnknownPresetListsKnownOnes) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", "name: t\npackage:\n  preset: lite-half\nfabric:\n  preset: cpo-pair\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().line, 3);
+  EXPECT_EQ(e.key_path(), "package.preset");
+  EXPECT_NE(e.detail().find("lite-quarter"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, PresetCycle) {
+  const auto d = temp_dir();
+  write(d / "configs/package/a.yaml", "preset: b\n");
+  write(d / "configs/package/b.yaml", "preset: a\n");
+  const auto f = write(d / "s.yaml", "name: t\npackage:\n  preset: a\nfabric: {}\n");
+  const ConfigError e = error_of(f, {}, (d / "configs").string());
+  EXPECT_NE(e.detail().find("preset cycle"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, UnknownTopologyKind) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", std::string(kGood) + "  topology:\n    kind: torus\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().line, 7);
+  EXPECT_EQ(e.key_path(), "fabric.topology.kind");
+  EXPECT_NE(e.detail().find("registered: pair, ring"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, TopologyParameterOutOfRange) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", std::string(kGood) + "  topology:\n    kind: ring\n    gpus: 2\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().line, 8);
+  EXPECT_EQ(e.key_path(), "fabric.topology.gpus");
+}
+
+TEST(ConfigErrors, YamlSyntax) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", "name: t\npackage: [unclosed\n");
+  const ConfigError e = error_of(f);
+  EXPECT_EQ(e.loc().file, f);
+  EXPECT_GE(e.loc().line, 2);
+  EXPECT_NE(e.detail().find("YAML syntax error"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, MissingFile) {
+  const ConfigError e = error_of("/nonexistent/system.yaml");
+  EXPECT_EQ(e.loc().file, "/nonexistent/system.yaml");
+  EXPECT_NE(e.detail().find("cannot open"), std::string::npos);
+}
+
+TEST(ConfigErrors, OverrideOfUnknownKeyNamesTheOverride) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", kGood);
+  const ConfigError e = error_of(f, {"package.hbm.bandwith=900 GB/s"});
+  EXPECT_EQ(e.key_path(), "package.hbm.bandwith");
+  EXPECT_NE(e.loc().file.find("--set package.hbm.bandwith=900 GB/s"), std::string::npos) << e.what();
+  const ConfigError e2 = error_of(f, {"nonsense"});
+  EXPECT_NE(e2.detail().find("expected KEY=VALUE"), std::string::npos) << e2.what();
+}
+
+TEST(ConfigErrors, LinksNeedMoreLanesThanThePackageHas) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml",
+                       "name: t\n"
+                       "package:\n"
+                       "  preset: lite-quarter\n"
+                       "fabric:\n"
+                       "  preset: cpo-ring\n"
+                       "  link:\n"
+                       "    lanes: 5\n");
+  const ResolvedSystem r = resolve(f);  // valid on its own; the system builder checks the sum
+  EnergyLedger ledger;
+  try {
+    System sys(r.params, r.tree, ledger);
+    FAIL() << "no error for 2 links x 5 lanes > 8";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.loc().line, 7);
+    EXPECT_EQ(e.key_path(), "fabric.link.lanes");
+    EXPECT_NE(e.detail().find("2 links x 5 lanes = 10 lanes"), std::string::npos) << e.what();
+  }
+}
