@@ -225,33 +225,35 @@ std::string PresetResolver::locate(const std::string& section, const std::string
 }
 
 namespace {
+// Resolves the `preset:` chain of one mapping (not of its children): the preset's own top-level
+// preset first, then the mapping's keys over it. Children are expanded only after this merge, so
+// an override such as `package: {preset: lite-quarter, die: {preset: h100}}` replaces the child
+// preset rather than being merged over an already expanded one.
+ConfigPtr flatten_top(PresetResolver& r, const ConfigPtr& node, const std::string& section,
+                      const std::string& key_path, std::vector<std::string>& stack) {
+  const auto* pe = node->find_entry("preset");
+  if (!pe) return node;
+  const std::string ppath = key_path.empty() ? "preset" : key_path + ".preset";
+  if (!pe->value->is_scalar()) throw ConfigError(pe->value->loc, ppath, "expected a preset name");
+  const std::string name = pe->value->scalar;
+  const std::string path = r.locate(section, name, pe->value->loc, ppath);
+  for (const auto& s : stack)
+    if (s == path) throw ConfigError(pe->value->loc, ppath, fmt::format("preset cycle through {}", path));
+  stack.push_back(path);
+  ConfigPtr base = load_yaml_file(path);
+  if (!base->is_map()) throw ConfigError(base->loc, "", fmt::format("a {} preset must be a mapping", section));
+  base = flatten_top(r, base, section, key_path, stack);
+  stack.pop_back();
+  r.used.push_back(fmt::format("{}={} ({})", key_path.empty() ? section : key_path, name, path));
+  auto local = node->clone();
+  local->erase("preset");
+  return merge(base, local);
+}
+
 ConfigPtr expand_rec(PresetResolver& r, const ConfigPtr& node, const std::string& section,
                      const std::string& key_path, std::vector<std::string>& stack) {
   if (!node->is_map()) return node;
-  ConfigPtr cur = node;
-  if (const auto* pe = node->find_entry("preset")) {
-    if (!pe->value->is_scalar())
-      throw ConfigError(pe->value->loc, key_path.empty() ? "preset" : key_path + ".preset",
-                        "expected a preset name");
-    const std::string name = pe->value->scalar;
-    const std::string path =
-        r.locate(section, name, pe->value->loc, key_path.empty() ? "preset" : key_path + ".preset");
-    for (const auto& s : stack)
-      if (s == path)
-        throw ConfigError(pe->value->loc, key_path.empty() ? "preset" : key_path + ".preset",
-                          fmt::format("preset cycle through {}", path));
-    stack.push_back(path);
-    ConfigPtr base = load_yaml_file(path);
-    if (!base->is_map())
-      throw ConfigError(base->loc, "", fmt::format("a {} preset must be a mapping", section));
-    base = expand_rec(r, base, section, key_path, stack);
-    stack.pop_back();
-    r.used.push_back(fmt::format("{}={} ({})", key_path.empty() ? section : key_path, name, path));
-    auto local = node->clone();
-    local->erase("preset");
-    cur = merge(base, local);
-  }
-  auto out = cur->clone();
+  auto out = flatten_top(r, node, section, key_path, stack)->clone();
   for (auto& e : out->entries)
     e.value = expand_rec(r, e.value, e.key, key_path.empty() ? e.key : key_path + "." + e.key, stack);
   return out;

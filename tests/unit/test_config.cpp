@@ -250,3 +250,21 @@ TEST(ConfigErrors, LinksNeedMoreLanesThanThePackageHas) {
     EXPECT_NE(e.detail().find("2 links x 5 lanes = 10 lanes"), std::string::npos) << e.what();
   }
 }
+
+TEST(Config, OverridingAChildPresetReplacesIt) {
+  const auto d = temp_dir();
+  // lite-quarter's die is the lite-quarter die (33 SMs); naming the h100 die here must give the
+  // H100's 132 SMs, not the lite-quarter die's fields merged over it.
+  const auto f = write(d / "s.yaml",
+                       "name: t\n"
+                       "package:\n"
+                       "  preset: lite-quarter\n"
+                       "  die:\n"
+                       "    preset: h100\n"
+                       "fabric:\n"
+                       "  preset: cpo-pair\n");
+  const ResolvedSystem r = resolve(f);
+  EXPECT_EQ(r.params.package.die.sms, 132);
+  EXPECT_DOUBLE_EQ(r.params.package.die.static_power.watts, 100);
+  EXPECT_EQ(r.params.package.hbm.stacks, 1);  // the rest of lite-quarter stays
+}
