@@ -57,3 +57,68 @@ nlohmann::json Histogram::to_json() const {
 }
 
 }  // namespace litesim
+
+namespace litesim {
+
+StatGroup::Entry& StatGroup::add(const std::string& name, const std::string& unit, const std::string& doc) {
+  for (const auto& e : entries_)
+    if (e.name == name) throw std::logic_error("statistic " + path_ + "." + name + " registered twice");
+  entries_.push_back(Entry{name, unit, doc, nullptr, nullptr, nullptr, nullptr});
+  return entries_.back();
+}
+
+Counter& StatGroup::counter(const std::string& name, const std::string& unit, const std::string& doc) {
+  auto& e = add(name, unit, doc);
+  e.counter = std::make_unique<Counter>();
+  return *e.counter;
+}
+
+TimeWeighted& StatGroup::time_weighted(const std::string& name, const std::string& unit, const std::string& doc) {
+  auto& e = add(name, unit, doc);
+  e.tw = std::make_unique<TimeWeighted>();
+  return *e.tw;
+}
+
+BusyTime& StatGroup::busy(const std::string& name, const std::string& doc) {
+  auto& e = add(name, "fraction", doc);
+  e.busy = std::make_unique<BusyTime>();
+  return *e.busy;
+}
+
+Histogram& StatGroup::histogram(const std::string& name, const std::string& unit, const std::string& doc) {
+  auto& e = add(name, unit, doc);
+  e.hist = std::make_unique<Histogram>();
+  return *e.hist;
+}
+
+nlohmann::json StatGroup::to_json(Time end) const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& e : entries_) {
+    if (e.counter) j[e.name] = e.counter->value();
+    if (e.tw) j[e.name] = {{"mean", e.tw->average(end)}, {"max", e.tw->max_level()}};
+    if (e.busy) j[e.name] = {{"busy_ns", e.busy->busy().ns()}, {"utilization", e.busy->utilization(end)}};
+    if (e.hist) j[e.name] = e.hist->to_json();
+  }
+  return j;
+}
+
+nlohmann::json StatGroup::describe() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& e : entries_) j[e.name] = {{"unit", e.unit}, {"doc", e.doc}};
+  return j;
+}
+
+StatGroup& StatRegistry::group(const std::string& path) {
+  auto& g = groups_[path];
+  if (g) throw std::logic_error("statistics group " + path + " registered twice");
+  g = std::make_unique<StatGroup>(path);
+  return *g;
+}
+
+nlohmann::json StatRegistry::to_json(Time end) const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [path, g] : groups_) j[path] = g->to_json(end);
+  return j;
+}
+
+}  // namespace litesim

@@ -2,6 +2,8 @@
 // Statistics owned by each block, collected on the hot path as plain numbers and turned into
 // derived values (utilisation, percentiles) only at the end. Formatting (JSON, CSV) is separate.
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,7 @@ class TimeWeighted {
 class BusyTime {
  public:
   void add(Time start, Time end) { busy_ps_ += (end - start).ps; }
+  void add_duration(Time d) { busy_ps_ += d.ps; }
   Time busy() const { return Time{busy_ps_}; }
   double utilization(Time end) const { return end.ps > 0 ? static_cast<double>(busy_ps_) / end.ps : 0.0; }
 
@@ -66,6 +69,51 @@ class Histogram {
   mutable std::vector<double> samples_;
   mutable bool sorted_ = true;
   void sort() const;
+};
+
+}  // namespace litesim
+
+namespace litesim {
+
+// A block's named statistics. Each block asks its group for the stats it keeps, giving each a
+// name, a unit and a one-line meaning; the group owns them (addresses stay valid) and turns them
+// into JSON at the end, computing derived values (utilisation, percentiles) only then.
+class StatGroup {
+ public:
+  explicit StatGroup(std::string path) : path_(std::move(path)) {}
+  const std::string& path() const { return path_; }
+  Counter& counter(const std::string& name, const std::string& unit, const std::string& doc);
+  TimeWeighted& time_weighted(const std::string& name, const std::string& unit, const std::string& doc);
+  BusyTime& busy(const std::string& name, const std::string& doc);
+  Histogram& histogram(const std::string& name, const std::string& unit, const std::string& doc);
+  // {name: value} with counters as numbers, busy as {busy_ns, utilization}, histograms as their
+  // summary, time-weighted as {mean, max}.
+  nlohmann::json to_json(Time end) const;
+  // {name: {unit, doc}}
+  nlohmann::json describe() const;
+
+ private:
+  struct Entry {
+    std::string name, unit, doc;
+    std::unique_ptr<Counter> counter;
+    std::unique_ptr<TimeWeighted> tw;
+    std::unique_ptr<BusyTime> busy;
+    std::unique_ptr<Histogram> hist;
+  };
+  Entry& add(const std::string& name, const std::string& unit, const std::string& doc);
+  std::string path_;
+  std::vector<Entry> entries_;
+};
+
+// Every block's StatGroup, by hierarchical name (e.g. "gpu0.hbm"). One per simulation.
+class StatRegistry {
+ public:
+  StatGroup& group(const std::string& path);
+  nlohmann::json to_json(Time end) const;  // {path: group}
+  const std::map<std::string, std::unique_ptr<StatGroup>>& groups() const { return groups_; }
+
+ private:
+  std::map<std::string, std::unique_ptr<StatGroup>> groups_;
 };
 
 }  // namespace litesim

@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/energy.h"
 #include "core/message.h"
 #include "core/params.h"
 #include "core/registry.h"
-#include "core/stats.h"
+#include "core/sim_context.h"
 #include "fabric/link/link_params.h"
 #include "fabric/optics/cpo_params.h"
 #include "fabric/routing/router.h"
@@ -34,7 +33,7 @@ struct FabricContext {
   const Router& router;
   std::vector<CpoParams> cpo;
   LinkParams link;
-  EnergyLedger& ledger;
+  SimContext& sim;
 };
 
 // One row of links.csv / summary.json links[].

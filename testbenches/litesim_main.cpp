@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -59,7 +61,18 @@ int cmd_list() {
     }
   }
   std::cout << "\nParameter blocks (key, type or unit, default, meaning):\n";
+  // Print each block once: skip blocks that appear as a section inside another block.
+  std::set<const SchemaBase*> nested;
+  std::function<void(const SchemaBase&)> collect = [&](const SchemaBase& s) {
+    for (const auto& f : s.fields())
+      if (f.section) {
+        nested.insert(f.section);
+        collect(*f.section);
+      }
+  };
+  for (const SchemaBase* b : cat.blocks()) collect(*b);
   for (const SchemaBase* b : cat.blocks()) {
+    if (nested.count(b)) continue;
     std::cout << fmt::format("\n[{}] {}\n", b->name(), b->doc());
     print_schema(*b, 2);
   }

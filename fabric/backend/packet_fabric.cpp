@@ -28,7 +28,14 @@ struct PacketParams {
 
 class PacketFabric : public sc_core::sc_module, public Fabric {
  public:
-  PacketFabric(sc_core::sc_module_name name, const FabricContext& ctx) : sc_module(name), topo_(ctx.topology), ledger_(ctx.ledger) {
+  PacketFabric(sc_core::sc_module_name name, const FabricContext& ctx)
+      : sc_module(name),
+        topo_(ctx.topology),
+        sim_(ctx.sim),
+        stats_(ctx.sim.stats.group(this->name())),
+        injected_(stats_.counter("bytes_injected", "B", "bytes handed to the fabric")),
+        delivered_(stats_.counter("bytes_delivered", "B", "bytes delivered to their destination")),
+        latency_(stats_.histogram("latency", "ns", "injection to arrival, per message")) {
     const auto& g = topo_.graph();
     const int n = static_cast<int>(boost::num_vertices(g));
     for (int v = 0; v < n; ++v) {
@@ -44,14 +51,14 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       auto make = [&](int v, int port, const CpoParams& c) {
         TransceiverConfig tc{ctx.link.lanes, rate, c.serdes_latency, c.energy_per_bit,
                              Power{ctx.link.lanes * c.static_power_per_lane.watts}};
-        auto t = std::make_unique<Transceiver>(fmt::format("gpu{}_cpo_port{}", v, port).c_str(), tc, ledger_);
+        auto t = std::make_unique<Transceiver>(fmt::format("gpu{}_cpo_port{}", v, port).c_str(), tc, sim_);
         Transceiver* raw = t.get();
         xcvr_[static_cast<size_t>(v)][static_cast<size_t>(port)] = std::move(t);
         return raw;
       };
       Transceiver* tu = make(e.u, e.port_u, cu);
       Transceiver* tv = make(e.v, e.port_v, cv);
-      auto link = std::make_unique<Link>(fmt::format("link{}", e.id).c_str(), ctx.link, rate, ledger_);
+      auto link = std::make_unique<Link>(fmt::format("link{}", e.id).c_str(), ctx.link, rate, sim_);
       // u -> link -> v
       (*nis_[static_cast<size_t>(e.u)]->to_port[static_cast<size_t>(e.port_u)]).bind(tu->tx_in);
       tu->line_out.bind(link->a_in);
@@ -70,7 +77,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   void set_arrival_handler(ArrivalHandler h) override { arrival_ = std::move(h); }
 
   void send(const MessageInfo& msg, DeliveredCallback done) override {
-    injected_ += msg.bytes;
+    injected_.add(static_cast<double>(msg.bytes));
     ++in_flight_;
     sc_core::sc_spawn_options opts;
     sc_core::sc_spawn(
@@ -86,21 +93,21 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
           inject_time_[msg.id] = sim_now();
           nis_.at(static_cast<size_t>(msg.src))->inject(trans);
           trans.clear_extension(&ext);
-          delivered_ += msg.bytes;
+          delivered_.add(static_cast<double>(msg.bytes));
           --in_flight_;
           if (done) done(msg);
         },
         fmt::format("msg{}", msg.id).c_str(), &opts);
   }
 
-  uint64_t bytes_injected() const override { return injected_; }
-  uint64_t bytes_delivered() const override { return delivered_; }
+  uint64_t bytes_injected() const override { return static_cast<uint64_t>(injected_.value()); }
+  uint64_t bytes_delivered() const override { return static_cast<uint64_t>(delivered_.value()); }
   uint64_t messages_in_flight() const override { return in_flight_; }
   const Histogram& latency_ns() const override { return latency_; }
 
   std::vector<LinkReport> link_reports(Time end) const override {
     std::vector<LinkReport> out;
-    const auto& accounts = ledger_.accounts();
+    const auto& accounts = sim_.ledger.accounts();
     for (size_t i = 0; i < links_.size(); ++i) {
       const Link& l = *links_[i];
       const TopoEdge e = topo_.links()[i];
@@ -110,11 +117,11 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       r.end_a = topo_.graph()[static_cast<size_t>(e.u)].index;
       r.end_b = topo_.graph()[static_cast<size_t>(e.v)].index;
       r.rate_Gbps = l.rate().bits_per_s / 1e9;
-      r.bytes_ab = l.a_to_b().bytes;
-      r.bytes_ba = l.b_to_a().bytes;
-      r.messages = l.a_to_b().messages + l.b_to_a().messages;
-      r.utilization_ab = end.ps > 0 ? static_cast<double>(l.a_to_b().serialisation.ps) / end.ps : 0;
-      r.utilization_ba = end.ps > 0 ? static_cast<double>(l.b_to_a().serialisation.ps) / end.ps : 0;
+      r.bytes_ab = static_cast<uint64_t>(l.a_to_b().bytes.value());
+      r.bytes_ba = static_cast<uint64_t>(l.b_to_a().bytes.value());
+      r.messages = static_cast<uint64_t>(l.a_to_b().messages.value() + l.b_to_a().messages.value());
+      r.utilization_ab = l.a_to_b().serialisation.utilization(end);
+      r.utilization_ba = l.b_to_a().serialisation.utilization(end);
       r.energy_pJ = accounts.at(ends_[i].first->account()).total_pj() + accounts.at(ends_[i].second->account()).total_pj();
       out.push_back(r);
     }
@@ -130,15 +137,18 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   }
 
   const Topology& topo_;
-  EnergyLedger& ledger_;
+  SimContext& sim_;
+  StatGroup& stats_;
+  Counter& injected_;
+  Counter& delivered_;
+  Histogram& latency_;
   std::vector<std::unique_ptr<NetworkInterface>> nis_;
   std::vector<std::vector<std::unique_ptr<Transceiver>>> xcvr_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<std::pair<Transceiver*, Transceiver*>> ends_;
   ArrivalHandler arrival_;
   std::map<uint64_t, Time> inject_time_;
-  Histogram latency_;
-  uint64_t injected_ = 0, delivered_ = 0, in_flight_ = 0;
+  uint64_t in_flight_ = 0;
 };
 
 const bool registered = [] {

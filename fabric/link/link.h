@@ -9,7 +9,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "core/energy.h"
+#include "core/sim_context.h"
 #include "fabric/link/link_params.h"
 
 namespace litesim {
@@ -22,12 +22,12 @@ class Link : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Link> a_out;  // to end a's receiver
 
   // `rate` is the per-direction rate both ends run this link at.
-  Link(sc_core::sc_module_name name, const LinkParams& params, DataRate rate, EnergyLedger& ledger);
+  Link(sc_core::sc_module_name name, const LinkParams& params, DataRate rate, SimContext& ctx);
 
   struct Direction {
-    uint64_t bytes = 0;
-    uint64_t messages = 0;
-    Time serialisation{};  // sum of L x 8 / rate over what crossed
+    Counter& bytes;
+    Counter& messages;
+    BusyTime& serialisation;  // sum of L x 8 / rate over what crossed
   };
   const Direction& a_to_b() const { return ab_; }
   const Direction& b_to_a() const { return ba_; }
@@ -46,6 +46,7 @@ class Link : public sc_core::sc_module {
   Time prop_;
   EnergyLedger& ledger_;
   EnergyLedger::AccountId account_;
+  StatGroup& stats_;
   Direction ab_, ba_;
 };
 

@@ -6,15 +6,19 @@
 
 namespace litesim {
 
-Transceiver::Transceiver(sc_core::sc_module_name name, const TransceiverConfig& cfg, EnergyLedger& ledger)
+Transceiver::Transceiver(sc_core::sc_module_name name, const TransceiverConfig& cfg, SimContext& ctx)
     : sc_module(name),
       tx_in("tx_in"),
       line_out("line_out"),
       line_in("line_in"),
       rx_out("rx_out"),
       cfg_(cfg),
-      ledger_(ledger),
-      account_(ledger.open(this->name(), "cpo", cfg.static_power)) {
+      ledger_(ctx.ledger),
+      account_(ctx.ledger.open(this->name(), "cpo", cfg.static_power)),
+      stats_(ctx.stats.group(this->name())),
+      sent_(stats_.counter("bytes_sent", "B", "bytes serialised onto the fibre")),
+      received_(stats_.counter("bytes_received", "B", "bytes received from the fibre")),
+      busy_(stats_.busy("tx_busy", "time the serialiser was busy")) {
   tx_in.register_b_transport(this, &Transceiver::transmit);
   line_in.register_b_transport(this, &Transceiver::receive);
 }

@@ -12,8 +12,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "core/energy.h"
-#include "core/stats.h"
+#include "core/sim_context.h"
 #include "fabric/optics/cpo_params.h"
 
 namespace litesim {
@@ -34,7 +33,7 @@ class Transceiver : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Transceiver> line_in;     // out of the fibre
   tlm_utils::simple_initiator_socket<Transceiver> rx_out;   // to the local network interface
 
-  Transceiver(sc_core::sc_module_name name, const TransceiverConfig& cfg, EnergyLedger& ledger);
+  Transceiver(sc_core::sc_module_name name, const TransceiverConfig& cfg, SimContext& ctx);
 
   const TransceiverConfig& config() const { return cfg_; }
   EnergyLedger::AccountId account() const { return account_; }
@@ -50,8 +49,10 @@ class Transceiver : public sc_core::sc_module {
   EnergyLedger& ledger_;
   EnergyLedger::AccountId account_;
   Time tx_free_{};
-  Counter sent_, received_;
-  BusyTime busy_;
+  StatGroup& stats_;
+  Counter& sent_;
+  Counter& received_;
+  BusyTime& busy_;
 };
 
 }  // namespace litesim

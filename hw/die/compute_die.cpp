@@ -12,13 +12,19 @@
 namespace litesim {
 
 ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity,
-                       EnergyLedger& ledger)
+                       SimContext& ctx)
     : sc_module(name),
       hbm("hbm"),
       p_(params),
       capacity_(hbm_capacity),
-      ledger_(ledger),
-      account_(ledger.open(this->name(), "die", params.static_power)) {
+      ledger_(ctx.ledger),
+      account_(ctx.ledger.open(this->name(), "die", params.static_power)),
+      stats_(ctx.stats.group(this->name())),
+      flops_(stats_.counter("flops", "FLOP", "floating-point operations of kernels")),
+      kernels_(stats_.counter("kernels", "1", "kernels run")),
+      kernel_bytes_(stats_.counter("kernel_bytes", "B", "HBM bytes read and written by kernels")),
+      dma_bytes_(stats_.counter("dma_bytes", "B", "bytes moved by the copy engine")),
+      busy_(stats_.busy("compute_busy", "time a kernel was running")) {
   if (p_.mem_chunk.bytes > capacity_) throw std::invalid_argument("mem_chunk larger than HBM capacity");
 }
 

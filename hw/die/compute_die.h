@@ -15,9 +15,8 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "core/energy.h"
 #include "core/message.h"
-#include "core/stats.h"
+#include "core/sim_context.h"
 #include "hw/die/die_params.h"
 
 namespace litesim {
@@ -34,7 +33,7 @@ class ComputeDie : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<ComputeDie> hbm;
 
-  ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity, EnergyLedger& ledger);
+  ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity, SimContext& ctx);
 
   // Blocking; call from a SystemC thread. Returns when the kernel has finished.
   void run_kernel(const KernelSpec& k);
@@ -48,6 +47,7 @@ class ComputeDie : public sc_core::sc_module {
   const BusyTime& compute_busy() const { return busy_; }
   uint64_t kernel_bytes() const { return static_cast<uint64_t>(kernel_bytes_.value()); }
   uint64_t dma_bytes() const { return static_cast<uint64_t>(dma_bytes_.value()); }
+  EnergyLedger::AccountId account() const { return account_; }
 
  private:
   // Issues `bytes` as mem_chunk requests, at most max_outstanding in flight; returns when all
@@ -60,8 +60,12 @@ class ComputeDie : public sc_core::sc_module {
   uint64_t cursor_ = 0;
   EnergyLedger& ledger_;
   EnergyLedger::AccountId account_;
-  Counter flops_, kernels_, kernel_bytes_, dma_bytes_;
-  BusyTime busy_;
+  StatGroup& stats_;
+  Counter& flops_;
+  Counter& kernels_;
+  Counter& kernel_bytes_;
+  Counter& dma_bytes_;
+  BusyTime& busy_;
 };
 
 }  // namespace litesim

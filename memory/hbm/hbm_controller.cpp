@@ -6,13 +6,19 @@
 
 namespace litesim {
 
-HbmController::HbmController(sc_core::sc_module_name name, const HbmParams& params, EnergyLedger& ledger)
+HbmController::HbmController(sc_core::sc_module_name name, const HbmParams& params, SimContext& ctx)
     : sc_module(name),
       tsock("tsock"),
       p_(params),
-      ledger_(ledger),
-      account_(ledger.open(this->name(), "hbm", params.static_power)),
+      ledger_(ctx.ledger),
+      account_(ctx.ledger.open(this->name(), "hbm", params.static_power)),
       effective_(params.effective_bandwidth()),
+      stats_(ctx.stats.group(this->name())),
+      bytes_read_(stats_.counter("bytes_read", "B", "bytes read")),
+      bytes_written_(stats_.counter("bytes_written", "B", "bytes written")),
+      requests_(stats_.counter("requests", "1", "requests served")),
+      busy_(stats_.busy("data_pipe", "time the data pipe was transferring")),
+      latency_ns_(stats_.histogram("latency", "ns", "arrival to data complete, per request")),
       peq_(this, &HbmController::peq_cb) {
   tsock.register_b_transport(this, &HbmController::b_transport);
   tsock.register_nb_transport_fw(this, &HbmController::nb_transport_fw);

@@ -20,8 +20,7 @@
 #include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "core/energy.h"
-#include "core/stats.h"
+#include "core/sim_context.h"
 #include "memory/hbm/hbm_params.h"
 
 namespace litesim {
@@ -30,7 +29,7 @@ class HbmController : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<HbmController> tsock;
 
-  HbmController(sc_core::sc_module_name name, const HbmParams& params, EnergyLedger& ledger);
+  HbmController(sc_core::sc_module_name name, const HbmParams& params, SimContext& ctx);
 
   const HbmParams& params() const { return p_; }
   uint64_t bytes_read() const { return static_cast<uint64_t>(bytes_read_.value()); }
@@ -38,6 +37,7 @@ class HbmController : public sc_core::sc_module {
   uint64_t requests() const { return static_cast<uint64_t>(requests_.value()); }
   const BusyTime& busy() const { return busy_; }
   const Histogram& latency_ns() const { return latency_ns_; }
+  EnergyLedger::AccountId account() const { return account_; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -52,9 +52,12 @@ class HbmController : public sc_core::sc_module {
   EnergyLedger::AccountId account_;
   DataRate effective_;
   Time pipe_free_{};
-  Counter bytes_read_, bytes_written_, requests_;
-  BusyTime busy_;
-  Histogram latency_ns_;
+  StatGroup& stats_;
+  Counter& bytes_read_;
+  Counter& bytes_written_;
+  Counter& requests_;
+  BusyTime& busy_;
+  Histogram& latency_ns_;
   tlm_utils::peq_with_cb_and_phase<HbmController> peq_;
 };
 

@@ -48,8 +48,8 @@ void set(tlm::tlm_generic_payload& t, tlm::tlm_command cmd, uint64_t addr, unsig
 }  // namespace
 
 TEST(Hbm, BlockingRequestsPipelineAtTheBandwidth) {
-  EnergyLedger ledger;
-  HbmController hbm("hbm", params(), ledger);
+  SimContext sim;
+  HbmController hbm("hbm", params(), sim);
   Initiator init("init");
   init.sock.bind(hbm.tsock);
   tlm::tlm_generic_payload a, b;
@@ -64,12 +64,12 @@ TEST(Hbm, BlockingRequestsPipelineAtTheBandwidth) {
   EXPECT_TRUE(a.is_response_ok());
   EXPECT_EQ(hbm.bytes_read(), 1u << 20);
   EXPECT_EQ(hbm.bytes_written(), 1u << 20);
-  EXPECT_DOUBLE_EQ(ledger.accounts()[0].dynamic_pj, 8.0 * (1 << 20) * (4 + 5));
+  EXPECT_DOUBLE_EQ(sim.ledger.accounts()[0].dynamic_pj, 8.0 * (1 << 20) * (4 + 5));
 }
 
 TEST(Hbm, OutOfRangeAndBadCommandAreErrors) {
-  EnergyLedger ledger;
-  HbmController hbm("hbm", params(), ledger);
+  SimContext sim;
+  HbmController hbm("hbm", params(), sim);
   Initiator init("init");
   init.sock.bind(hbm.tsock);
   tlm::tlm_generic_payload t;
@@ -84,8 +84,8 @@ TEST(Hbm, OutOfRangeAndBadCommandAreErrors) {
 }
 
 TEST(Hbm, ApproximatelyTimedPhases) {
-  EnergyLedger ledger;
-  HbmController hbm("hbm", params(), ledger);
+  SimContext sim;
+  HbmController hbm("hbm", params(), sim);
   Initiator init("init");
   init.sock.bind(hbm.tsock);
   tlm::tlm_generic_payload t;

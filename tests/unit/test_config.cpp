@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/energy.h"
+#include "core/sim_context.h"
 #include "core/error.h"
 #include "traces/system/system.h"
 #include "traces/system/system_config.h"
@@ -240,9 +240,9 @@ TEST(ConfigErrors, LinksNeedMoreLanesThanThePackageHas) {
                        "  link:\n"
                        "    lanes: 5\n");
   const ResolvedSystem r = resolve(f);  // valid on its own; the system builder checks the sum
-  EnergyLedger ledger;
+  SimContext sim;
   try {
-    System sys(r.params, r.tree, ledger);
+    System sys(r.params, r.tree, sim);
     FAIL() << "no error for 2 links x 5 lanes > 8";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.loc().line, 7);

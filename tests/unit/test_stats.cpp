@@ -85,3 +85,22 @@ TEST(Rng, SameSeedAndStreamSameSequenceOthersDiffer) {
     EXPECT_LT(a.below(7), 7u);
   }
 }
+
+TEST(StatRegistry, GroupsOwnNamedStatsAndReportThemAtTheEnd) {
+  StatRegistry reg;
+  StatGroup& g = reg.group("gpu0.hbm");
+  Counter& bytes = g.counter("bytes_read", "B", "bytes read");
+  BusyTime& busy = g.busy("data_pipe", "busy time");
+  Histogram& lat = g.histogram("latency", "ns", "latency");
+  bytes.add(64);
+  bytes.add(64);
+  busy.add(Time{0}, Time{300});
+  for (double v : {5, 1, 3}) lat.add(v);
+  const auto j = reg.to_json(Time{1000});
+  EXPECT_EQ(j["gpu0.hbm"]["bytes_read"].get<double>(), 128);
+  EXPECT_DOUBLE_EQ(j["gpu0.hbm"]["data_pipe"]["utilization"].get<double>(), 0.3);
+  EXPECT_EQ(j["gpu0.hbm"]["latency"]["p50"].get<double>(), 3);
+  EXPECT_EQ(g.describe()["bytes_read"]["unit"], "B");
+  EXPECT_THROW(g.counter("bytes_read", "B", "again"), std::logic_error);
+  EXPECT_THROW(reg.group("gpu0.hbm"), std::logic_error);
+}

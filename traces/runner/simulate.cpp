@@ -34,8 +34,10 @@ std::string csv_field(const std::string& s) {
 
 RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t seed) {
   check_time_resolution();
-  EnergyLedger ledger;
-  System sys(rs.params, rs.tree, ledger);
+  SimContext sim;
+  sim.seed = seed;
+  EnergyLedger& ledger = sim.ledger;
+  System sys(rs.params, rs.tree, sim);
   check_workload(workload, sys.gpus(), rs.params.name);
   Runner runner(sys, workload);
   sc_core::sc_start();
@@ -143,6 +145,7 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
                    {"bytes_delivered", sys.fabric().bytes_delivered()},
                    {"latency_ns", sys.fabric().latency_ns().to_json()},
                    {"end_to_end_ns", e2e.to_json()}};
+  s["stats"] = sim.stats.to_json(end);
   out.gpus_csv = gcsv.str();
   out.hbm_csv = hcsv.str();
   out.links_csv = lcsv.str();

@@ -4,12 +4,12 @@
 
 namespace litesim {
 
-Gpu::Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, EnergyLedger& ledger)
-    : sc_module(name), hbm("hbm", p.hbm, ledger), die("die", p.die, p.hbm.capacity.bytes, ledger), index_(index), p_(p) {
+Gpu::Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx)
+    : sc_module(name), hbm("hbm", p.hbm, ctx), die("die", p.die, p.hbm.capacity.bytes, ctx), index_(index), p_(p) {
   die.hbm.bind(hbm.tsock);
 }
 
-System::System(const SystemParams& params, const ConfigPtr& tree, EnergyLedger& ledger) : params_(params) {
+System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ctx) : params_(params) {
   topology_ = TopologyRegistry::instance().create(params.fabric.topology);
   router_ = RouterRegistry::instance().create(params.fabric.routing);
   router_->build(*topology_);
@@ -28,10 +28,10 @@ System::System(const SystemParams& params, const ConfigPtr& tree, EnergyLedger& 
   }
   if (params.package.die.mem_chunk.bytes > params.package.hbm.capacity.bytes)
     throw ConfigError(where("package.die.mem_chunk"), "package.die.mem_chunk", "is larger than package.hbm.capacity");
-  for (int g = 0; g < n; ++g) gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ledger));
-  FabricContext ctx{*topology_, *router_, std::vector<CpoParams>(static_cast<size_t>(n), params.package.cpo),
-                    params.fabric.link, ledger};
-  fabric_ = FabricRegistry::instance().create(params.fabric.backend, ctx);
+  for (int g = 0; g < n; ++g) gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx));
+  FabricContext fctx{*topology_, *router_, std::vector<CpoParams>(static_cast<size_t>(n), params.package.cpo),
+                    params.fabric.link, ctx};
+  fabric_ = FabricRegistry::instance().create(params.fabric.backend, fctx);
 }
 
 }  // namespace litesim

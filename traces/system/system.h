@@ -6,7 +6,7 @@
 
 #include <systemc>
 
-#include "core/energy.h"
+#include "core/sim_context.h"
 #include "fabric/fabric.h"
 #include "hw/die/compute_die.h"
 #include "memory/hbm/hbm_controller.h"
@@ -17,7 +17,7 @@ namespace litesim {
 // One GPU package instance: its die's `hbm` socket bound to its HBM controller.
 class Gpu : public sc_core::sc_module {
  public:
-  Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, EnergyLedger& ledger);
+  Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx);
   int index() const { return index_; }
   const PackageParams& params() const { return p_; }
   HbmController hbm;
@@ -31,7 +31,7 @@ class Gpu : public sc_core::sc_module {
 class System {
  public:
   // `tree` (the normalised config) is used only to point errors at the right line; may be null.
-  System(const SystemParams& params, const ConfigPtr& tree, EnergyLedger& ledger);
+  System(const SystemParams& params, const ConfigPtr& tree, SimContext& ctx);
 
   int gpus() const { return static_cast<int>(gpus_.size()); }
   Gpu& gpu(int g) { return *gpus_.at(static_cast<size_t>(g)); }
