@@ -10,6 +10,7 @@
 // struct is what was resolved (units converted, defaults applied in one place).
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,8 +104,10 @@ class ParamSet : public SchemaBase {
   }
   template <class I>
   Field integer(std::string key, I T::*member, std::string doc) {
-    return add(base(std::move(key), std::move(doc), FieldKind::Integer),
-               [member](T& t, const ConfigNode& n) { t.*member = static_cast<I>(detail::as_int(n)); });
+    FieldInfo f = base(std::move(key), std::move(doc), FieldKind::Integer);
+    f.min = static_cast<double>(std::numeric_limits<I>::lowest());  // the member's range, unless narrowed
+    f.max = static_cast<double>(std::numeric_limits<I>::max());
+    return add(f, [member](T& t, const ConfigNode& n) { t.*member = static_cast<I>(detail::as_int(n)); });
   }
   Field real(std::string key, double T::*member, std::string doc) {
     return add(base(std::move(key), std::move(doc), FieldKind::Real),

@@ -3,6 +3,9 @@
 // the statistics registry and the run seed (for per-block RNG streams). One per simulation, never
 // global, so tests and sweeps can build several systems side by side.
 #include <cstdint>
+#include <exception>
+
+#include <systemc>
 
 #include "core/energy.h"
 #include "core/stats.h"
@@ -13,6 +16,21 @@ struct SimContext {
   EnergyLedger ledger;
   StatRegistry stats;
   uint64_t seed = 1;
+  // The first exception that escaped a process body wrapped with guard(); the simulation stops
+  // and simulate() rethrows it with its own type (SystemC would otherwise wrap it in an sc_report).
+  std::exception_ptr error;
+
+  template <class F>
+  auto guard(F body) {
+    return [this, body]() {
+      try {
+        body();
+      } catch (...) {
+        if (!error) error = std::current_exception();
+        sc_core::sc_stop();
+      }
+    };
+  }
 };
 
 }  // namespace litesim

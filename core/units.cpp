@@ -1,5 +1,7 @@
 #include "core/units.h"
 
+#include "core/error.h"
+
 #include <cmath>
 #include <map>
 #include <regex>
@@ -166,6 +168,9 @@ Quantity parse_quantity(std::string_view raw, Dim expected) {
 
 namespace {
 int64_t ceil_ps(long double ps) {
+  // int64 picoseconds reach about 106 days; anything near that is an input mistake, not a result
+  if (!(ps < 4.0e18L))
+    throw SimError(fmt::format("a duration of {:.3g} s exceeds LiteSim's time range (~46 days)", static_cast<double>(ps / 1e12L)));
   const long double r = std::round(ps);
   if (std::fabs(ps - r) <= 1e-6L) return static_cast<int64_t>(r);
   return static_cast<int64_t>(std::ceil(ps));

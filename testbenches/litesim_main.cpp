@@ -151,6 +151,9 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::cerr << "litesim: error: " << e.what() << "\n";
     return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "litesim: error: cannot write the results: " << e.what() << "\n";
+    return 2;
   } catch (const SimError& e) {
     std::cerr << "litesim: simulation error: " << e.what() << "\n";
     return 3;

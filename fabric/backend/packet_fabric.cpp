@@ -81,7 +81,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     ++in_flight_;
     sc_core::sc_spawn_options opts;
     sc_core::sc_spawn(
-        [this, msg, done]() {
+        sim_.guard([this, msg, done]() {
           tlm::tlm_generic_payload trans;
           MessageExtension ext(msg);
           trans.set_extension(&ext);
@@ -96,7 +96,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
           delivered_.add(static_cast<double>(msg.bytes));
           --in_flight_;
           if (done) done(msg);
-        },
+        }),
         fmt::format("msg{}", msg.id).c_str(), &opts);
   }
 

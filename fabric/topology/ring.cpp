@@ -9,7 +9,7 @@ struct RingParams {
   static const ParamSet<RingParams>& schema() {
     static const ParamSet<RingParams> s = [] {
       ParamSet<RingParams> p("ring", "N GPUs in a bidirectional ring");
-      p.integer("gpus", &RingParams::gpus, "number of GPUs in the ring (use `pair` for two)").at_least(3);
+      p.integer("gpus", &RingParams::gpus, "number of GPUs in the ring (use `pair` for two)").at_least(3).at_most(65536);
       return p;
     }();
     return s;

@@ -106,6 +106,12 @@ PY
     grep -q "rank 1 op 'rx'" "$T/err" || fail "stuck op not named: $(cat "$T/err")"
     [[ ! -e $T/o/summary.json ]] || fail "summary written for a deadlocked run"
     ;;
+  time_overflow)
+    printf '%s\n' "format: litesim-workload/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
+      "      - {id: a, op: kernel, flops: 1e30}" >"$T/w.yaml"
+    expect_error 3 "exceeds LiteSim's time range" -- "$LITESIM" run --workload "$T/w.yaml" --out "$T/o"
+    [[ -s $T/out ]] && fail "printed on stdout: $(cat "$T/out")"
+    ;;
   list)
     "$LITESIM" list >"$T/out" || fail "list failed"
     for w in ring pair shortest packet lane_rate access_latency tensor_clock fibre_length; do

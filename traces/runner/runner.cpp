@@ -10,7 +10,7 @@
 
 namespace litesim {
 
-Runner::Runner(System& system, const Workload& workload) : sys_(system), w_(workload) {
+Runner::Runner(System& system, const Workload& workload, SimContext& sim) : sys_(system), sim_(sim), w_(workload) {
   const size_t n = w_.ranks.size();
   ops_.resize(n);
   done_ev_.resize(n);
@@ -50,7 +50,7 @@ Runner::Runner(System& system, const Workload& workload) : sys_(system), w_(work
   sys_.fabric().set_arrival_handler([this](const MessageInfo& m) { on_arrival(m); });
   for (size_t r = 0; r < n; ++r)
     for (size_t i = 0; i < w_.ranks[r].ops.size(); ++i)
-      sc_core::sc_spawn([this, r, i]() { run_op(static_cast<int>(r), static_cast<int>(i)); },
+      sc_core::sc_spawn(sim_.guard([this, r, i]() { run_op(static_cast<int>(r), static_cast<int>(i)); }),
                         fmt::format("rank{}_op{}", r, i).c_str());
 }
 

@@ -33,7 +33,7 @@ struct OpRecord {
 
 class Runner {
  public:
-  Runner(System& system, const Workload& workload);
+  Runner(System& system, const Workload& workload, SimContext& sim);
   // Throws SimError naming the stuck ops if anything did not finish.
   void check_complete() const;
 
@@ -48,6 +48,7 @@ class Runner {
   void finish(int rank, int index);
 
   System& sys_;
+  SimContext& sim_;
   const Workload& w_;
   std::vector<std::vector<OpRecord>> ops_;
   std::vector<std::vector<std::unique_ptr<sc_core::sc_event>>> done_ev_;

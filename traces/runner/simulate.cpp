@@ -39,8 +39,15 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   EnergyLedger& ledger = sim.ledger;
   System sys(rs.params, rs.tree, sim);
   check_workload(workload, sys.gpus(), rs.params.name);
-  Runner runner(sys, workload);
-  sc_core::sc_start();
+  Runner runner(sys, workload, sim);
+  // sc_stop() after a failed process is ours; its informational report would only be noise
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  try {
+    sc_core::sc_start();
+  } catch (const sc_core::sc_report& e) {
+    throw SimError(fmt::format("SystemC: {}", e.what()));
+  }
+  if (sim.error) std::rethrow_exception(sim.error);
   runner.check_complete();
   const Time end = sim_now();
   ledger.close(end);
