@@ -82,13 +82,19 @@ SourceLoc loc_of(const YAML::Mark& m, const std::string& file) {
   return SourceLoc{file, m.line + 1, m.column + 1};
 }
 
-ConfigPtr convert(const YAML::Node& y, const std::string& file) {
+// YAML aliases are expanded into copies; a cap on the node count stops an "alias bomb".
+constexpr size_t kMaxNodes = 2000000;
+
+ConfigPtr convert(const YAML::Node& y, const std::string& file, size_t& budget) {
   const SourceLoc loc = loc_of(y.Mark(), file);
+  if (budget == 0)
+    throw ConfigError(loc, "", fmt::format("the document has more than {} nodes (nested aliases?)", kMaxNodes));
+  --budget;
   switch (y.Type()) {
     case YAML::NodeType::Scalar: return ConfigNode::make_scalar(y.Scalar(), loc);
     case YAML::NodeType::Sequence: {
       auto n = ConfigNode::make_seq(loc);
-      for (const auto& item : y) n->items.push_back(convert(item, file));
+      for (const auto& item : y) n->items.push_back(convert(item, file, budget));
       return n;
     }
     case YAML::NodeType::Map: {
@@ -99,7 +105,7 @@ ConfigPtr convert(const YAML::Node& y, const std::string& file) {
         const std::string key = kv.first.Scalar();
         if (n->find_entry(key))
           throw ConfigError(loc_of(kv.first.Mark(), file), key, "duplicate key");
-        n->entries.push_back({key, loc_of(kv.first.Mark(), file), convert(kv.second, file)});
+        n->entries.push_back({key, loc_of(kv.first.Mark(), file), convert(kv.second, file, budget)});
       }
       return n;
     }
@@ -114,7 +120,8 @@ ConfigPtr convert(const YAML::Node& y, const std::string& file) {
 ConfigPtr parse_with_label(const std::string& text, const std::string& file) {
   try {
     YAML::Node y = YAML::Load(text);
-    auto root = convert(y, file);
+    size_t budget = kMaxNodes;
+    auto root = convert(y, file, budget);
     if (root->is_null()) root->loc = SourceLoc{file, 1, 1};
     return root;
   } catch (const YAML::Exception& e) {
@@ -206,7 +213,9 @@ std::string PresetResolver::locate(const std::string& section, const std::string
                        (name.size() > 5 && name.substr(name.size() - 5) == ".yaml");
   fs::path p;
   if (is_path) {
-    p = fs::path(where.file).parent_path() / name;
+    // relative to the file that names it; a command-line override names it from the current directory
+    const bool from_cli = where.file.rfind("--set", 0) == 0;
+    p = from_cli ? fs::current_path() / name : fs::path(where.file).parent_path() / name;
   } else {
     p = fs::path(configs_dir) / section / (name + ".yaml");
   }

@@ -28,4 +28,21 @@ class MessageExtension : public tlm::tlm_extension<MessageExtension> {
   MessageInfo info;
 };
 
+// Attaches a stack-held extension to a payload for this object's lifetime. The payload's
+// destructor frees every extension still attached, so a stack extension must be detached on every
+// exit path, exceptions included. Declare it after both the payload and the extension.
+class ScopedExtension {
+ public:
+  ScopedExtension(tlm::tlm_generic_payload& trans, MessageExtension& ext) : trans_(trans), ext_(ext) {
+    trans_.set_extension(&ext_);
+  }
+  ~ScopedExtension() { trans_.clear_extension(&ext_); }
+  ScopedExtension(const ScopedExtension&) = delete;
+  ScopedExtension& operator=(const ScopedExtension&) = delete;
+
+ private:
+  tlm::tlm_generic_payload& trans_;
+  MessageExtension& ext_;
+};
+
 }  // namespace litesim

@@ -78,6 +78,13 @@ template <class T>
 class ParamSet : public SchemaBase {
  public:
   using SchemaBase::SchemaBase;
+  // Declares the fields in place: the binders keep `this`, so a ParamSet never moves or copies.
+  template <class Fill>
+  ParamSet(std::string name, std::string doc, Fill fill) : SchemaBase(std::move(name), std::move(doc)) {
+    fill(*this);
+  }
+  ParamSet(const ParamSet&) = delete;
+  ParamSet& operator=(const ParamSet&) = delete;
 
   // Chainable refinements of the field just added.
   class Field {

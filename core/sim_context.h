@@ -25,6 +25,8 @@ struct SimContext {
     return [this, body]() {
       try {
         body();
+      } catch (const sc_core::sc_unwind_exception&) {
+        throw;  // SystemC's own process kill/reset: must propagate
       } catch (...) {
         if (!error) error = std::current_exception();
         sc_core::sc_stop();

@@ -148,12 +148,19 @@ Quantity parse_quantity(std::string_view raw, Dim expected) {
     throw UnitError(fmt::format("'{}' is {}, but {} is expected here, e.g. {}", text,
                                 dim_name(it->second.dim), dim_name(expected),
                                 dim_examples(expected)));
-  const double num = std::stod(number);
+  double num = 0;
+  try {
+    num = std::stod(number);
+  } catch (const std::out_of_range&) {
+    throw UnitError(fmt::format("'{}' is out of range", text));
+  }
   if (!std::isfinite(num)) throw UnitError(fmt::format("'{}' is not a finite number", text));
   Quantity q;
   q.dim = expected;
   q.value = scale10(num, it->second.exp10) * it->second.mult;
   q.text = number + " " + unit;
+  if (!std::isfinite(q.value) || (num != 0 && q.value == 0))
+    throw UnitError(fmt::format("'{}' is out of range", text));
   if (expected == Dim::Time || expected == Dim::DataSize) {
     // Integer base units: picoseconds and bytes must come out whole.
     const double r = std::round(q.value);
@@ -168,7 +175,8 @@ Quantity parse_quantity(std::string_view raw, Dim expected) {
 
 namespace {
 int64_t ceil_ps(long double ps) {
-  // int64 picoseconds reach about 106 days; anything near that is an input mistake, not a result
+  // int64 picoseconds reach about 106 days; a single duration of 46 days or more is an input
+  // mistake, not a result, and is rejected before sums of such durations could overflow
   if (!(ps < 4.0e18L))
     throw SimError(fmt::format("a duration of {:.3g} s exceeds LiteSim's time range (~46 days)", static_cast<double>(ps / 1e12L)));
   const long double r = std::round(ps);
@@ -176,6 +184,10 @@ int64_t ceil_ps(long double ps) {
   return static_cast<int64_t>(std::ceil(ps));
 }
 }  // namespace
+
+void Time::time_overflow() {
+  throw SimError("simulated time overflowed LiteSim's range (int64 picoseconds, ~106 days): check rates and lengths");
+}
 
 Time transfer_time(uint64_t bytes, DataRate rate) {
   if (rate.bits_per_s <= 0) throw std::invalid_argument("transfer_time: rate must be positive");

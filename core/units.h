@@ -50,8 +50,18 @@ struct Time {
   static constexpr Time from_ns(double ns) { return Time{static_cast<int64_t>(ns * 1000.0 + 0.5)}; }
   double ns() const { return static_cast<double>(ps) / 1e3; }
   double s() const { return static_cast<double>(ps) / 1e12; }
-  friend constexpr Time operator+(Time a, Time b) { return Time{a.ps + b.ps}; }
-  friend constexpr Time operator-(Time a, Time b) { return Time{a.ps - b.ps}; }
+  // Checked: a sum or difference outside int64 picoseconds throws (see time_overflow()).
+  friend Time operator+(Time a, Time b) {
+    int64_t r;
+    if (__builtin_add_overflow(a.ps, b.ps, &r)) time_overflow();
+    return Time{r};
+  }
+  friend Time operator-(Time a, Time b) {
+    int64_t r;
+    if (__builtin_sub_overflow(a.ps, b.ps, &r)) time_overflow();
+    return Time{r};
+  }
+  [[noreturn]] static void time_overflow();
   friend constexpr bool operator==(Time a, Time b) { return a.ps == b.ps; }
   friend constexpr bool operator<(Time a, Time b) { return a.ps < b.ps; }
 };

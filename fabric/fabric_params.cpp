@@ -4,14 +4,12 @@
 namespace litesim {
 
 const ParamSet<FabricParams>& FabricParams::schema() {
-  static const ParamSet<FabricParams> s = [] {
-    ParamSet<FabricParams> p("fabric", "the network joining the packages");
+  static const ParamSet<FabricParams> s("fabric", "the network joining the packages", [](ParamSet<FabricParams>& p) {
     p.impl("backend", &FabricParams::backend, "fabric-backend", "fabric model", std::string("packet"));
     p.impl("topology", &FabricParams::topology, "topology", "rack topology");
     p.impl("routing", &FabricParams::routing, "router", "routing algorithm", std::string("shortest"));
     p.section("link", &FabricParams::link, "every link of the topology");
-    return p;
-  }();
+  });
   return s;
 }
 

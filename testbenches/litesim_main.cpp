@@ -13,6 +13,7 @@
 #include <functional>
 #include <set>
 #include <iostream>
+#include <limits>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -90,14 +91,14 @@ int main(int argc, char** argv) {
 
   std::string system_file, workload_file, out_dir = "out/run";
   std::vector<std::string> sets;
-  uint64_t seed = 1;
+  int64_t seed = 1;
   bool quiet = false;
   auto* run = app.add_subcommand("run", "simulate a workload on a system and write results");
   run->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
   run->add_option("--workload", workload_file, "workload file (default: traces/samples/ring-shift-4.yaml)");
   run->add_option("--out", out_dir, "output folder")->capture_default_str();
   run->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
-  run->add_option("--seed", seed, "random seed")->capture_default_str();
+  run->add_option("--seed", seed, "random seed (non-negative integer)")->capture_default_str()->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   run->add_flag("--quiet", quiet, "print nothing on success");
 
   auto* config = app.add_subcommand("config", "print the fully resolved system config as YAML");
@@ -126,8 +127,11 @@ int main(int argc, char** argv) {
     }
     if (workload_file.empty()) workload_file = default_workload();
     const Workload w = read_workload(workload_file);
+    // The inputs are valid (bad input changes nothing on disk). From here on, a summary.json left
+    // by an earlier run into this folder must not pass for this run's if the simulation fails.
+    std::filesystem::remove(std::filesystem::path(out_dir) / "summary.json");
     const auto t0 = std::chrono::steady_clock::now();
-    const RunResult r = simulate(rs, w, seed);
+    const RunResult r = simulate(rs, w, static_cast<uint64_t>(seed));
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char host[256] = {0};
     gethostname(host, sizeof host - 1);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <systemc>
 
+#include "core/error.h"
 #include "core/sim_time.h"
 #include "fabric/backend/network_interface.h"
 #include "fabric/fabric.h"
@@ -84,15 +85,15 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         sim_.guard([this, msg, done]() {
           tlm::tlm_generic_payload trans;
           MessageExtension ext(msg);
-          trans.set_extension(&ext);
+          ScopedExtension attached(trans, ext);
           trans.set_command(tlm::TLM_WRITE_COMMAND);
           trans.set_address(0);
           trans.set_data_ptr(nullptr);
+          if (msg.bytes > UINT32_MAX) throw SimError("a message of 4 GiB or more does not fit one TLM payload");
           trans.set_data_length(static_cast<unsigned>(msg.bytes));
           trans.set_streaming_width(static_cast<unsigned>(msg.bytes));
           inject_time_[msg.id] = sim_now();
           nis_.at(static_cast<size_t>(msg.src))->inject(trans);
-          trans.clear_extension(&ext);
           delivered_.add(static_cast<double>(msg.bytes));
           --in_flight_;
           if (done) done(msg);

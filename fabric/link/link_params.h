@@ -9,7 +9,7 @@ struct LinkParams {
   Length fibre_length;
   DelayPerLength propagation_delay; // time of flight per metre of fibre
 
-  Time propagation() const { return Time{static_cast<int64_t>(fibre_length.m * propagation_delay.ps_per_m + 0.5)}; }
+  Time propagation() const { return duration_of(fibre_length.m * propagation_delay.ps_per_m, 1e12); }
   static const ParamSet<LinkParams>& schema();
 };
 

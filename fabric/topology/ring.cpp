@@ -7,11 +7,9 @@ namespace {
 struct RingParams {
   int gpus = 0;
   static const ParamSet<RingParams>& schema() {
-    static const ParamSet<RingParams> s = [] {
-      ParamSet<RingParams> p("ring", "N GPUs in a bidirectional ring");
-      p.integer("gpus", &RingParams::gpus, "number of GPUs in the ring (use `pair` for two)").at_least(3).at_most(65536);
-      return p;
-    }();
+    static const ParamSet<RingParams> s("ring", "N GPUs in a bidirectional ring", [](ParamSet<RingParams>& p) {
+      p.integer("gpus", &RingParams::gpus, "number of GPUs in the ring (use `pair` for two)").at_least(3).at_most(4096);
+    });
     return s;
   }
 };

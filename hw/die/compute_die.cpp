@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -26,6 +27,7 @@ ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, ui
       dma_bytes_(stats_.counter("dma_bytes", "B", "bytes moved by the copy engine")),
       busy_(stats_.busy("compute_busy", "time a kernel was running")) {
   if (p_.mem_chunk.bytes > capacity_) throw std::invalid_argument("mem_chunk larger than HBM capacity");
+  if (p_.mem_chunk.bytes > UINT32_MAX) throw std::invalid_argument("mem_chunk does not fit a TLM payload");
 }
 
 uint64_t ComputeDie::next_address(uint64_t len) {
@@ -40,9 +42,10 @@ void ComputeDie::stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo*
   std::deque<Time> in_flight;  // completion times, in issue order
   tlm::tlm_generic_payload trans;
   MessageExtension ext;
+  std::optional<ScopedExtension> attached;
   if (msg) {
     ext.info = *msg;
-    trans.set_extension(&ext);
+    attached.emplace(trans, ext);
   }
   uint64_t left = bytes;
   Time last_done = sim_now();
@@ -71,7 +74,6 @@ void ComputeDie::stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo*
     last_done = std::max(last_done, done);
     left -= len;
   }
-  if (msg) trans.clear_extension(&ext);
   if (sim_now() < last_done) sc_core::wait(to_sc(last_done - sim_now()));
 }
 

@@ -5,8 +5,7 @@
 namespace litesim {
 
 const ParamSet<HbmParams>& HbmParams::schema() {
-  static const ParamSet<HbmParams> s = [] {
-    ParamSet<HbmParams> p("hbm", "HBM stacks of one package (bandwidth-latency model)");
+  static const ParamSet<HbmParams> s("hbm", "HBM stacks of one package (bandwidth-latency model)", [](ParamSet<HbmParams>& p) {
     p.string("name", &HbmParams::name, "label of this memory configuration").fallback("hbm");
     p.integer("stacks", &HbmParams::stacks, "number of HBM stacks on the package").at_least(1);
     p.quantity("capacity", &HbmParams::capacity, "capacity of all stacks").positive();
@@ -17,8 +16,7 @@ const ParamSet<HbmParams>& HbmParams::schema() {
     p.quantity("read_energy", &HbmParams::read_energy, "energy per bit read (device + I/O)").non_negative();
     p.quantity("write_energy", &HbmParams::write_energy, "energy per bit written (device + I/O)").non_negative();
     p.quantity("static_power", &HbmParams::static_power, "background power of all stacks").non_negative();
-    return p;
-  }();
+  });
   return s;
 }
 

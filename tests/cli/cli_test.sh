@@ -112,6 +112,30 @@ PY
     expect_error 3 "exceeds LiteSim's time range" -- "$LITESIM" run --workload "$T/w.yaml" --out "$T/o"
     [[ -s $T/out ]] && fail "printed on stdout: $(cat "$T/out")"
     ;;
+  huge_values)
+    expect_error 2 "package.cpo.lane_rate" "out of range" -- "$LITESIM" run --set "package.cpo.lane_rate=1e400 TB/s" --out "$T/o"
+    expect_error 2 "package.die.mem_chunk" "must be <=" -- "$LITESIM" run --set "package.die.mem_chunk=5 GiB" --out "$T/o"
+    expect_error 2 "fabric.link.lanes" "2000000000 lanes" -- "$LITESIM" run --set fabric.link.lanes=1000000000 --out "$T/o"
+    expect_error 3 "time range" -- "$LITESIM" run --set "fabric.link.fibre_length=1e20 m" --out "$T/o"
+    "$LITESIM" run --seed -1 --out "$T/o" >/dev/null 2>"$T/err"
+    [[ $? == 2 ]] && grep -q -- "--seed" "$T/err" || fail "a negative seed was not rejected: $(cat "$T/err")"
+    ;;
+  zero_throughput)
+    printf '%s\n' "format: litesim-workload/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
+      "      - {id: k, op: kernel, flops: 1e9, dtype: fp8}" >"$T/w.yaml"
+    expect_error 2 "$T/w.yaml:7:" "flops_per_clock_per_sm.fp8 is 0" -- \
+      "$LITESIM" run --workload "$T/w.yaml" --set package.die.flops_per_clock_per_sm.fp8=0 --out "$T/o"
+    ;;
+  stale_summary_removed)
+    "$LITESIM" run --quiet --out "$T/o" || fail "first run"
+    [[ -s $T/o/summary.json ]] || fail "no summary"
+    cp "$T/o/summary.json" "$T/first.json"
+    "$LITESIM" run --quiet --out "$T/o" --set fabric.link.lanes=x 2>/dev/null && fail "bad input accepted"
+    cmp -s "$T/o/summary.json" "$T/first.json" || fail "bad input changed the earlier results"
+    "$LITESIM" run --quiet --out "$T/o" --system "$ROOT/tests/data/pair-exact.yaml" \
+      --workload "$ROOT/tests/data/deadlock.yaml" 2>/dev/null && fail "deadlock not reported"
+    [[ ! -e $T/o/summary.json ]] || fail "the previous summary.json is still there after a failed simulation"
+    ;;
   list)
     "$LITESIM" list >"$T/out" || fail "list failed"
     for w in ring pair shortest packet lane_rate access_latency tensor_clock fibre_length; do

@@ -268,3 +268,33 @@ TEST(Config, OverridingAChildPresetReplacesIt) {
   EXPECT_DOUBLE_EQ(r.params.package.die.static_power.watts, 100);
   EXPECT_EQ(r.params.package.hbm.stacks, 1);  // the rest of lite-quarter stays
 }
+
+TEST(ConfigErrors, IntegerWiderThanItsField) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", kGood);
+  const ConfigError e = error_of(f, {"package.die.sms=99999999999"});
+  EXPECT_EQ(e.key_path(), "package.die.sms");
+  EXPECT_NE(e.detail().find("must be <= 2147483647"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrors, NumbersOutOfRange) {
+  const auto d = temp_dir();
+  const auto f = write(d / "s.yaml", kGood);
+  for (const char* v : {"package.cpo.lane_rate=1e400 Gbps", "package.cpo.lane_rate=1e308 TB/s",
+                        "package.cpo.serdes_latency=1e-400 s"}) {
+    const ConfigError e = error_of(f, {v});
+    EXPECT_NE(e.detail().find("out of range"), std::string::npos) << v << ": " << e.what();
+  }
+}
+
+TEST(ConfigErrors, AliasBombIsRejected) {
+  const auto d = temp_dir();
+  std::string y = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 8; ++i)
+    y += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+         std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+         std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+         std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + "]\n";
+  const ConfigError e = error_of(write(d / "s.yaml", y));  // 10^9 nodes once expanded
+  EXPECT_NE(e.detail().find("more than 2000000 nodes"), std::string::npos) << e.what();
+}

@@ -1,11 +1,13 @@
 #pragma once
-// Runs a workload on a system. Per rank, every op is a SystemC process that waits for its
-// dependencies and then:
-//   kernel: runs on the rank's compute stream (kernels of a rank run one at a time, in file order);
-//   send:   the copy engine reads the payload from local HBM, the fabric carries it, and the
-//           destination's copy engine writes it into the peer's HBM; the send completes then;
-//   recv:   completes when its matching send (same source, tag; n-th with n-th) is delivered.
-// Sends and receives do not occupy a stream: several may be in flight at once.
+// Runs a workload on a system. Ops become ready when their dependencies (`after`) are done:
+//   kernel: runs on the rank's compute stream (one process per rank; kernels of a rank run one at
+//           a time, in file order, each once it is ready);
+//   send:   a process is spawned when the send is ready: the copy engine reads the payload from
+//           local HBM, the fabric carries it, the destination's copy engine writes it into the
+//           peer's HBM; the send completes then;
+//   recv:   completes when it is ready and its matching send (same source, tag; n-th with n-th)
+//           has been delivered (no process needed).
+// Live processes are therefore one per rank plus one per send in flight, whatever the op count.
 // When the simulation runs out of events with ops unfinished, check_complete() reports each stuck
 // op and what it waits for (a deadlock), instead of hanging.
 #include <memory>
@@ -15,6 +17,7 @@
 #include <systemc>
 
 #include "core/message.h"
+#include "core/sim_context.h"
 #include "traces/system/system.h"
 #include "traces/workload/workload.h"
 
@@ -24,6 +27,7 @@ struct MessageRecord {
   MessageInfo info;
   Time t_send{}, t_inject{}, t_arrive{}, t_delivered{};
   bool delivered = false;
+  int recv_rank = -1, recv_op = -1;  // the matching recv
 };
 
 struct OpRecord {
@@ -39,23 +43,26 @@ class Runner {
 
   const std::vector<MessageRecord>& messages() const { return messages_; }
   const std::vector<std::vector<OpRecord>>& ops() const { return ops_; }
-  Time last_op_end() const;
 
  private:
-  void run_op(int rank, int index);
-  void run_send(int rank, const Op& op, size_t msg);
-  void on_arrival(const MessageInfo& m);
+  void compute_stream(int rank);
+  void run_send(int rank, int index);
+  void on_ready(int rank, int index);  // all dependencies done
+  void on_delivered(size_t msg);
+  void try_finish_recv(int rank, int index);
   void finish(int rank, int index);
+  const Op& op(int rank, int index) const;
 
   System& sys_;
   SimContext& sim_;
   const Workload& w_;
   std::vector<std::vector<OpRecord>> ops_;
-  std::vector<std::vector<std::unique_ptr<sc_core::sc_event>>> done_ev_;
-  std::vector<std::vector<int>> prev_kernel_;  // implicit stream order
-  std::vector<std::vector<size_t>> msg_of_;    // message index of each send/recv op
+  std::vector<std::vector<int>> pending_;                 // unfinished dependencies per op
+  std::vector<std::vector<std::vector<int>>> dependents_; // ops waiting on each op
+  std::vector<std::vector<bool>> ready_;
+  std::vector<std::vector<size_t>> msg_of_;               // message index of each send/recv op
+  std::vector<std::unique_ptr<sc_core::sc_event>> stream_ev_;  // per rank: a kernel became ready
   std::vector<MessageRecord> messages_;
-  std::vector<std::unique_ptr<sc_core::sc_event>> delivered_ev_;
 };
 
 }  // namespace litesim

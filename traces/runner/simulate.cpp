@@ -37,8 +37,19 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   SimContext sim;
   sim.seed = seed;
   EnergyLedger& ledger = sim.ledger;
+  {
+    // Check the workload against the system before building it (a large system takes a while).
+    const auto topology = TopologyRegistry::instance().create(rs.params.fabric.topology);
+    check_workload(workload, topology->num_gpus(), rs.params.name);
+    const DieParams& die = rs.params.package.die;
+    for (const Rank& r : workload.ranks)
+      for (const Op& op : r.ops)
+        if (op.kind == OpKind::Kernel && op.flops > 0 && die.peak_flops(op.dtype) <= 0)
+          throw ConfigError(op.loc, op.id,
+                            fmt::format("a {} kernel, but package.die.flops_per_clock_per_sm.{} is 0 in system '{}'",
+                                        dtype_name(op.dtype), dtype_name(op.dtype), rs.params.name));
+  }
   System sys(rs.params, rs.tree, sim);
-  check_workload(workload, sys.gpus(), rs.params.name);
   Runner runner(sys, workload, sim);
   // sc_stop() after a failed process is ours; its informational report would only be noise
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);

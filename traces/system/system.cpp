@@ -20,7 +20,7 @@ System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ct
   };
   // Every link takes link.lanes lanes of each end's optics.
   for (int g = 0; g < n; ++g) {
-    const int need = topology_->degree(g) * params.fabric.link.lanes;
+    const int64_t need = static_cast<int64_t>(topology_->degree(g)) * params.fabric.link.lanes;
     if (need > params.package.cpo.lanes)
       throw ConfigError(where("fabric.link.lanes"), "fabric.link.lanes",
                         fmt::format("GPU {} has {} links x {} lanes = {} lanes, but package.cpo.lanes is {}", g,

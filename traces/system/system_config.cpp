@@ -5,25 +5,21 @@
 namespace litesim {
 
 const ParamSet<PackageParams>& PackageParams::schema() {
-  static const ParamSet<PackageParams> s = [] {
-    ParamSet<PackageParams> p("package", "one GPU package: compute die, HBM and co-packaged optics");
+  static const ParamSet<PackageParams> s("package", "one GPU package: compute die, HBM and co-packaged optics", [](ParamSet<PackageParams>& p) {
     p.string("name", &PackageParams::name, "package label (e.g. the preset it came from)");
     p.section("die", &PackageParams::die, "the compute die");
     p.section("hbm", &PackageParams::hbm, "the package's HBM");
     p.section("cpo", &PackageParams::cpo, "the package's co-packaged optics");
-    return p;
-  }();
+  });
   return s;
 }
 
 const ParamSet<SystemParams>& SystemParams::schema() {
-  static const ParamSet<SystemParams> s = [] {
-    ParamSet<SystemParams> p("system", "a rack: packages joined by a fabric");
+  static const ParamSet<SystemParams> s("system", "a rack: packages joined by a fabric", [](ParamSet<SystemParams>& p) {
     p.string("name", &SystemParams::name, "system label");
     p.section("package", &SystemParams::package, "the package of every GPU");
     p.section("fabric", &SystemParams::fabric, "the fabric");
-    return p;
-  }();
+  });
   return s;
 }
 
