@@ -16,8 +16,9 @@ expect_error() {
   local pats=()
   while [[ $1 != -- ]]; do pats+=("$1"); shift; done
   shift
-  "$@" >"$T/out" 2>"$T/err"
+  "$@" >"$T/out" 2>"$T/err.all"
   local rc=$?
+  grep -v '^==[0-9]*==' "$T/err.all" >"$T/err"  # sanitizer builds: the runtime's own notes
   [[ $rc == "$want" ]] || fail "exit status $rc, expected $want; stderr: $(cat "$T/err")"
   [[ $(wc -l <"$T/err") == 1 ]] || fail "expected one error line, got: $(cat "$T/err")"
   for p in "${pats[@]}"; do grep -qF -- "$p" "$T/err" || fail "error does not mention '$p': $(cat "$T/err")"; done
