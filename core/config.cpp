@@ -32,10 +32,14 @@ ConfigPtr ConfigNode::make_seq(SourceLoc loc) {
 
 const char* ConfigNode::kind_name() const {
   switch (kind) {
-    case Kind::Null: return "an empty value";
-    case Kind::Scalar: return "a single value";
-    case Kind::Sequence: return "a list";
-    case Kind::Map: return "a mapping";
+    case Kind::Null:
+      return "an empty value";
+    case Kind::Scalar:
+      return "a single value";
+    case Kind::Sequence:
+      return "a list";
+    case Kind::Map:
+      return "a mapping";
   }
   return "?";
 }
@@ -91,7 +95,8 @@ ConfigPtr convert(const YAML::Node& y, const std::string& file, size_t& budget) 
     throw ConfigError(loc, "", fmt::format("the document has more than {} nodes (nested aliases?)", kMaxNodes));
   --budget;
   switch (y.Type()) {
-    case YAML::NodeType::Scalar: return ConfigNode::make_scalar(y.Scalar(), loc);
+    case YAML::NodeType::Scalar:
+      return ConfigNode::make_scalar(y.Scalar(), loc);
     case YAML::NodeType::Sequence: {
       auto n = ConfigNode::make_seq(loc);
       for (const auto& item : y) n->items.push_back(convert(item, file, budget));
@@ -103,8 +108,7 @@ ConfigPtr convert(const YAML::Node& y, const std::string& file, size_t& budget) 
         if (!kv.first.IsScalar())
           throw ConfigError(loc_of(kv.first.Mark(), file), "", "a mapping key must be a plain name");
         const std::string key = kv.first.Scalar();
-        if (n->find_entry(key))
-          throw ConfigError(loc_of(kv.first.Mark(), file), key, "duplicate key");
+        if (n->find_entry(key)) throw ConfigError(loc_of(kv.first.Mark(), file), key, "duplicate key");
         n->entries.push_back({key, loc_of(kv.first.Mark(), file), convert(kv.second, file, budget)});
       }
       return n;
@@ -189,8 +193,7 @@ void apply_override(const ConfigPtr& root, const std::string& assignment, int in
     const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (key.empty()) throw ConfigError(vloc, path, "empty key in the path");
     walked += (walked.empty() ? "" : ".") + key;
-    if (!cur->is_map())
-      throw ConfigError(vloc, walked, fmt::format("cannot set a key inside {}", cur->kind_name()));
+    if (!cur->is_map()) throw ConfigError(vloc, walked, fmt::format("cannot set a key inside {}", cur->kind_name()));
     if (dot == std::string::npos) {
       ConfigPtr existing = cur->find(key);
       cur->set(key, existing && existing->is_map() && parsed->is_map() ? merge(existing, parsed) : parsed, vloc);
@@ -206,11 +209,11 @@ void apply_override(const ConfigPtr& root, const std::string& assignment, int in
   }
 }
 
-std::string PresetResolver::locate(const std::string& section, const std::string& name,
-                                   const SourceLoc& where, const std::string& key_path) const {
+std::string PresetResolver::locate(const std::string& section, const std::string& name, const SourceLoc& where,
+                                   const std::string& key_path) const {
   // A name with a '/' or ending in .yaml is a path relative to the file that names it.
-  const bool is_path = name.find('/') != std::string::npos ||
-                       (name.size() > 5 && name.substr(name.size() - 5) == ".yaml");
+  const bool is_path =
+      name.find('/') != std::string::npos || (name.size() > 5 && name.substr(name.size() - 5) == ".yaml");
   fs::path p;
   if (is_path) {
     // relative to the file that names it; a command-line override names it from the current directory
@@ -238,8 +241,8 @@ namespace {
 // preset first, then the mapping's keys over it. Children are expanded only after this merge, so
 // an override such as `package: {preset: lite-quarter, die: {preset: h100}}` replaces the child
 // preset rather than being merged over an already expanded one.
-ConfigPtr flatten_top(PresetResolver& r, const ConfigPtr& node, const std::string& section,
-                      const std::string& key_path, std::vector<std::string>& stack) {
+ConfigPtr flatten_top(PresetResolver& r, const ConfigPtr& node, const std::string& section, const std::string& key_path,
+                      std::vector<std::string>& stack) {
   const auto* pe = node->find_entry("preset");
   if (!pe) return node;
   const std::string ppath = key_path.empty() ? "preset" : key_path + ".preset";
@@ -259,8 +262,8 @@ ConfigPtr flatten_top(PresetResolver& r, const ConfigPtr& node, const std::strin
   return merge(base, local);
 }
 
-ConfigPtr expand_rec(PresetResolver& r, const ConfigPtr& node, const std::string& section,
-                     const std::string& key_path, std::vector<std::string>& stack) {
+ConfigPtr expand_rec(PresetResolver& r, const ConfigPtr& node, const std::string& section, const std::string& key_path,
+                     std::vector<std::string>& stack) {
   if (!node->is_map()) return node;
   auto out = flatten_top(r, node, section, key_path, stack)->clone();
   for (auto& e : out->entries)
@@ -276,8 +279,12 @@ ConfigPtr PresetResolver::expand(const ConfigPtr& node, const std::string& secti
 namespace {
 void emit(YAML::Emitter& out, const ConfigNode& n) {
   switch (n.kind) {
-    case ConfigNode::Kind::Null: out << YAML::Null; break;
-    case ConfigNode::Kind::Scalar: out << n.scalar; break;
+    case ConfigNode::Kind::Null:
+      out << YAML::Null;
+      break;
+    case ConfigNode::Kind::Scalar:
+      out << n.scalar;
+      break;
     case ConfigNode::Kind::Sequence:
       out << YAML::BeginSeq;
       for (const auto& i : n.items) emit(out, *i);

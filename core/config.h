@@ -26,9 +26,9 @@ class ConfigNode {
   };
 
   Kind kind = Kind::Null;
-  std::string scalar;           // Scalar
-  std::vector<ConfigPtr> items; // Sequence
-  std::vector<Entry> entries;   // Map, in file order
+  std::string scalar;            // Scalar
+  std::vector<ConfigPtr> items;  // Sequence
+  std::vector<Entry> entries;    // Map, in file order
   SourceLoc loc;
 
   static ConfigPtr make_scalar(std::string text, SourceLoc loc);
@@ -60,7 +60,7 @@ void apply_override(const ConfigPtr& root, const std::string& assignment, int in
 
 // Where presets are looked for and which were used.
 struct PresetResolver {
-  std::string configs_dir;  // configs/ root: presets live in configs/<section>/<name>.yaml
+  std::string configs_dir;        // configs/ root: presets live in configs/<section>/<name>.yaml
   std::vector<std::string> used;  // "section=name (path)", in the order they were expanded
 
   // Expands every `preset:` key in the tree (recursively, presets may name presets).

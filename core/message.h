@@ -11,8 +11,8 @@ namespace litesim {
 
 struct MessageInfo {
   uint64_t id = 0;
-  int src = 0;   // source GPU
-  int dst = 0;   // destination GPU
+  int src = 0;  // source GPU
+  int dst = 0;  // destination GPU
   uint64_t bytes = 0;
   int64_t tag = 0;
 };

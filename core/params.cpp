@@ -16,13 +16,20 @@ std::string FieldInfo::type_text() const {
       std::string d = dim_name(dim);
       return d.substr(d.find(' ') + 1);
     }
-    case FieldKind::Integer: return "integer";
-    case FieldKind::Real: return "number";
-    case FieldKind::Bool: return "true|false";
-    case FieldKind::String: return "text";
-    case FieldKind::Choice: return fmt::format("one of {}", fmt::join(choices, "|"));
-    case FieldKind::Section: return "section";
-    case FieldKind::Impl: return fmt::format("{} (kind: ...)", impl_category);
+    case FieldKind::Integer:
+      return "integer";
+    case FieldKind::Real:
+      return "number";
+    case FieldKind::Bool:
+      return "true|false";
+    case FieldKind::String:
+      return "text";
+    case FieldKind::Choice:
+      return fmt::format("one of {}", fmt::join(choices, "|"));
+    case FieldKind::Section:
+      return "section";
+    case FieldKind::Impl:
+      return fmt::format("{} (kind: ...)", impl_category);
   }
   return "?";
 }
@@ -32,7 +39,8 @@ namespace detail {
 std::string join_path(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
 
 void fail(const ConfigPtr& node, const SourceLoc& fallback, const std::string& path, const std::string& what) {
-  const SourceLoc& loc = node && node->loc.line > 0 ? node->loc : (node && !node->loc.file.empty() ? node->loc : fallback);
+  const SourceLoc& loc =
+      node && node->loc.line > 0 ? node->loc : (node && !node->loc.file.empty() ? node->loc : fallback);
   throw ConfigError(loc, path, what);
 }
 
@@ -65,13 +73,16 @@ std::string format_bound(const FieldInfo& f, double v) {
   return fmt::format("{} {}", v, base[static_cast<int>(f.dim)]);
 }
 
-void check_bounds(const FieldInfo& f, double v, const ConfigPtr& node, const std::string& path, const std::string& shown) {
+void check_bounds(const FieldInfo& f, double v, const ConfigPtr& node, const std::string& path,
+                  const std::string& shown) {
   if (f.min) {
     const bool bad = f.min_exclusive ? !(v > *f.min) : !(v >= *f.min);
     if (bad) {
       std::string need;
-      if (*f.min == 0) need = f.min_exclusive ? "must be positive" : "must not be negative";
-      else need = fmt::format("must be {} {}", f.min_exclusive ? ">" : ">=", format_bound(f, *f.min));
+      if (*f.min == 0)
+        need = f.min_exclusive ? "must be positive" : "must not be negative";
+      else
+        need = fmt::format("must be {} {}", f.min_exclusive ? ">" : ">=", format_bound(f, *f.min));
       fail(node, {}, path, fmt::format("{} (got '{}')", need, shown));
     }
   }
@@ -97,8 +108,7 @@ double as_real(const ConfigNode& n) {
 }
 
 ConfigPtr scalar_node(const ConfigPtr& node, const SourceLoc& parent, const std::string& path, const char* expected) {
-  if (!node->is_scalar())
-    fail(node, parent, path, fmt::format("expected {}, got {}", expected, node->kind_name()));
+  if (!node->is_scalar()) fail(node, parent, path, fmt::format("expected {}, got {}", expected, node->kind_name()));
   return node;
 }
 
@@ -108,19 +118,19 @@ void check_keys(const SchemaBase& s, const ConfigPtr& node, const std::string& p
   for (const auto& e : node->entries) {
     if (std::find(keys.begin(), keys.end(), e.key) != keys.end()) continue;
     throw ConfigError(e.key_loc, join_path(path, e.key),
-                      fmt::format("unknown key{}; {} expects: {}", suggest(e.key, keys),
-                                  path.empty() ? s.name() : path, fmt::join(keys, ", ")));
+                      fmt::format("unknown key{}; {} expects: {}", suggest(e.key, keys), path.empty() ? s.name() : path,
+                                  fmt::join(keys, ", ")));
   }
 }
 
-ConfigPtr normalize_value(const FieldInfo& f, const ConfigPtr& given, const std::string& path, const SourceLoc& parent) {
+ConfigPtr normalize_value(const FieldInfo& f, const ConfigPtr& given, const std::string& path,
+                          const SourceLoc& parent) {
   ConfigPtr value = given;
   if (!value || value->is_null()) {
     if (!f.default_text) {
       std::string example;
       if (f.kind == FieldKind::Quantity) example = fmt::format(", e.g. {}", dim_examples(f.dim));
-      fail(value, parent, path, fmt::format("missing required key (expected {}{}: {})",
-                                            f.type_text(), example, f.doc));
+      fail(value, parent, path, fmt::format("missing required key (expected {}{}: {})", f.type_text(), example, f.doc));
     }
     value = ConfigNode::make_scalar(*f.default_text, SourceLoc{"<default of " + path + ">", 0, 0});
   }
@@ -172,21 +182,24 @@ ConfigPtr normalize_value(const FieldInfo& f, const ConfigPtr& given, const std:
     case FieldKind::Choice:
       scalar_node(value, parent, path, "a name");
       if (std::find(f.choices.begin(), f.choices.end(), value->scalar) == f.choices.end())
-        fail(value, parent, path, fmt::format("'{}' is not one of: {}{}", value->scalar,
-                                              fmt::join(f.choices, ", "), suggest(value->scalar, f.choices)));
+        fail(value, parent, path,
+             fmt::format("'{}' is not one of: {}{}", value->scalar, fmt::join(f.choices, ", "),
+                         suggest(value->scalar, f.choices)));
       return ConfigNode::make_scalar(value->scalar, value->loc);
-    default: break;
+    default:
+      break;
   }
   fail(value, parent, path, expected);
 }
 
-ConfigPtr normalize_impl(const FieldInfo& f, const ConfigPtr& given, const std::string& path,
-                         const SourceLoc& parent, ImplConfig* out) {
+ConfigPtr normalize_impl(const FieldInfo& f, const ConfigPtr& given, const std::string& path, const SourceLoc& parent,
+                         ImplConfig* out) {
   ConfigPtr value = given;
   if (!value || value->is_null()) {
     if (!f.default_text)
-      fail(value, parent, path, fmt::format("missing required key (expected a {} mapping with kind: one of {})",
-                                            f.impl_category, fmt::join(Catalog::instance().names(f.impl_category), ", ")));
+      fail(value, parent, path,
+           fmt::format("missing required key (expected a {} mapping with kind: one of {})", f.impl_category,
+                       fmt::join(Catalog::instance().names(f.impl_category), ", ")));
     value = ConfigNode::make_scalar(*f.default_text, SourceLoc{"<default of " + path + ">", 0, 0});
   }
   ConfigPtr params;
@@ -196,20 +209,23 @@ ConfigPtr normalize_impl(const FieldInfo& f, const ConfigPtr& given, const std::
     params = ConfigNode::make_map(value->loc);
   } else if (value->is_map()) {
     kind_node = value->find("kind");
-    if (!kind_node) fail(value, parent, path, fmt::format("missing 'kind' (one of: {})",
-                                                          fmt::join(Catalog::instance().names(f.impl_category), ", ")));
+    if (!kind_node)
+      fail(value, parent, path,
+           fmt::format("missing 'kind' (one of: {})", fmt::join(Catalog::instance().names(f.impl_category), ", ")));
     params = value->clone();
     params->erase("kind");
   } else {
-    fail(value, parent, path, fmt::format("expected a {} name or mapping, got {}", f.impl_category, value->kind_name()));
+    fail(value, parent, path,
+         fmt::format("expected a {} name or mapping, got {}", f.impl_category, value->kind_name()));
   }
   const std::string kind_path = join_path(path, "kind");
   scalar_node(kind_node, parent, kind_path, "a name");
   const CatalogEntry* e = Catalog::instance().find(f.impl_category, kind_node->scalar);
   if (!e) {
     auto names = Catalog::instance().names(f.impl_category);
-    fail(kind_node, parent, kind_path, fmt::format("no {} named '{}'; registered: {}{}", f.impl_category,
-                                                   kind_node->scalar, fmt::join(names, ", "), suggest(kind_node->scalar, names)));
+    fail(kind_node, parent, kind_path,
+         fmt::format("no {} named '{}'; registered: {}{}", f.impl_category, kind_node->scalar, fmt::join(names, ", "),
+                     suggest(kind_node->scalar, names)));
   }
   ConfigPtr norm_params = e->schema->normalize(params, path, value->loc);
   ConfigPtr norm = ConfigNode::make_map(value->loc);

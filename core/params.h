@@ -29,15 +29,15 @@ struct FieldInfo {
   std::string key;
   std::string doc;
   FieldKind kind = FieldKind::String;
-  Dim dim = Dim::Time;                     // Quantity
-  std::optional<std::string> default_text; // unset: the field is required
-  std::optional<double> min;               // in the dimension's base unit
+  Dim dim = Dim::Time;                      // Quantity
+  std::optional<std::string> default_text;  // unset: the field is required
+  std::optional<double> min;                // in the dimension's base unit
   bool min_exclusive = false;
   std::optional<double> max;
-  std::vector<std::string> choices;        // Choice
-  const SchemaBase* section = nullptr;     // Section
-  std::string impl_category;               // Impl: the registry category that names the kinds
-  std::string type_text() const;           // "data rate", "integer", "section hbm", ...
+  std::vector<std::string> choices;     // Choice
+  const SchemaBase* section = nullptr;  // Section
+  std::string impl_category;            // Impl: the registry category that names the kinds
+  std::string type_text() const;        // "data rate", "integer", "section hbm", ...
 };
 
 class SchemaBase {
@@ -63,10 +63,12 @@ struct ImplConfig {
 };
 
 namespace detail {
-[[noreturn]] void fail(const ConfigPtr& node, const SourceLoc& fallback, const std::string& path, const std::string& what);
+[[noreturn]] void fail(const ConfigPtr& node, const SourceLoc& fallback, const std::string& path,
+                       const std::string& what);
 ConfigPtr scalar_node(const ConfigPtr& node, const SourceLoc& parent, const std::string& path, const char* expected);
 ConfigPtr normalize_value(const FieldInfo& f, const ConfigPtr& value, const std::string& path, const SourceLoc& parent);
-ConfigPtr normalize_impl(const FieldInfo& f, const ConfigPtr& value, const std::string& path, const SourceLoc& parent, ImplConfig* out);
+ConfigPtr normalize_impl(const FieldInfo& f, const ConfigPtr& value, const std::string& path, const SourceLoc& parent,
+                         ImplConfig* out);
 void check_keys(const SchemaBase& s, const ConfigPtr& node, const std::string& path);
 std::string join_path(const std::string& a, const std::string& b);
 int64_t as_int(const ConfigNode& n);
@@ -90,11 +92,29 @@ class ParamSet : public SchemaBase {
   class Field {
    public:
     explicit Field(FieldInfo& f) : f_(f) {}
-    Field& positive() { f_.min = 0; f_.min_exclusive = true; return *this; }
-    Field& non_negative() { f_.min = 0; f_.min_exclusive = false; return *this; }
-    Field& at_least(double v) { f_.min = v; f_.min_exclusive = false; return *this; }
-    Field& at_most(double v) { f_.max = v; return *this; }
-    Field& fallback(std::string text) { f_.default_text = std::move(text); return *this; }
+    Field& positive() {
+      f_.min = 0;
+      f_.min_exclusive = true;
+      return *this;
+    }
+    Field& non_negative() {
+      f_.min = 0;
+      f_.min_exclusive = false;
+      return *this;
+    }
+    Field& at_least(double v) {
+      f_.min = v;
+      f_.min_exclusive = false;
+      return *this;
+    }
+    Field& at_most(double v) {
+      f_.max = v;
+      return *this;
+    }
+    Field& fallback(std::string text) {
+      f_.default_text = std::move(text);
+      return *this;
+    }
 
    private:
     FieldInfo& f_;

@@ -49,8 +49,8 @@ class Registry {
     static Registry r;
     return r;
   }
-  void add(const std::string& category, const std::string& name, const std::string& doc,
-           const SchemaBase* schema, Factory f) {
+  void add(const std::string& category, const std::string& name, const std::string& doc, const SchemaBase* schema,
+           Factory f) {
     category_ = category;
     factories_[name] = std::move(f);
     Catalog::instance().add(CatalogEntry{category, name, doc, schema});
@@ -58,8 +58,7 @@ class Registry {
   // `impl` comes from a validated ImplConfig, so the kind is known to exist.
   std::unique_ptr<Base> create(const ImplConfig& impl, Args... args) const {
     auto it = factories_.find(impl.kind);
-    if (it == factories_.end())
-      throw std::logic_error("no registered " + category_ + " named " + impl.kind);
+    if (it == factories_.end()) throw std::logic_error("no registered " + category_ + " named " + impl.kind);
     return it->second(impl.params, std::forward<Args>(args)...);
   }
 

@@ -39,8 +39,14 @@ double Histogram::percentile(double p) const {
   return samples_[std::max<size_t>(rank, 1) - 1];
 }
 
-double Histogram::min() const { sort(); return samples_.empty() ? 0 : samples_.front(); }
-double Histogram::max() const { sort(); return samples_.empty() ? 0 : samples_.back(); }
+double Histogram::min() const {
+  sort();
+  return samples_.empty() ? 0 : samples_.front();
+}
+double Histogram::max() const {
+  sort();
+  return samples_.empty() ? 0 : samples_.back();
+}
 double Histogram::sum() const { return std::accumulate(samples_.begin(), samples_.end(), 0.0); }
 double Histogram::mean() const { return samples_.empty() ? 0 : sum() / samples_.size(); }
 

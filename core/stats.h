@@ -55,7 +55,10 @@ class BusyTime {
 // sorted samples is the ceil(p/100 * n)-th smallest (1-based), so it is always an observed value.
 class Histogram {
  public:
-  void add(double v) { samples_.push_back(v); sorted_ = false; }
+  void add(double v) {
+    samples_.push_back(v);
+    sorted_ = false;
+  }
   size_t count() const { return samples_.size(); }
   double percentile(double p) const;
   double min() const;

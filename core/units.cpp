@@ -13,34 +13,56 @@ namespace litesim {
 
 const char* dim_name(Dim d) {
   switch (d) {
-    case Dim::Time: return "a time";
-    case Dim::Frequency: return "a frequency";
-    case Dim::DataSize: return "a data size";
-    case Dim::DataRate: return "a data rate";
-    case Dim::Energy: return "an energy";
-    case Dim::EnergyPerBit: return "an energy per bit";
-    case Dim::EnergyPerFlop: return "an energy per FLOP";
-    case Dim::Power: return "a power";
-    case Dim::Length: return "a length";
-    case Dim::DelayPerLength: return "a delay per length";
-    case Dim::FlopRate: return "a FLOP rate";
+    case Dim::Time:
+      return "a time";
+    case Dim::Frequency:
+      return "a frequency";
+    case Dim::DataSize:
+      return "a data size";
+    case Dim::DataRate:
+      return "a data rate";
+    case Dim::Energy:
+      return "an energy";
+    case Dim::EnergyPerBit:
+      return "an energy per bit";
+    case Dim::EnergyPerFlop:
+      return "an energy per FLOP";
+    case Dim::Power:
+      return "a power";
+    case Dim::Length:
+      return "a length";
+    case Dim::DelayPerLength:
+      return "a delay per length";
+    case Dim::FlopRate:
+      return "a FLOP rate";
   }
   return "a quantity";
 }
 
 const char* dim_examples(Dim d) {
   switch (d) {
-    case Dim::Time: return "5 ns, 0.625 ns, 3.9 us, 2 ms";
-    case Dim::Frequency: return "1.83 GHz, 800 MHz";
-    case Dim::DataSize: return "80 GiB, 64 MB, 32 B, 512 b";
-    case Dim::DataRate: return "800 Gbps, 32 Gb/s, 3.35 TB/s, 25 GiB/s";
-    case Dim::Energy: return "1.5 pJ, 3 nJ, 2 J";
-    case Dim::EnergyPerBit: return "1.2 pJ/bit, 500 fJ/bit, 6 pJ/B";
-    case Dim::EnergyPerFlop: return "0.5 pJ/FLOP";
-    case Dim::Power: return "700 W, 250 mW, 10.2 kW";
-    case Dim::Length: return "2 m, 30 cm, 5 mm";
-    case Dim::DelayPerLength: return "5 ns/m";
-    case Dim::FlopRate: return "989.4 TFLOPS, 60 TFLOP/s";
+    case Dim::Time:
+      return "5 ns, 0.625 ns, 3.9 us, 2 ms";
+    case Dim::Frequency:
+      return "1.83 GHz, 800 MHz";
+    case Dim::DataSize:
+      return "80 GiB, 64 MB, 32 B, 512 b";
+    case Dim::DataRate:
+      return "800 Gbps, 32 Gb/s, 3.35 TB/s, 25 GiB/s";
+    case Dim::Energy:
+      return "1.5 pJ, 3 nJ, 2 J";
+    case Dim::EnergyPerBit:
+      return "1.2 pJ/bit, 500 fJ/bit, 6 pJ/B";
+    case Dim::EnergyPerFlop:
+      return "0.5 pJ/FLOP";
+    case Dim::Power:
+      return "700 W, 250 mW, 10.2 kW";
+    case Dim::Length:
+      return "2 m, 30 cm, 5 mm";
+    case Dim::DelayPerLength:
+      return "5 ns/m";
+    case Dim::FlopRate:
+      return "989.4 TFLOPS, 60 TFLOP/s";
   }
   return "";
 }
@@ -64,15 +86,15 @@ struct Prefix {
 const std::map<std::string, UnitDef>& unit_table() {
   static const std::map<std::string, UnitDef> table = [] {
     std::map<std::string, UnitDef> t;
-    const std::vector<Prefix> big = {{"", 0, 1}, {"k", 3, 1}, {"M", 6, 1}, {"G", 9, 1},
+    const std::vector<Prefix> big = {{"", 0, 1},   {"k", 3, 1},  {"M", 6, 1}, {"G", 9, 1},
                                      {"T", 12, 1}, {"P", 15, 1}, {"E", 18, 1}};
-    const std::vector<Prefix> binary = {{"Ki", 0, 1024.0}, {"Mi", 0, 1048576.0}, {"Gi", 0, 1073741824.0},
-                                        {"Ti", 0, 1099511627776.0}, {"Pi", 0, 1125899906842624.0},
-                                        {"Ei", 0, 1152921504606846976.0}};
-    const std::vector<Prefix> small = {{"", 0, 1}, {"m", -3, 1}, {"u", -6, 1}, {"\xC2\xB5", -6, 1},
+    const std::vector<Prefix> binary = {
+        {"Ki", 0, 1024.0},          {"Mi", 0, 1048576.0},          {"Gi", 0, 1073741824.0},
+        {"Ti", 0, 1099511627776.0}, {"Pi", 0, 1125899906842624.0}, {"Ei", 0, 1152921504606846976.0}};
+    const std::vector<Prefix> small = {{"", 0, 1},   {"m", -3, 1},  {"u", -6, 1}, {"\xC2\xB5", -6, 1},
                                        {"n", -9, 1}, {"p", -12, 1}, {"f", -15, 1}};
-    auto add = [&](const std::vector<Prefix>& prefixes, const std::vector<std::string>& units, Dim dim,
-                   int unit_exp10, double unit_mult) {
+    auto add = [&](const std::vector<Prefix>& prefixes, const std::vector<std::string>& units, Dim dim, int unit_exp10,
+                   double unit_mult) {
       for (const auto& p : prefixes)
         for (const auto& u : units) t[p.symbol + u] = UnitDef{dim, p.exp10 + unit_exp10, p.mult * unit_mult};
     };
@@ -90,7 +112,7 @@ const std::map<std::string, UnitDef>& unit_table() {
     add(big, {"B/s", "Bps"}, Dim::DataRate, 0, 8);
     add(binary, {"B/s"}, Dim::DataRate, 0, 8);
     // Energy: base pJ.
-    const std::vector<Prefix> energy = {{"", 0, 1}, {"k", 3, 1}, {"m", -3, 1}, {"u", -6, 1},
+    const std::vector<Prefix> energy = {{"", 0, 1},   {"k", 3, 1},   {"m", -3, 1}, {"u", -6, 1},
                                         {"n", -9, 1}, {"p", -12, 1}, {"f", -15, 1}};
     add(energy, {"J"}, Dim::Energy, 12, 1);
     add(small, {"J/bit", "J/b"}, Dim::EnergyPerBit, 12, 1);
@@ -126,28 +148,27 @@ Quantity parse_quantity(std::string_view raw, Dim expected) {
   const std::string text = trim(raw);
   static const std::regex re(R"(^([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(.*)$)");
   std::smatch m;
-  if (text.empty()) throw UnitError(fmt::format("empty value; expected {}, e.g. {}", dim_name(expected), dim_examples(expected)));
+  if (text.empty())
+    throw UnitError(fmt::format("empty value; expected {}, e.g. {}", dim_name(expected), dim_examples(expected)));
   if (!std::regex_match(text, m, re))
-    throw UnitError(fmt::format("'{}' is not a number with a unit; expected {}, e.g. {}", text,
-                                dim_name(expected), dim_examples(expected)));
+    throw UnitError(fmt::format("'{}' is not a number with a unit; expected {}, e.g. {}", text, dim_name(expected),
+                                dim_examples(expected)));
   const std::string number = m[1].str();
   const std::string unit = m[2].str();
   if (unit.empty())
-    throw UnitError(fmt::format("'{}' has no unit; expected {}, e.g. {}", text, dim_name(expected),
-                                dim_examples(expected)));
+    throw UnitError(
+        fmt::format("'{}' has no unit; expected {}, e.g. {}", text, dim_name(expected), dim_examples(expected)));
   const auto& table = unit_table();
   auto it = table.find(unit);
   if (it == table.end()) {
     std::string hint;
-    if (!unit.empty() && unit[0] == 'K')
-      hint = " ('K' is not a prefix: write k for 10^3 or Ki for 2^10)";
+    if (!unit.empty() && unit[0] == 'K') hint = " ('K' is not a prefix: write k for 10^3 or Ki for 2^10)";
     throw UnitError(fmt::format("unknown unit '{}' in '{}'{}; expected {}, e.g. {}", unit, text, hint,
                                 dim_name(expected), dim_examples(expected)));
   }
   if (it->second.dim != expected)
-    throw UnitError(fmt::format("'{}' is {}, but {} is expected here, e.g. {}", text,
-                                dim_name(it->second.dim), dim_name(expected),
-                                dim_examples(expected)));
+    throw UnitError(fmt::format("'{}' is {}, but {} is expected here, e.g. {}", text, dim_name(it->second.dim),
+                                dim_name(expected), dim_examples(expected)));
   double num = 0;
   try {
     num = std::stod(number);
@@ -159,8 +180,7 @@ Quantity parse_quantity(std::string_view raw, Dim expected) {
   q.dim = expected;
   q.value = scale10(num, it->second.exp10) * it->second.mult;
   q.text = number + " " + unit;
-  if (!std::isfinite(q.value) || (num != 0 && q.value == 0))
-    throw UnitError(fmt::format("'{}' is out of range", text));
+  if (!std::isfinite(q.value) || (num != 0 && q.value == 0)) throw UnitError(fmt::format("'{}' is out of range", text));
   if (expected == Dim::Time || expected == Dim::DataSize) {
     // Integer base units: picoseconds and bytes must come out whole.
     const double r = std::round(q.value);
@@ -178,7 +198,8 @@ int64_t ceil_ps(long double ps) {
   // int64 picoseconds reach about 106 days; a single duration of 46 days or more is an input
   // mistake, not a result, and is rejected before sums of such durations could overflow
   if (!(ps < 4.0e18L))
-    throw SimError(fmt::format("a duration of {:.3g} s exceeds LiteSim's time range (~46 days)", static_cast<double>(ps / 1e12L)));
+    throw SimError(
+        fmt::format("a duration of {:.3g} s exceeds LiteSim's time range (~46 days)", static_cast<double>(ps / 1e12L)));
   const long double r = std::round(ps);
   if (std::fabs(ps - r) <= 1e-6L) return static_cast<int64_t>(r);
   return static_cast<int64_t>(std::ceil(ps));

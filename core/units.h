@@ -65,26 +65,46 @@ struct Time {
   friend constexpr bool operator==(Time a, Time b) { return a.ps == b.ps; }
   friend constexpr bool operator<(Time a, Time b) { return a.ps < b.ps; }
 };
-struct Frequency { double hz = 0; };
-struct DataSize { uint64_t bytes = 0; };
+struct Frequency {
+  double hz = 0;
+};
+struct DataSize {
+  uint64_t bytes = 0;
+};
 struct DataRate {
   double bits_per_s = 0;
   double bytes_per_s() const { return bits_per_s / 8.0; }
 };
-struct Energy { double pj = 0; };
-struct EnergyPerBit { double pj_per_bit = 0; };
-struct EnergyPerFlop { double pj_per_flop = 0; };
-struct Power { double watts = 0; };
-struct Length { double m = 0; };
-struct DelayPerLength { double ps_per_m = 0; };
-struct FlopRate { double flops = 0; };
+struct Energy {
+  double pj = 0;
+};
+struct EnergyPerBit {
+  double pj_per_bit = 0;
+};
+struct EnergyPerFlop {
+  double pj_per_flop = 0;
+};
+struct Power {
+  double watts = 0;
+};
+struct Length {
+  double m = 0;
+};
+struct DelayPerLength {
+  double ps_per_m = 0;
+};
+struct FlopRate {
+  double flops = 0;
+};
 
 // Maps a typed value to its dimension and builds it from a parsed Quantity.
-template <class T> struct UnitTraits;
-#define LITESIM_UNIT_TRAITS(T, D, EXPR)                                      \
-  template <> struct UnitTraits<T> {                                        \
-    static constexpr Dim dim = Dim::D;                                      \
-    static T make(const Quantity& q) { return EXPR; }                       \
+template <class T>
+struct UnitTraits;
+#define LITESIM_UNIT_TRAITS(T, D, EXPR)               \
+  template <>                                         \
+  struct UnitTraits<T> {                              \
+    static constexpr Dim dim = Dim::D;                \
+    static T make(const Quantity& q) { return EXPR; } \
   };
 LITESIM_UNIT_TRAITS(Time, Time, Time{static_cast<int64_t>(q.value)})
 LITESIM_UNIT_TRAITS(Frequency, Frequency, Frequency{q.value})

@@ -11,12 +11,12 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <set>
 #include <iostream>
 #include <limits>
+#include <set>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "core/error.h"
 #include "core/registry.h"
@@ -98,7 +98,9 @@ int main(int argc, char** argv) {
   run->add_option("--workload", workload_file, "workload file (default: traces/samples/ring-shift-4.yaml)");
   run->add_option("--out", out_dir, "output folder")->capture_default_str();
   run->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
-  run->add_option("--seed", seed, "random seed (non-negative integer)")->capture_default_str()->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  run->add_option("--seed", seed, "random seed (non-negative integer)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   run->add_flag("--quiet", quiet, "print nothing on success");
 
   auto* config = app.add_subcommand("config", "print the fully resolved system config as YAML");
@@ -140,11 +142,16 @@ int main(int argc, char** argv) {
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     std::string cmdline;
     for (int i = 0; i < argc; ++i) cmdline += (i ? " " : "") + std::string(argv[i]);
-    nlohmann::json info = {{"litesim_version", LITESIM_VERSION}, {"build_type", LITESIM_BUILD_TYPE},
-                           {"compiler", __VERSION__},          {"host", host},
-                           {"finished_utc", stamp},            {"wall_seconds", wall},
-                           {"command_line", cmdline},          {"system_file", system_file},
-                           {"workload_file", workload_file},   {"configs_dir", cfg},
+    nlohmann::json info = {{"litesim_version", LITESIM_VERSION},
+                           {"build_type", LITESIM_BUILD_TYPE},
+                           {"compiler", __VERSION__},
+                           {"host", host},
+                           {"finished_utc", stamp},
+                           {"wall_seconds", wall},
+                           {"command_line", cmdline},
+                           {"system_file", system_file},
+                           {"workload_file", workload_file},
+                           {"configs_dir", cfg},
                            {"presets", rs.presets}};
     write_outputs(out_dir, r, info);
     if (!quiet) {

@@ -41,7 +41,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     const int n = static_cast<int>(boost::num_vertices(g));
     for (int v = 0; v < n; ++v) {
       nis_.push_back(std::make_unique<NetworkInterface>(fmt::format("gpu{}_ni", v).c_str(), v, topo_.degree(v),
-                                                        ctx.router, [this](tlm::tlm_generic_payload& t) { deliver(t); }));
+                                                        ctx.router,
+                                                        [this](tlm::tlm_generic_payload& t) { deliver(t); }));
     }
     xcvr_.resize(static_cast<size_t>(n));
     for (int v = 0; v < n; ++v) xcvr_[static_cast<size_t>(v)].resize(static_cast<size_t>(topo_.degree(v)));
@@ -81,24 +82,23 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     injected_.add(static_cast<double>(msg.bytes));
     ++in_flight_;
     sc_core::sc_spawn_options opts;
-    sc_core::sc_spawn(
-        sim_.guard([this, msg, done]() {
-          tlm::tlm_generic_payload trans;
-          MessageExtension ext(msg);
-          ScopedExtension attached(trans, ext);
-          trans.set_command(tlm::TLM_WRITE_COMMAND);
-          trans.set_address(0);
-          trans.set_data_ptr(nullptr);
-          if (msg.bytes > UINT32_MAX) throw SimError("a message of 4 GiB or more does not fit one TLM payload");
-          trans.set_data_length(static_cast<unsigned>(msg.bytes));
-          trans.set_streaming_width(static_cast<unsigned>(msg.bytes));
-          inject_time_[msg.id] = sim_now();
-          nis_.at(static_cast<size_t>(msg.src))->inject(trans);
-          delivered_.add(static_cast<double>(msg.bytes));
-          --in_flight_;
-          if (done) done(msg);
-        }),
-        fmt::format("msg{}", msg.id).c_str(), &opts);
+    sc_core::sc_spawn(sim_.guard([this, msg, done]() {
+      tlm::tlm_generic_payload trans;
+      MessageExtension ext(msg);
+      ScopedExtension attached(trans, ext);
+      trans.set_command(tlm::TLM_WRITE_COMMAND);
+      trans.set_address(0);
+      trans.set_data_ptr(nullptr);
+      if (msg.bytes > UINT32_MAX) throw SimError("a message of 4 GiB or more does not fit one TLM payload");
+      trans.set_data_length(static_cast<unsigned>(msg.bytes));
+      trans.set_streaming_width(static_cast<unsigned>(msg.bytes));
+      inject_time_[msg.id] = sim_now();
+      nis_.at(static_cast<size_t>(msg.src))->inject(trans);
+      delivered_.add(static_cast<double>(msg.bytes));
+      --in_flight_;
+      if (done) done(msg);
+    }),
+                      fmt::format("msg{}", msg.id).c_str(), &opts);
   }
 
   uint64_t bytes_injected() const override { return static_cast<uint64_t>(injected_.value()); }
@@ -123,7 +123,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       r.messages = static_cast<uint64_t>(l.a_to_b().messages.value() + l.b_to_a().messages.value());
       r.utilization_ab = l.a_to_b().serialisation.utilization(end);
       r.utilization_ba = l.b_to_a().serialisation.utilization(end);
-      r.energy_pJ = accounts.at(ends_[i].first->account()).total_pj() + accounts.at(ends_[i].second->account()).total_pj();
+      r.energy_pJ =
+          accounts.at(ends_[i].first->account()).total_pj() + accounts.at(ends_[i].second->account()).total_pj();
       out.push_back(r);
     }
     return out;

@@ -4,10 +4,10 @@
 // Its utilisation per direction is the serialisation time of what crossed it over the run.
 #include <string>
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include "core/sim_context.h"
 #include "fabric/link/link_params.h"

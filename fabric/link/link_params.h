@@ -5,9 +5,9 @@
 namespace litesim {
 
 struct LinkParams {
-  int lanes = 0;                    // lanes per direction this link takes from each end's CPO
+  int lanes = 0;  // lanes per direction this link takes from each end's CPO
   Length fibre_length;
-  DelayPerLength propagation_delay; // time of flight per metre of fibre
+  DelayPerLength propagation_delay;  // time of flight per metre of fibre
 
   Time propagation() const { return duration_of(fibre_length.m * propagation_delay.ps_per_m, 1e12); }
   static const ParamSet<LinkParams>& schema();

@@ -7,10 +7,10 @@
 // lasers and idle electronics burn static power for the whole run.
 // Messages are serialised whole (store-and-forward per hop); MTU packetisation and FEC come with
 // the packet fabric issue.
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include "core/sim_context.h"
 #include "fabric/optics/cpo_params.h"
@@ -28,10 +28,10 @@ struct TransceiverConfig {
 
 class Transceiver : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Transceiver> tx_in;       // from the local network interface
-  tlm_utils::simple_initiator_socket<Transceiver> line_out; // into the fibre
-  tlm_utils::simple_target_socket<Transceiver> line_in;     // out of the fibre
-  tlm_utils::simple_initiator_socket<Transceiver> rx_out;   // to the local network interface
+  tlm_utils::simple_target_socket<Transceiver> tx_in;        // from the local network interface
+  tlm_utils::simple_initiator_socket<Transceiver> line_out;  // into the fibre
+  tlm_utils::simple_target_socket<Transceiver> line_in;      // out of the fibre
+  tlm_utils::simple_initiator_socket<Transceiver> rx_out;    // to the local network interface
 
   Transceiver(sc_core::sc_module_name name, const TransceiverConfig& cfg, SimContext& ctx);
 

@@ -18,9 +18,9 @@ struct TopoVertex {
 };
 
 struct TopoEdge {
-  int id = 0;      // link number
-  int u = 0, v = 0;          // end vertices (u = end "a", v = end "b")
-  int port_u = 0, port_v = 0; // port number at each end
+  int id = 0;                  // link number
+  int u = 0, v = 0;            // end vertices (u = end "a", v = end "b")
+  int port_u = 0, port_v = 0;  // port number at each end
 };
 
 using TopoGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, TopoVertex, TopoEdge>;

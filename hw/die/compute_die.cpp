@@ -12,8 +12,7 @@
 
 namespace litesim {
 
-ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity,
-                       SimContext& ctx)
+ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity, SimContext& ctx)
     : sc_module(name),
       hbm("hbm"),
       p_(params),
@@ -67,8 +66,8 @@ void ComputeDie::stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo*
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     hbm->b_transport(trans, delay);
     if (trans.is_response_error())
-      throw SimError(fmt::format("{}: HBM rejected a {} of {} B: {}", name(), cmd == tlm::TLM_READ_COMMAND ? "read" : "write",
-                                 len, trans.get_response_string()));
+      throw SimError(fmt::format("{}: HBM rejected a {} of {} B: {}", name(),
+                                 cmd == tlm::TLM_READ_COMMAND ? "read" : "write", len, trans.get_response_string()));
     const Time done = sim_now() + from_sc(delay);
     in_flight.push_back(done);
     last_done = std::max(last_done, done);

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <string>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "core/message.h"
 #include "core/sim_context.h"

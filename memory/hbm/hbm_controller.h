@@ -15,10 +15,10 @@
 // BEGIN_RESP at completion; the queue is unbounded here, so there is no back-pressure yet).
 #include <cstdint>
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include "core/sim_context.h"
 #include "memory/hbm/hbm_params.h"
@@ -41,8 +41,7 @@ class HbmController : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   void peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase);
   // Books the request and returns its completion time; sets the response status.
   Time serve(tlm::tlm_generic_payload& trans, Time arrival);

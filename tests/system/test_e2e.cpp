@@ -34,9 +34,9 @@ TEST(EndToEnd, PairTransferMatchesClosedFormExactly) {
   const auto& p = rs.params;
   const double bytes = 1048576;
   const double link_rate = p.fabric.link.lanes * p.package.cpo.lane_rate.bits_per_s;
-  const double network_ps = bytes * 8.0 * 1e12 / link_rate                          // serialisation
+  const double network_ps = bytes * 8.0 * 1e12 / link_rate                                             // serialisation
                             + p.fabric.link.fibre_length.m * p.fabric.link.propagation_delay.ps_per_m  // flight
-                            + 2.0 * p.package.cpo.serdes_latency.ps;                // SerDes at both ends
+                            + 2.0 * p.package.cpo.serdes_latency.ps;  // SerDes at both ends
   // The copy engines read the payload from the source HBM before and write it into the
   // destination HBM after the network crossing (store-and-forward per message).
   const double total_ps = hbm_stream_ps(p.package.hbm, bytes) + network_ps + hbm_stream_ps(p.package.hbm, bytes);
@@ -70,7 +70,8 @@ TEST(EndToEnd, EnergyLedgerSumsToItsParts) {
   const double bits = 1048576.0 * 8.0;
   const int lanes = rs.params.fabric.link.lanes;
   // Independently: two transceivers each pass the bits once, plus their lasers; two HBMs; two dies.
-  const double cpo = 2 * bits * p.cpo.energy_per_bit.pj_per_bit + 2 * lanes * p.cpo.static_power_per_lane.watts * T * 1e12;
+  const double cpo =
+      2 * bits * p.cpo.energy_per_bit.pj_per_bit + 2 * lanes * p.cpo.static_power_per_lane.watts * T * 1e12;
   const double hbm = bits * p.hbm.read_energy.pj_per_bit + bits * p.hbm.write_energy.pj_per_bit +
                      2 * p.hbm.static_power.watts * T * 1e12;
   const double die = 2 * p.die.static_power.watts * T * 1e12;
@@ -108,10 +109,12 @@ TEST(EndToEnd, KernelsFollowTheRooflineWithRealMemoryTraffic) {
 
 TEST(EndToEnd, MultiHopRingStoresAndForwardsPerHop) {
   ResolvedSystem rs;
-  const RunResult r = run("pair-exact.yaml", "ring6-far.yaml", {"fabric.topology={kind: ring, gpus: 6}", "fabric.link.lanes=4"}, &rs);
+  const RunResult r =
+      run("pair-exact.yaml", "ring6-far.yaml", {"fabric.topology={kind: ring, gpus: 6}", "fabric.link.lanes=4"}, &rs);
   const auto& p = rs.params;
   const double rate = p.fabric.link.lanes * p.package.cpo.lane_rate.bits_per_s;
-  const double hop = 1048576.0 * 8.0 * 1e12 / rate + p.fabric.link.fibre_length.m * p.fabric.link.propagation_delay.ps_per_m +
+  const double hop = 1048576.0 * 8.0 * 1e12 / rate +
+                     p.fabric.link.fibre_length.m * p.fabric.link.propagation_delay.ps_per_m +
                      2.0 * p.package.cpo.serdes_latency.ps;
   EXPECT_EQ(r.summary["messages"]["latency_ns"]["max"].get<double>() * 1000.0, 3 * hop);  // 0 -> 3 is three hops
   uint64_t carried = 0;

@@ -1,7 +1,7 @@
 // The HBM target on its own, driven through its TLM socket (LT and AT).
 #include <gtest/gtest.h>
-#include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <systemc>
 
 #include "core/sim_time.h"
 #include "memory/hbm/hbm_controller.h"
@@ -26,9 +26,7 @@ HbmParams params() {
 struct Initiator : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Initiator> sock{"sock"};
   std::vector<Time> resp_times;
-  explicit Initiator(sc_core::sc_module_name n) : sc_module(n) {
-    sock.register_nb_transport_bw(this, &Initiator::bw);
-  }
+  explicit Initiator(sc_core::sc_module_name n) : sc_module(n) { sock.register_nb_transport_bw(this, &Initiator::bw); }
   tlm::tlm_sync_enum bw(tlm::tlm_generic_payload&, tlm::tlm_phase& ph, sc_core::sc_time&) {
     EXPECT_EQ(ph, tlm::BEGIN_RESP);
     resp_times.push_back(sim_now());

@@ -1,9 +1,9 @@
 // A transceiver -> link -> transceiver chain on its own: serialisation, contention for the
 // serialiser, time of flight and energy per end, against closed forms.
 #include <gtest/gtest.h>
-#include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
 
 #include "core/sim_time.h"
 #include "fabric/link/link.h"

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/sim_context.h"
 #include "core/error.h"
+#include "core/sim_context.h"
 #include "traces/system/system.h"
 #include "traces/system/system_config.h"
 
@@ -47,11 +47,11 @@ ConfigError error_of(const std::string& path, const std::vector<std::string>& se
 }
 
 const char* kGood =
-    "name: t\n"                  // 1
-    "package:\n"                 // 2
-    "  preset: lite-quarter\n"   // 3
-    "fabric:\n"                  // 4
-    "  preset: cpo-pair\n";      // 5
+    "name: t\n"                 // 1
+    "package:\n"                // 2
+    "  preset: lite-quarter\n"  // 3
+    "fabric:\n"                 // 4
+    "  preset: cpo-pair\n";     // 5
 
 }  // namespace
 

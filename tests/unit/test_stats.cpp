@@ -37,9 +37,9 @@ TEST(Histogram, EmptyIsZero) {
 
 TEST(TimeWeighted, AverageOfAStepFunction) {
   TimeWeighted q;
-  q.set(Time{0}, 2);    // 2 for 10 ps
-  q.set(Time{10}, 0);   // 0 for 30 ps
-  q.set(Time{40}, 4);   // 4 for 60 ps
+  q.set(Time{0}, 2);   // 2 for 10 ps
+  q.set(Time{10}, 0);  // 0 for 30 ps
+  q.set(Time{40}, 4);  // 4 for 60 ps
   EXPECT_DOUBLE_EQ(q.integral(Time{100}), 2 * 10 + 4 * 60);
   EXPECT_DOUBLE_EQ(q.average(Time{100}), 2.6);
   EXPECT_EQ(q.max_level(), 4);

@@ -83,8 +83,12 @@ TEST(Units, ErrorEmpty) { EXPECT_NE(err("", Dim::Time).find("empty value"), std:
 TEST(Units, ErrorNotANumber) { EXPECT_NE(err("fast", Dim::Time).find("not a number"), std::string::npos); }
 TEST(Units, ErrorAmbiguousK) { EXPECT_NE(err("64 KB", Dim::DataSize).find("'K' is not a prefix"), std::string::npos); }
 TEST(Units, ErrorCaseMatters) { EXPECT_NE(err("1 gbps", Dim::DataRate).find("unknown unit"), std::string::npos); }
-TEST(Units, ErrorBinaryPrefixOnlyForData) { EXPECT_NE(err("1 GiHz", Dim::Frequency).find("unknown unit"), std::string::npos); }
-TEST(Units, ErrorFractionalBytes) { EXPECT_NE(err("3 b", Dim::DataSize).find("whole number of bytes"), std::string::npos); }
+TEST(Units, ErrorBinaryPrefixOnlyForData) {
+  EXPECT_NE(err("1 GiHz", Dim::Frequency).find("unknown unit"), std::string::npos);
+}
+TEST(Units, ErrorFractionalBytes) {
+  EXPECT_NE(err("3 b", Dim::DataSize).find("whole number of bytes"), std::string::npos);
+}
 TEST(Units, ErrorSubPicosecond) {
   EXPECT_NE(err("0.5 ps", Dim::Time).find("whole number of picoseconds"), std::string::npos);
 }

@@ -171,9 +171,11 @@ void Runner::check_complete() const {
         why = fmt::format("waits for {}", fmt::join(waiting, ", "));
       } else if (o.kind == OpKind::Recv) {
         const MessageRecord& m = messages_[msg_of_[r][i]];
-        why = fmt::format("waits for message {} from rank {} (tag {}), not yet delivered", m.info.id, m.info.src, m.info.tag);
+        why = fmt::format("waits for message {} from rank {} (tag {}), not yet delivered", m.info.id, m.info.src,
+                          m.info.tag);
       } else if (o.kind == OpKind::Kernel && blocking_kernel >= 0) {
-        why = fmt::format("waits for the earlier kernel '{}' on its stream", w_.ranks[r].ops[static_cast<size_t>(blocking_kernel)].id);
+        why = fmt::format("waits for the earlier kernel '{}' on its stream",
+                          w_.ranks[r].ops[static_cast<size_t>(blocking_kernel)].id);
       } else {
         why = ops_[r][i].started ? "started but never finished" : "never started";
       }

@@ -57,10 +57,10 @@ class Runner {
   SimContext& sim_;
   const Workload& w_;
   std::vector<std::vector<OpRecord>> ops_;
-  std::vector<std::vector<int>> pending_;                 // unfinished dependencies per op
-  std::vector<std::vector<std::vector<int>>> dependents_; // ops waiting on each op
+  std::vector<std::vector<int>> pending_;                  // unfinished dependencies per op
+  std::vector<std::vector<std::vector<int>>> dependents_;  // ops waiting on each op
   std::vector<std::vector<bool>> ready_;
-  std::vector<std::vector<size_t>> msg_of_;               // message index of each send/recv op
+  std::vector<std::vector<size_t>> msg_of_;                    // message index of each send/recv op
   std::vector<std::unique_ptr<sc_core::sc_event>> stream_ev_;  // per rank: a kernel became ready
   std::vector<MessageRecord> messages_;
 };

@@ -101,7 +101,8 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   for (const auto& a : ledger.accounts()) by_name[a.name] = a.total_pj();
 
   std::ostringstream gcsv, hcsv, lcsv, mcsv;
-  gcsv << "gpu,package,kernels,flops,compute_busy_ns,compute_utilization,kernel_bytes,dma_bytes,bytes_sent,bytes_received,die_energy_pJ,hbm_energy_pJ\n";
+  gcsv << "gpu,package,kernels,flops,compute_busy_ns,compute_utilization,kernel_bytes,dma_bytes,bytes_sent,bytes_"
+          "received,die_energy_pJ,hbm_energy_pJ\n";
   hcsv << "gpu,bytes_read,bytes_written,requests,achieved_GBps,utilization,latency_p50_ns,latency_p99_ns,energy_pJ\n";
   std::vector<uint64_t> sent(static_cast<size_t>(sys.gpus()), 0), received(static_cast<size_t>(sys.gpus()), 0);
   for (const auto& m : runner.messages()) {
@@ -115,10 +116,14 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
     const double die_e = by_name.at(gpu.die.name());
     const double hbm_e = by_name.at(gpu.hbm.name());
     const double util = gpu.die.compute_busy().utilization(end);
-    s["gpus"].push_back({{"gpu", g}, {"package", gpu.params().name}, {"kernels", gpu.die.kernels()},
-                              {"flops", gpu.die.flops()}, {"compute_utilization", util},
-                              {"bytes_sent", sent[static_cast<size_t>(g)]}, {"bytes_received", received[static_cast<size_t>(g)]},
-                              {"die_energy_pJ", die_e}});
+    s["gpus"].push_back({{"gpu", g},
+                         {"package", gpu.params().name},
+                         {"kernels", gpu.die.kernels()},
+                         {"flops", gpu.die.flops()},
+                         {"compute_utilization", util},
+                         {"bytes_sent", sent[static_cast<size_t>(g)]},
+                         {"bytes_received", received[static_cast<size_t>(g)]},
+                         {"die_energy_pJ", die_e}});
     gcsv << g << ',' << csv_field(gpu.params().name) << ',' << gpu.die.kernels() << ',' << num(gpu.die.flops()) << ','
          << num(gpu.die.compute_busy().busy().ns()) << ',' << num(util) << ',' << gpu.die.kernel_bytes() << ','
          << gpu.die.dma_bytes() << ',' << sent[static_cast<size_t>(g)] << ',' << received[static_cast<size_t>(g)] << ','
@@ -127,26 +132,40 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
     const double moved = static_cast<double>(h.bytes_read() + h.bytes_written());
     const double gbps = end.ps > 0 ? moved / end.s() / 1e9 : 0.0;
     const double hutil = h.busy().utilization(end);
-    s["hbm"].push_back({{"gpu", g}, {"bytes_read", h.bytes_read()}, {"bytes_written", h.bytes_written()},
-                        {"requests", h.requests()}, {"achieved_GBps", gbps}, {"utilization", hutil},
-                        {"latency_ns", h.latency_ns().to_json()}, {"energy_pJ", hbm_e}});
+    s["hbm"].push_back({{"gpu", g},
+                        {"bytes_read", h.bytes_read()},
+                        {"bytes_written", h.bytes_written()},
+                        {"requests", h.requests()},
+                        {"achieved_GBps", gbps},
+                        {"utilization", hutil},
+                        {"latency_ns", h.latency_ns().to_json()},
+                        {"energy_pJ", hbm_e}});
     hcsv << g << ',' << h.bytes_read() << ',' << h.bytes_written() << ',' << h.requests() << ',' << num(gbps) << ','
          << num(hutil) << ',' << num(h.latency_ns().percentile(50)) << ',' << num(h.latency_ns().percentile(99)) << ','
          << num(hbm_e) << '\n';
   }
 
-  lcsv << "link,name,end_a,end_b,rate_Gbps,bytes_a_to_b,bytes_b_to_a,messages,utilization_a_to_b,utilization_b_to_a,energy_pJ\n";
+  lcsv << "link,name,end_a,end_b,rate_Gbps,bytes_a_to_b,bytes_b_to_a,messages,utilization_a_to_b,utilization_b_to_a,"
+          "energy_pJ\n";
   s["links"] = nlohmann::json::array();
   for (const auto& l : sys.fabric().link_reports(end)) {
     const double util = (l.utilization_ab + l.utilization_ba) / 2.0;
-    s["links"].push_back({{"id", l.id}, {"name", l.name}, {"end_a", l.end_a}, {"end_b", l.end_b},
-                          {"rate_Gbps", l.rate_Gbps}, {"bytes", l.bytes_ab + l.bytes_ba},
-                          {"bytes_a_to_b", l.bytes_ab}, {"bytes_b_to_a", l.bytes_ba}, {"messages", l.messages},
-                          {"utilization", util}, {"utilization_a_to_b", l.utilization_ab},
-                          {"utilization_b_to_a", l.utilization_ba}, {"energy_pJ", l.energy_pJ}});
+    s["links"].push_back({{"id", l.id},
+                          {"name", l.name},
+                          {"end_a", l.end_a},
+                          {"end_b", l.end_b},
+                          {"rate_Gbps", l.rate_Gbps},
+                          {"bytes", l.bytes_ab + l.bytes_ba},
+                          {"bytes_a_to_b", l.bytes_ab},
+                          {"bytes_b_to_a", l.bytes_ba},
+                          {"messages", l.messages},
+                          {"utilization", util},
+                          {"utilization_a_to_b", l.utilization_ab},
+                          {"utilization_b_to_a", l.utilization_ba},
+                          {"energy_pJ", l.energy_pJ}});
     lcsv << l.id << ',' << l.name << ',' << l.end_a << ',' << l.end_b << ',' << num(l.rate_Gbps) << ',' << l.bytes_ab
-         << ',' << l.bytes_ba << ',' << l.messages << ',' << num(l.utilization_ab) << ',' << num(l.utilization_ba) << ','
-         << num(l.energy_pJ) << '\n';
+         << ',' << l.bytes_ba << ',' << l.messages << ',' << num(l.utilization_ab) << ',' << num(l.utilization_ba)
+         << ',' << num(l.energy_pJ) << '\n';
   }
 
   mcsv << "id,src,dst,tag,bytes,send_ns,inject_ns,arrive_ns,delivered_ns,network_latency_ns,end_to_end_ns\n";
@@ -171,8 +190,8 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
 
   // The one-screen summary for people.
   std::ostringstream h;
-  h << fmt::format("LiteSim {}  system '{}' ({} GPUs, {} topology)  workload '{}'\n", LITESIM_VERSION,
-                   rs.params.name, sys.gpus(), rs.params.fabric.topology.kind, workload.name);
+  h << fmt::format("LiteSim {}  system '{}' ({} GPUs, {} topology)  workload '{}'\n", LITESIM_VERSION, rs.params.name,
+                   sys.gpus(), rs.params.fabric.topology.kind, workload.name);
   h << fmt::format("config digest {}  seed {}\n", rs.digest, seed);
   h << fmt::format("simulated time     {:.3f} us\n", end.ns() / 1e3);
   h << fmt::format("messages           {}  ({} B delivered of {} B injected)\n", runner.messages().size(),
@@ -186,7 +205,8 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
                      l["bytes"].get<uint64_t>(), 100.0 * l["utilization"].get<double>());
   for (const auto& x : s["hbm"])
     h << fmt::format("hbm  gpu{:<3}  read {:>12} B  written {:>12} B  {:8.1f} GB/s avg\n", x["gpu"].get<int>(),
-                     x["bytes_read"].get<uint64_t>(), x["bytes_written"].get<uint64_t>(), x["achieved_GBps"].get<double>());
+                     x["bytes_read"].get<uint64_t>(), x["bytes_written"].get<uint64_t>(),
+                     x["achieved_GBps"].get<double>());
   h << fmt::format("energy             {:.3f} mJ total", total / 1e9);
   for (const auto& [kind, k] : ledger.by_kind()) h << fmt::format("  {} {:.3f} mJ", kind, k.total_pj() / 1e9);
   h << fmt::format("\n                   {:.3f} pJ per delivered bit\n", energy["pJ_per_bit_delivered"].get<double>());

@@ -16,9 +16,9 @@ namespace litesim {
 inline constexpr int kSummarySchemaVersion = 1;
 
 struct RunResult {
-  nlohmann::json summary;   // summary.json: nothing host- or wall-clock-dependent
+  nlohmann::json summary;  // summary.json: nothing host- or wall-clock-dependent
   std::string gpus_csv, hbm_csv, links_csv, messages_csv;
-  std::string human;        // the one-screen text summary
+  std::string human;  // the one-screen text summary
 };
 
 RunResult simulate(const ResolvedSystem& system, const Workload& workload, uint64_t seed);

@@ -28,9 +28,10 @@ System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ct
   }
   if (params.package.die.mem_chunk.bytes > params.package.hbm.capacity.bytes)
     throw ConfigError(where("package.die.mem_chunk"), "package.die.mem_chunk", "is larger than package.hbm.capacity");
-  for (int g = 0; g < n; ++g) gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx));
+  for (int g = 0; g < n; ++g)
+    gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx));
   FabricContext fctx{*topology_, *router_, std::vector<CpoParams>(static_cast<size_t>(n), params.package.cpo),
-                    params.fabric.link, ctx};
+                     params.fabric.link, ctx};
   fabric_ = FabricRegistry::instance().create(params.fabric.backend, fctx);
 }
 

@@ -5,12 +5,13 @@
 namespace litesim {
 
 const ParamSet<PackageParams>& PackageParams::schema() {
-  static const ParamSet<PackageParams> s("package", "one GPU package: compute die, HBM and co-packaged optics", [](ParamSet<PackageParams>& p) {
-    p.string("name", &PackageParams::name, "package label (e.g. the preset it came from)");
-    p.section("die", &PackageParams::die, "the compute die");
-    p.section("hbm", &PackageParams::hbm, "the package's HBM");
-    p.section("cpo", &PackageParams::cpo, "the package's co-packaged optics");
-  });
+  static const ParamSet<PackageParams> s(
+      "package", "one GPU package: compute die, HBM and co-packaged optics", [](ParamSet<PackageParams>& p) {
+        p.string("name", &PackageParams::name, "package label (e.g. the preset it came from)");
+        p.section("die", &PackageParams::die, "the compute die");
+        p.section("hbm", &PackageParams::hbm, "the package's HBM");
+        p.section("cpo", &PackageParams::cpo, "the package's co-packaged optics");
+      });
   return s;
 }
 
@@ -51,7 +52,8 @@ ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {
   size_t start = 0;
   while (cur) {
     const auto dot = dotted.find('.', start);
-    cur = cur->is_map() ? cur->find(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start)) : nullptr;
+    cur = cur->is_map() ? cur->find(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start))
+                        : nullptr;
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

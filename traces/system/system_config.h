@@ -31,10 +31,10 @@ struct SystemParams {
 
 struct ResolvedSystem {
   SystemParams params;
-  ConfigPtr tree;            // normalised: every key, canonical text, source locations kept
-  std::string yaml;          // the normalised tree as YAML: what `litesim config` prints
-  std::string digest;        // FNV-1a of `yaml`
-  std::string source;        // the system file
+  ConfigPtr tree;                    // normalised: every key, canonical text, source locations kept
+  std::string yaml;                  // the normalised tree as YAML: what `litesim config` prints
+  std::string digest;                // FNV-1a of `yaml`
+  std::string source;                // the system file
   std::vector<std::string> presets;  // presets expanded, in order
 };
 

@@ -14,7 +14,7 @@ namespace litesim {
 enum class OpKind { Kernel, Send, Recv };
 
 struct Op {
-  std::string id;       // unique within its rank
+  std::string id;  // unique within its rank
   OpKind kind = OpKind::Kernel;
   std::vector<int> deps;  // indices into the rank's ops
   // kernel
@@ -23,10 +23,10 @@ struct Op {
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;
   // send / recv
-  int peer = -1;        // to (send) / from (recv)
+  int peer = -1;  // to (send) / from (recv)
   uint64_t bytes = 0;
   int64_t tag = 0;
-  SourceLoc loc;        // where the op was written
+  SourceLoc loc;  // where the op was written
 };
 
 struct Rank {
@@ -37,8 +37,8 @@ struct Rank {
 struct Workload {
   std::string name;
   std::string file;
-  std::string digest;  // FNV-1a of the file text
-  int gpus = 0;  // ranks the workload needs
+  std::string digest;       // FNV-1a of the file text
+  int gpus = 0;             // ranks the workload needs
   std::vector<Rank> ranks;  // index = rank
 };
 

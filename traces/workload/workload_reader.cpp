@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -25,7 +25,8 @@ constexpr const char* kFormat = "litesim-workload/1";
 void check_keys(const ConfigPtr& n, const std::string& path, const std::vector<std::string>& allowed) {
   for (const auto& e : n->entries)
     if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
-      throw ConfigError(e.key_loc, path + "." + e.key, fmt::format("unknown key; expected: {}", fmt::join(allowed, ", ")));
+      throw ConfigError(e.key_loc, path + "." + e.key,
+                        fmt::format("unknown key; expected: {}", fmt::join(allowed, ", ")));
 }
 
 ConfigPtr need(const ConfigPtr& map, const std::string& key, const std::string& path, const char* expected) {
@@ -98,7 +99,9 @@ Op read_op(const ConfigPtr& n, const std::string& path) {
     if (op.bytes == 0) fail(n->find("bytes"), path + ".bytes", "must be positive");
     if (op.bytes >= (uint64_t{1} << 32))
       fail(n->find("bytes"), path + ".bytes", "must be below 4 GiB (one TLM payload); split larger transfers");
-    op.tag = n->find("tag") ? get_int(n, "tag", path, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()) : 0;
+    op.tag = n->find("tag")
+                 ? get_int(n, "tag", path, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max())
+                 : 0;
   } else {
     fail(kind, path + ".op", fmt::format("'{}' is not an op kind; expected kernel, send or recv", k));
   }
@@ -145,7 +148,8 @@ Workload read_workload(const std::string& path) {
     for (size_t j = 0; j < ops->items.size(); ++j) {
       const std::string opath = fmt::format("{}.ops[{}]", rpath, j);
       Op op = read_op(ops->items[j], opath);
-      if (index.count(op.id)) fail(ops->items[j]->find("id"), opath + ".id", fmt::format("op id '{}' is used twice in rank {}", op.id, r));
+      if (index.count(op.id))
+        fail(ops->items[j]->find("id"), opath + ".id", fmt::format("op id '{}' is used twice in rank {}", op.id, r));
       index[op.id] = static_cast<int>(rank.ops.size());
       rank.ops.push_back(op);
       after_nodes.push_back(ops->items[j]->find("after"));
@@ -169,7 +173,8 @@ Workload read_workload(const std::string& path) {
       colour[static_cast<size_t>(v)] = 1;
       for (int d : rank.ops[static_cast<size_t>(v)].deps) {
         if (colour[static_cast<size_t>(d)] == 1)
-          throw ConfigError(rank.ops[static_cast<size_t>(v)].loc, fmt::format("{}.ops.{}", rpath, rank.ops[static_cast<size_t>(v)].id),
+          throw ConfigError(rank.ops[static_cast<size_t>(v)].loc,
+                            fmt::format("{}.ops.{}", rpath, rank.ops[static_cast<size_t>(v)].id),
                             fmt::format("dependency cycle through op '{}'", rank.ops[static_cast<size_t>(d)].id));
         if (colour[static_cast<size_t>(d)] == 0) visit(d);
       }
@@ -183,8 +188,9 @@ Workload read_workload(const std::string& path) {
 
 void check_workload(const Workload& w, int gpus, const std::string& system_label) {
   if (w.gpus != gpus)
-    throw ConfigError(SourceLoc{w.file, 0, 0}, "gpus",
-                      fmt::format("the workload is written for {} GPUs but the system {} has {}", w.gpus, system_label, gpus));
+    throw ConfigError(
+        SourceLoc{w.file, 0, 0}, "gpus",
+        fmt::format("the workload is written for {} GPUs but the system {} has {}", w.gpus, system_label, gpus));
   // Every send must meet a receive with the same (source, destination, tag) and size, in order.
   std::map<std::tuple<int, int, int64_t>, std::vector<const Op*>> sends, recvs;
   for (const Rank& r : w.ranks)
@@ -193,16 +199,18 @@ void check_workload(const Workload& w, int gpus, const std::string& system_label
       if (op.peer >= gpus)
         throw ConfigError(op.loc, op.id, fmt::format("peer GPU {} does not exist (the system has {})", op.peer, gpus));
       if (op.peer == r.rank) throw ConfigError(op.loc, op.id, "a GPU cannot send to or receive from itself");
-      if (op.kind == OpKind::Send) sends[{r.rank, op.peer, op.tag}].push_back(&op);
-      else recvs[{op.peer, r.rank, op.tag}].push_back(&op);
+      if (op.kind == OpKind::Send)
+        sends[{r.rank, op.peer, op.tag}].push_back(&op);
+      else
+        recvs[{op.peer, r.rank, op.tag}].push_back(&op);
     }
   for (const auto& [key, list] : sends) {
     const auto& rl = recvs[key];
     for (size_t i = 0; i < list.size(); ++i) {
       if (i >= rl.size())
         throw ConfigError(list[i]->loc, list[i]->id,
-                          fmt::format("send {}->{} tag {} has no matching recv in rank {}", std::get<0>(key), std::get<1>(key),
-                                      std::get<2>(key), std::get<1>(key)));
+                          fmt::format("send {}->{} tag {} has no matching recv in rank {}", std::get<0>(key),
+                                      std::get<1>(key), std::get<2>(key), std::get<1>(key)));
       if (rl[i]->bytes != list[i]->bytes)
         throw ConfigError(rl[i]->loc, rl[i]->id,
                           fmt::format("recv of {} B does not match its send of {} B ({})", rl[i]->bytes, list[i]->bytes,
@@ -213,8 +221,8 @@ void check_workload(const Workload& w, int gpus, const std::string& system_label
     const size_t ns = sends.count(key) ? sends[key].size() : 0;
     if (list.size() > ns)
       throw ConfigError(list[ns]->loc, list[ns]->id,
-                        fmt::format("recv {}<-{} tag {} has no matching send in rank {}", std::get<1>(key), std::get<0>(key),
-                                    std::get<2>(key), std::get<0>(key)));
+                        fmt::format("recv {}<-{} tag {} has no matching send in rank {}", std::get<1>(key),
+                                    std::get<0>(key), std::get<2>(key), std::get<0>(key)));
   }
 }
 
