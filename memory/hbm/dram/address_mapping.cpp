@@ -1,0 +1,93 @@
+#include "memory/hbm/dram/address_mapping.h"
+
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace litesim {
+
+namespace {
+int log2_exact(int64_t v) {
+  int b = 0;
+  while ((int64_t{1} << b) < v) ++b;
+  return b;
+}
+}  // namespace
+
+AddressMapping::AddressMapping(const std::string& spec, const MemSpec& m, int stacks) : spec_(spec) {
+  if (stacks < 1 || (stacks & (stacks - 1)) != 0)
+    throw std::invalid_argument(fmt::format("the stack count {} must be a power of two to be address-decoded", stacks));
+  const std::map<std::string, std::pair<Field, int64_t>> known = {
+      {"St", {St, stacks}},
+      {"Ro", {Ro, m.org.rows}},
+      {"Ba", {Ba, m.org.banks_per_group}},
+      {"Bg", {Bg, m.org.bank_groups}},
+      {"Co", {Co, m.bursts_per_row()}},
+      {"Pc", {Pc, m.org.pseudo_channels}},
+      {"Ch", {Ch, m.org.channels}}};
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    const auto dash = spec.find('-', start);
+    names.push_back(spec.substr(start, dash == std::string::npos ? std::string::npos : dash - start));
+    if (dash == std::string::npos) break;
+    start = dash + 1;
+  }
+  std::map<std::string, int> seen;
+  for (const auto& n : names) {
+    if (!known.count(n))
+      throw std::invalid_argument(fmt::format("unknown field '{}' in mapping '{}'; fields are St, Ro, Ba, Bg, Co, Pc, Ch", n, spec));
+    if (seen[n]++) throw std::invalid_argument(fmt::format("field '{}' appears twice in mapping '{}'", n, spec));
+  }
+  for (const auto& [n, fc] : known)
+    if (!seen.count(n) && !(n == "St" && stacks == 1))
+      throw std::invalid_argument(fmt::format("mapping '{}' lacks field '{}'", spec, n));
+  offset_bits_ = log2_exact(m.burst_bytes());
+  int shift = offset_bits_;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    const auto& [field, count] = known.at(*it);
+    const int bits = log2_exact(count);
+    slots_.push_back(Slot{field, bits, shift});
+    shift += bits;
+  }
+  if (shift > 62) throw std::invalid_argument("the memory is too large to address");
+  capacity_ = uint64_t{1} << shift;
+}
+
+DramAddress AddressMapping::decode(uint64_t addr) const {
+  DramAddress a;
+  for (const Slot& s : slots_) {
+    const uint32_t v = static_cast<uint32_t>((addr >> s.shift) & ((uint64_t{1} << s.bits) - 1));
+    switch (s.field) {
+      case St: a.stack = v; break;
+      case Ro: a.row = v; break;
+      case Ba: a.bank = v; break;
+      case Bg: a.bank_group = v; break;
+      case Co: a.column = v; break;
+      case Pc: a.pseudo_channel = v; break;
+      case Ch: a.channel = v; break;
+    }
+  }
+  return a;
+}
+
+uint64_t AddressMapping::encode(const DramAddress& a) const {
+  uint64_t addr = 0;
+  for (const Slot& s : slots_) {
+    uint64_t v = 0;
+    switch (s.field) {
+      case St: v = a.stack; break;
+      case Ro: v = a.row; break;
+      case Ba: v = a.bank; break;
+      case Bg: v = a.bank_group; break;
+      case Co: v = a.column; break;
+      case Pc: v = a.pseudo_channel; break;
+      case Ch: v = a.channel; break;
+    }
+    addr |= (v & ((uint64_t{1} << s.bits) - 1)) << s.shift;
+  }
+  return addr;
+}
+
+}  // namespace litesim
