@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/registry.h"
+#include "testbenches/tb_hbm.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
 #include "traces/workload/workload.h"
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("list", "list every registered part and parameter block");
 
+  auto* tb = app.add_subcommand("tb", "testbenches of single blocks");
+  tb->require_subcommand(1);
+  TbHbmOptions tb_hbm_opts;
+  auto* tb_hbm = add_tb_hbm(*tb, tb_hbm_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,6 +125,7 @@ int main(int argc, char** argv) {
   try {
     const std::string cfg = configs_dir(configs_opt);
     if (app.got_subcommand("list")) return cmd_list();
+    if (tb_hbm->parsed()) return run_tb_hbm(tb_hbm_opts, cfg, LITESIM_VERSION);
     if (system_file.empty()) system_file = default_system(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {

@@ -1,6 +1,7 @@
 #include "memory/hbm/dram/pseudo_channel.h"
 
 #include <algorithm>
+#include <bitset>
 #include <stdexcept>
 
 namespace litesim {
@@ -9,11 +10,14 @@ PseudoChannel::PseudoChannel(const MemSpec& m, const ControllerParams& c)
     : m_(m),
       t_(m_.timing),
       c_(c),
+      policy_(c.page_policy == "closed" ? Policy::Closed : c.page_policy == "adaptive" ? Policy::Adaptive : Policy::Open),
+      per_bank_refresh_(c.refresh == "per-bank"),
       banks_per_group_(m.org.banks_per_group),
       banks_(static_cast<size_t>(m.banks())),
       groups_(static_cast<size_t>(m.org.bank_groups)),
       next_ref_(c.refresh == "per-bank" ? m.timing.REFIpb : m.timing.REFI) {
   if (c.refresh == "per-bank" && m.timing.REFIpb <= 0) throw std::invalid_argument("per-bank refresh needs REFIpb > 0");
+  if (m.banks() > kMaxBanks) throw std::invalid_argument("more banks per pseudo-channel than the controller supports");
 }
 
 bool PseudoChannel::has_room(bool write) const {
@@ -23,13 +27,20 @@ bool PseudoChannel::has_room(bool write) const {
 void PseudoChannel::push(const Burst& b) {
   if (!has_room(b.write)) throw std::logic_error("PseudoChannel::push on a full queue");
   (b.write ? wq_ : rq_).push_back(b);
+  Bank& k = banks_[static_cast<size_t>(flat(b))];
+  if (k.open_row == static_cast<int64_t>(b.row)) ++k.hits;
 }
 
 bool PseudoChannel::queued_hit(int bank, int64_t row) const {
-  for (const auto* q : {&rq_, &wq_})
-    for (const Burst& b : *q)
-      if (flat(b) == bank && b.row == row) return true;
-  return false;
+  const Bank& b = banks_[static_cast<size_t>(bank)];
+  return row == b.open_row && b.hits > 0;
+}
+
+int64_t PseudoChannel::earliest_for(const Burst& b) const {
+  const int bank = flat(b);
+  const Bank& k = banks_[static_cast<size_t>(bank)];
+  if (k.open_row == static_cast<int64_t>(b.row)) return earliest(b.write ? Cmd::WR : Cmd::RD, bank);
+  return earliest(k.open_row < 0 ? Cmd::ACT : Cmd::PRE, bank);
 }
 
 int64_t PseudoChannel::earliest(Cmd c, int bank) const {
@@ -65,7 +76,7 @@ void PseudoChannel::consider(Choice& best, Cmd c, int bank, std::deque<Burst>* q
 
 PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   Choice best;
-  const bool per_bank = c_.refresh == "per-bank";
+  const bool per_bank = per_bank_refresh_;
   const int ref_target = per_bank ? ref_bank_ : -1;
   // Normal work may not start at or after a due refresh (of its bank, for per-bank refresh).
   auto blocked = [&](int bank, int64_t at) { return at >= next_ref_ && (!per_bank || bank == ref_target); };
@@ -74,10 +85,19 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   const std::deque<Burst>* active = &rq_;
   if (draining_ || rq_.empty()) active = &wq_;
   auto* q = const_cast<std::deque<Burst>*>(active);
+  // no column command of this queue can issue before this cycle
+  const int64_t col_floor = std::max({now, col_bus_, active == &rq_ ? next_rd_ : next_wr_});
+  // A younger request needing the same command on the same bank cannot do better than an older
+  // one (same earliest cycle, and ties go to the older): each (bank, command) is considered once.
+  std::bitset<kMaxBanks * 2> seen;
   for (size_t i = 0; i < q->size(); ++i) {
     const Burst& r = (*q)[i];
     const int bank = flat(r);
     const Bank& b = banks_[static_cast<size_t>(bank)];
+    const bool hit = b.open_row == static_cast<int64_t>(r.row);
+    const size_t key = static_cast<size_t>(bank) * 2 + (hit ? 0 : 1);
+    if (seen[key]) continue;
+    seen[key] = true;
     Choice cand = best;
     if (b.open_row == static_cast<int64_t>(r.row)) {
       consider(cand, r.write ? Cmd::WR : Cmd::RD, bank, q, i, now);
@@ -88,21 +108,26 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
     }
     if (cand.at < best.at || cand.cmd != best.cmd || cand.index != best.index)
       if (!blocked(bank, cand.at)) best = cand;
+    // Nothing can beat the oldest row hit that issues on the first free column-bus cycle no
+    // later than the row bus frees (ties go to column commands): stop scanning.
+    if ((best.cmd == Cmd::RD || best.cmd == Cmd::WR) && best.at <= col_floor && best.at <= row_bus_) break;
   }
   // Page policy: close rows that no queued request hits.
-  if (c_.page_policy != "open") {
+  if (policy_ != Policy::Open) {
     for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank) {
       const Bank& b = banks_[static_cast<size_t>(bank)];
       if (b.open_row < 0 || queued_hit(bank, b.open_row)) continue;
-      const int64_t floor = c_.page_policy == "adaptive" ? std::max(now, b.last_use + c_.page_timeout) : now;
+      const int64_t floor = policy_ == Policy::Adaptive ? std::max(now, b.last_use + c_.page_timeout) : now;
       Choice cand = best;
       consider(cand, Cmd::PRE, bank, nullptr, 0, floor);
       if (cand.at != best.at || cand.bank != best.bank)
         if (!blocked(bank, cand.at)) best = cand;
     }
   }
-  // Refresh: close what must be closed, then refresh, from the due cycle on.
+  // Refresh: close what must be closed, then refresh, from the due cycle on (its commands cannot
+  // issue before then, so they only matter when the best normal command is not earlier).
   const int64_t due = std::max(now, next_ref_);
+  if (best.at < due) return best;
   Choice ref;
   if (per_bank) {
     const Bank& b = banks_[static_cast<size_t>(ref_target)];
@@ -134,6 +159,10 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
     case Cmd::ACT: {
       const Burst& r = (*ch.q)[ch.index];
       b.open_row = r.row;
+      b.hits = 0;
+      for (const auto* q : {&rq_, &wq_})
+        for (const Burst& x : *q)
+          if (flat(x) == bank && x.row == r.row) ++b.hits;
       b.act_at = t;
       b.next_pre = std::max(b.next_pre, t + t_.RAS);
       b.next_rd = std::max(b.next_rd, t + t_.RCDRD);
@@ -149,6 +178,7 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
     }
     case Cmd::PRE:
       b.open_row = -1;
+      b.hits = 0;
       b.next_act = std::max(b.next_act, t + t_.RP);
       row_bus_ = t + 1;
       ++st_.pres;
@@ -157,6 +187,7 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
     case Cmd::WR: {
       const Burst r = (*ch.q)[ch.index];
       ch.q->erase(ch.q->begin() + static_cast<std::ptrdiff_t>(ch.index));
+      --b.hits;
       if (b.act_at < r.arrival) ++st_.row_hits;
       b.last_use = t;
       col_bus_ = t + 1;

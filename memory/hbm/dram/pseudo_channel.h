@@ -24,6 +24,7 @@ namespace litesim {
 class PseudoChannel {
  public:
   static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  static constexpr int kMaxBanks = 256;
 
   struct Burst {
     uint64_t owner = 0;  // the request it belongs to (for completion)
@@ -56,6 +57,9 @@ class PseudoChannel {
   bool has_room(bool write) const;
   void push(const Burst& b);
   size_t queued() const { return rq_.size() + wq_.size(); }
+  // The earliest cycle at which the next command a queued burst `b` needs could issue (ignoring
+  // the other requests): a driver need not wake the channel for `b` before then.
+  int64_t earliest_for(const Burst& b) const;
 
   // Issues every command that may issue at or before `until` (pass `now` for one event per
   // command; a larger value lets the channel run ahead: the fidelity knob). Completions are
@@ -74,6 +78,7 @@ class PseudoChannel {
     int64_t act_at = std::numeric_limits<int64_t>::min() / 2;
     int64_t last_use = 0;  // last column command (adaptive page policy)
     int64_t next_act = 0, next_pre = 0, next_rd = 0, next_wr = 0;
+    int hits = 0;  // queued bursts (either queue) for the open row
   };
   struct Group {
     int64_t next_act = 0, next_rd = 0, next_wr = 0;
@@ -97,6 +102,8 @@ class PseudoChannel {
   const MemSpec m_;
   const MemTiming& t_;
   const ControllerParams c_;
+  enum class Policy { Open, Closed, Adaptive } policy_;
+  bool per_bank_refresh_;
   int banks_per_group_;
   std::vector<Bank> banks_;
   std::vector<Group> groups_;
