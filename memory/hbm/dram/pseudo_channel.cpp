@@ -1,7 +1,6 @@
 #include "memory/hbm/dram/pseudo_channel.h"
 
 #include <algorithm>
-#include <bitset>
 #include <stdexcept>
 
 namespace litesim {
@@ -15,25 +14,24 @@ PseudoChannel::PseudoChannel(const MemSpec& m, const ControllerParams& c)
       banks_per_group_(m.org.banks_per_group),
       banks_(static_cast<size_t>(m.banks())),
       groups_(static_cast<size_t>(m.org.bank_groups)),
+      rq_(static_cast<size_t>(m.banks())),
+      wq_(static_cast<size_t>(m.banks())),
       next_ref_(c.refresh == "per-bank" ? m.timing.REFIpb : m.timing.REFI) {
   if (c.refresh == "per-bank" && m.timing.REFIpb <= 0) throw std::invalid_argument("per-bank refresh needs REFIpb > 0");
   if (m.banks() > kMaxBanks) throw std::invalid_argument("more banks per pseudo-channel than the controller supports");
 }
 
 bool PseudoChannel::has_room(bool write) const {
-  return write ? static_cast<int>(wq_.size()) < c_.write_queue : static_cast<int>(rq_.size()) < c_.read_queue;
+  return write ? static_cast<int>(wq_n_) < c_.write_queue : static_cast<int>(rq_n_) < c_.read_queue;
 }
 
 void PseudoChannel::push(const Burst& b) {
   if (!has_room(b.write)) throw std::logic_error("PseudoChannel::push on a full queue");
-  (b.write ? wq_ : rq_).push_back(b);
-  Bank& k = banks_[static_cast<size_t>(flat(b))];
+  const int bank = flat(b);
+  (b.write ? wq_ : rq_)[static_cast<size_t>(bank)].push_back(Entry{b, seq_++});
+  ++(b.write ? wq_n_ : rq_n_);
+  Bank& k = banks_[static_cast<size_t>(bank)];
   if (k.open_row == static_cast<int64_t>(b.row)) ++k.hits;
-}
-
-bool PseudoChannel::queued_hit(int bank, int64_t row) const {
-  const Bank& b = banks_[static_cast<size_t>(bank)];
-  return row == b.open_row && b.hits > 0;
 }
 
 int64_t PseudoChannel::earliest_for(const Burst& b) const {
@@ -66,12 +64,14 @@ int64_t PseudoChannel::earliest(Cmd c, int bank) const {
   return kNever;
 }
 
-void PseudoChannel::consider(Choice& best, Cmd c, int bank, std::deque<Burst>* q, size_t index, int64_t floor) const {
+void PseudoChannel::consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq,
+                             int64_t floor) const {
   const int64_t at = std::max(earliest(c, bank), floor);
   const bool col = c == Cmd::RD || c == Cmd::WR;
   const bool best_col = best.cmd == Cmd::RD || best.cmd == Cmd::WR;
-  // earliest first; on a tie a column command (a row hit) first; then the older request (scan order)
-  if (at < best.at || (at == best.at && col && !best_col)) best = Choice{c, at, bank, q, index};
+  // earliest first; on a tie a column command (a row hit) first; then the older request
+  if (at < best.at || (at == best.at && ((col && !best_col) || (col == best_col && seq < best.seq))))
+    best = Choice{c, at, bank, q, index, seq};
 }
 
 PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
@@ -82,44 +82,38 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   auto blocked = [&](int bank, int64_t at) { return at >= next_ref_ && (!per_bank || bank == ref_target); };
 
   // Which queue: drain writes between the watermarks, or when no read waits.
-  const std::deque<Burst>* active = &rq_;
-  if (draining_ || rq_.empty()) active = &wq_;
-  auto* q = const_cast<std::deque<Burst>*>(active);
-  // no column command of this queue can issue before this cycle
-  const int64_t col_floor = std::max({now, col_bus_, active == &rq_ ? next_rd_ : next_wr_});
-  // A younger request needing the same command on the same bank cannot do better than an older
-  // one (same earliest cycle, and ties go to the older): each (bank, command) is considered once.
-  std::bitset<kMaxBanks * 2> seen;
-  for (size_t i = 0; i < q->size(); ++i) {
-    const Burst& r = (*q)[i];
-    const int bank = flat(r);
+  const bool writes = draining_ || rq_n_ == 0;
+  auto& queues = const_cast<std::vector<Queue>&>(writes ? wq_ : rq_);
+  // Per bank, the request FR-FCFS would serve: its oldest row hit, else its oldest request.
+  for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank) {
+    Queue& q = queues[static_cast<size_t>(bank)];
+    if (q.empty()) continue;
     const Bank& b = banks_[static_cast<size_t>(bank)];
-    const bool hit = b.open_row == static_cast<int64_t>(r.row);
-    const size_t key = static_cast<size_t>(bank) * 2 + (hit ? 0 : 1);
-    if (seen[key]) continue;
-    seen[key] = true;
     Choice cand = best;
-    if (b.open_row == static_cast<int64_t>(r.row)) {
-      consider(cand, r.write ? Cmd::WR : Cmd::RD, bank, q, i, now);
+    if (b.open_row >= 0 && b.hits > 0) {
+      size_t i = 0;
+      while (i < q.size() && q[i].burst.row != b.open_row) ++i;
+      if (i < q.size()) {
+        consider(cand, writes ? Cmd::WR : Cmd::RD, bank, &q, i, q[i].seq, now);
+      } else {
+        continue;  // the hits are in the other direction's queue: the row stays open for them
+      }
     } else if (b.open_row < 0) {
-      consider(cand, Cmd::ACT, bank, q, i, now);
-    } else if (!queued_hit(bank, b.open_row)) {
-      consider(cand, Cmd::PRE, bank, q, i, now);  // a conflict, and nobody else wants the open row
+      consider(cand, Cmd::ACT, bank, &q, 0, q[0].seq, now);
+    } else {
+      consider(cand, Cmd::PRE, bank, &q, 0, q[0].seq, now);  // a conflict, and nobody wants the open row
     }
-    if (cand.at < best.at || cand.cmd != best.cmd || cand.index != best.index)
+    if (cand.cmd != best.cmd || cand.at != best.at || cand.bank != best.bank)
       if (!blocked(bank, cand.at)) best = cand;
-    // Nothing can beat the oldest row hit that issues on the first free column-bus cycle no
-    // later than the row bus frees (ties go to column commands): stop scanning.
-    if ((best.cmd == Cmd::RD || best.cmd == Cmd::WR) && best.at <= col_floor && best.at <= row_bus_) break;
   }
   // Page policy: close rows that no queued request hits.
   if (policy_ != Policy::Open) {
     for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank) {
       const Bank& b = banks_[static_cast<size_t>(bank)];
-      if (b.open_row < 0 || queued_hit(bank, b.open_row)) continue;
+      if (b.open_row < 0 || b.hits > 0) continue;
       const int64_t floor = policy_ == Policy::Adaptive ? std::max(now, b.last_use + c_.page_timeout) : now;
       Choice cand = best;
-      consider(cand, Cmd::PRE, bank, nullptr, 0, floor);
+      consider(cand, Cmd::PRE, bank, nullptr, 0, UINT64_MAX, floor);
       if (cand.at != best.at || cand.bank != best.bank)
         if (!blocked(bank, cand.at)) best = cand;
     }
@@ -131,18 +125,26 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   Choice ref;
   if (per_bank) {
     const Bank& b = banks_[static_cast<size_t>(ref_target)];
-    consider(ref, b.open_row >= 0 ? Cmd::PRE : Cmd::REFPB, ref_target, nullptr, 0, due);
+    consider(ref, b.open_row >= 0 ? Cmd::PRE : Cmd::REFPB, ref_target, nullptr, 0, UINT64_MAX, due);
   } else {
     bool any_open = false;
     for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank)
       if (banks_[static_cast<size_t>(bank)].open_row >= 0) {
         any_open = true;
-        consider(ref, Cmd::PRE, bank, nullptr, 0, due);
+        consider(ref, Cmd::PRE, bank, nullptr, 0, UINT64_MAX, due);
       }
-    if (!any_open) consider(ref, Cmd::REFAB, 0, nullptr, 0, due);
+    if (!any_open) consider(ref, Cmd::REFAB, 0, nullptr, 0, UINT64_MAX, due);
   }
   if (ref.at <= best.at) best = ref;
   return best;
+}
+
+void PseudoChannel::recount_hits(int bank) {
+  Bank& b = banks_[static_cast<size_t>(bank)];
+  b.hits = 0;
+  for (const auto* qs : {&rq_, &wq_})
+    for (const Entry& e : (*qs)[static_cast<size_t>(bank)])
+      if (e.burst.row == b.open_row) ++b.hits;
 }
 
 void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& done) {
@@ -152,17 +154,14 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
   st_.last_cycle = std::max(st_.last_cycle, t);
   if (log_) {
     static const char* names[] = {"ACT", "PRE", "RD", "WR", "REFab", "REFpb", "-"};
-    const int64_t row = ch.cmd == Cmd::ACT ? (*ch.q)[ch.index].row : b.open_row;
+    const int64_t row = ch.cmd == Cmd::ACT ? (*ch.q)[ch.index].burst.row : b.open_row;
     log_->push_back(Command{t, names[static_cast<int>(ch.cmd)], ch.cmd == Cmd::REFAB ? -1 : bank, row});
   }
   switch (ch.cmd) {
     case Cmd::ACT: {
-      const Burst& r = (*ch.q)[ch.index];
+      const Burst& r = (*ch.q)[ch.index].burst;
       b.open_row = r.row;
-      b.hits = 0;
-      for (const auto* q : {&rq_, &wq_})
-        for (const Burst& x : *q)
-          if (flat(x) == bank && x.row == r.row) ++b.hits;
+      recount_hits(bank);
       b.act_at = t;
       b.next_pre = std::max(b.next_pre, t + t_.RAS);
       b.next_rd = std::max(b.next_rd, t + t_.RCDRD);
@@ -185,8 +184,9 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
       break;
     case Cmd::RD:
     case Cmd::WR: {
-      const Burst r = (*ch.q)[ch.index];
+      const Burst r = (*ch.q)[ch.index].burst;
       ch.q->erase(ch.q->begin() + static_cast<std::ptrdiff_t>(ch.index));
+      --(r.write ? wq_n_ : rq_n_);
       --b.hits;
       if (b.act_at < r.arrival) ++st_.row_hits;
       b.last_use = t;
@@ -235,9 +235,9 @@ int64_t PseudoChannel::advance(int64_t until, std::vector<Completion>& done) {
   int64_t now = 0;  // commands never issue before the previous one of their kind; see choose()
   while (true) {
     // write-drain hysteresis
-    const double fill = static_cast<double>(wq_.size()) / c_.write_queue;
+    const double fill = static_cast<double>(wq_n_) / c_.write_queue;
     if (!draining_ && fill >= c_.write_high) draining_ = true;
-    if (draining_ && (fill <= c_.write_low || wq_.empty())) draining_ = false;
+    if (draining_ && (fill <= c_.write_low || wq_n_ == 0)) draining_ = false;
     const Choice ch = choose(now);
     if (ch.cmd == Cmd::NONE) return kNever;
     if (ch.at > until) return queued() == 0 ? kNever : ch.at;

@@ -56,7 +56,7 @@ class PseudoChannel {
 
   bool has_room(bool write) const;
   void push(const Burst& b);
-  size_t queued() const { return rq_.size() + wq_.size(); }
+  size_t queued() const { return rq_n_ + wq_n_; }
   // The earliest cycle at which the next command a queued burst `b` needs could issue (ignoring
   // the other requests): a driver need not wake the channel for `b` before then.
   int64_t earliest_for(const Burst& b) const;
@@ -83,21 +83,27 @@ class PseudoChannel {
   struct Group {
     int64_t next_act = 0, next_rd = 0, next_wr = 0;
   };
+  struct Entry {
+    Burst burst;
+    uint64_t seq;  // arrival order across the channel (age)
+  };
+  using Queue = std::deque<Entry>;  // one per bank and direction, oldest first
   struct Choice {
     Cmd cmd = Cmd::NONE;
     int64_t at = kNever;
     int bank = -1;           // flat bank index
-    std::deque<Burst>* q = nullptr;
-    size_t index = 0;        // in q, for column commands
+    Queue* q = nullptr;      // the bank queue of the request it serves (ACT, RD, WR)
+    size_t index = 0;        // in q
+    uint64_t seq = UINT64_MAX;
   };
 
   int flat(const Burst& b) const { return static_cast<int>(b.bank_group) * banks_per_group_ + static_cast<int>(b.bank); }
   int group_of(int bank) const { return bank / banks_per_group_; }
-  bool queued_hit(int bank, int64_t row) const;
   int64_t earliest(Cmd c, int bank) const;
   Choice choose(int64_t now) const;
   void issue(const Choice& ch, int64_t t, std::vector<Completion>& done);
-  void consider(Choice& best, Cmd c, int bank, std::deque<Burst>* q, size_t index, int64_t now) const;
+  void consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq, int64_t floor) const;
+  void recount_hits(int bank);
 
   const MemSpec m_;
   const MemTiming& t_;
@@ -110,7 +116,9 @@ class PseudoChannel {
   int64_t next_act_ = 0, next_rd_ = 0, next_wr_ = 0;  // pseudo-channel wide
   int64_t row_bus_ = 0, col_bus_ = 0;                 // next free cycle of each command bus
   std::deque<int64_t> faw_;                           // the last four ACT cycles
-  std::deque<Burst> rq_, wq_;
+  std::vector<Queue> rq_, wq_;  // per bank
+  size_t rq_n_ = 0, wq_n_ = 0;
+  uint64_t seq_ = 0;
   bool draining_ = false;
   int64_t next_ref_;
   int ref_bank_ = 0;  // per-bank refresh: the next bank in turn
