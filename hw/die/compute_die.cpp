@@ -25,7 +25,8 @@ ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, ui
       kernel_bytes_(stats_.counter("kernel_bytes", "B", "HBM bytes read and written by kernels")),
       dma_bytes_(stats_.counter("dma_bytes", "B", "bytes moved by the copy engine")),
       busy_(stats_.busy("compute_busy", "time a kernel was running")) {
-  if (p_.mem_chunk.bytes > capacity_) throw std::invalid_argument("mem_chunk larger than HBM capacity");
+  if (p_.mem_chunk.bytes > capacity_)
+    throw ConfigError(SourceLoc{}, "package.die.mem_chunk", fmt::format("{} B is larger than the HBM ({} B)", p_.mem_chunk.bytes, capacity_));
   if (p_.mem_chunk.bytes > UINT32_MAX) throw std::invalid_argument("mem_chunk does not fit a TLM payload");
 }
 

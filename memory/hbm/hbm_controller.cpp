@@ -75,6 +75,16 @@ tlm::tlm_sync_enum HbmController::nb_transport_fw(tlm::tlm_generic_payload& tran
   return tlm::TLM_COMPLETED;
 }
 
+namespace {
+const bool registered = [] {
+  HbmRegistry::instance().add("hbm-model", "simple", "one pipe at bandwidth x efficiency plus a fixed access latency",
+                              &HbmParams::schema(), [](const ConfigPtr& params, const char* name, SimContext& ctx) {
+                                return std::unique_ptr<Hbm>(new HbmController(name, HbmParams::schema().resolve(params, "", {}), ctx));
+                              });
+  return true;
+}();
+}  // namespace
+
 void HbmController::peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase) {
   tlm::tlm_phase ph = phase;
   sc_core::sc_time t = sc_core::SC_ZERO_TIME;

@@ -21,22 +21,28 @@
 #include <tlm>
 
 #include "core/sim_context.h"
+#include "memory/hbm/hbm.h"
 #include "memory/hbm/hbm_params.h"
 
 namespace litesim {
 
-class HbmController : public sc_core::sc_module {
+class HbmController : public sc_core::sc_module, public Hbm {
  public:
   tlm_utils::simple_target_socket<HbmController> tsock;
 
   HbmController(sc_core::sc_module_name name, const HbmParams& params, SimContext& ctx);
 
   const HbmParams& params() const { return p_; }
-  uint64_t bytes_read() const { return static_cast<uint64_t>(bytes_read_.value()); }
-  uint64_t bytes_written() const { return static_cast<uint64_t>(bytes_written_.value()); }
-  uint64_t requests() const { return static_cast<uint64_t>(requests_.value()); }
+  tlm::tlm_target_socket<>& socket() override { return tsock; }
+  const char* hbm_name() const override { return name(); }
+  uint64_t capacity() const override { return p_.capacity.bytes; }
+  uint64_t bytes_read() const override { return static_cast<uint64_t>(bytes_read_.value()); }
+  uint64_t bytes_written() const override { return static_cast<uint64_t>(bytes_written_.value()); }
+  uint64_t requests() const override { return static_cast<uint64_t>(requests_.value()); }
   const BusyTime& busy() const { return busy_; }
-  const Histogram& latency_ns() const { return latency_ns_; }
+  const Histogram& latency_ns() const override { return latency_ns_; }
+  double utilization(Time end) const override { return busy_.utilization(end); }
+  nlohmann::json details(Time) const override { return {{"model", "simple"}}; }
   EnergyLedger::AccountId account() const { return account_; }
 
  private:

@@ -254,6 +254,45 @@ void HbmDram::finish(Time end) {
   }
 }
 
+double HbmDram::utilization(Time end) const {
+  const auto t = totals();
+  const double cycles = static_cast<double>(end.ps) / static_cast<double>(p_.memspec.tck.ps) * static_cast<double>(pcs_.size());
+  return cycles > 0 ? static_cast<double>(t.reads + t.writes) * p_.memspec.timing.BL / cycles : 0.0;
+}
+
+nlohmann::json HbmDram::details(Time end) const {
+  const auto t = totals();
+  const auto e = energy(end);
+  return {{"model", "dram"},
+          {"memspec", p_.memspec.name},
+          {"stacks", p_.stacks},
+          {"peak_GBps", p_.peak().bytes_per_s() / 1e9},
+          {"row_hit_rate", row_hit_rate()},
+          {"refresh_overhead", refresh_overhead(end)},
+          {"activates", t.acts},
+          {"refreshes", t.refab + t.refpb},
+          {"energy_pJ", {{"act", e.act}, {"read_core", e.read_core}, {"read_io", e.read_io}, {"write_core", e.write_core},
+                         {"write_io", e.write_io}, {"refresh", e.refresh}, {"background", e.background}}}};
+}
+
+namespace {
+const bool registered = [] {
+  HbmRegistry::instance().add("hbm-model", "dram",
+                              "cycle-approximate HBM: stacks, pseudo-channels, banks, per-command timing, FR-FCFS, refresh",
+                              &DramParams::schema(), [](const ConfigPtr& params, const char* name, SimContext& ctx) {
+                                const DramParams p = DramParams::schema().resolve(params, "", {});
+                                check_memspec(p.memspec, SourceLoc{}, "memspec");
+                                try {
+                                  AddressMapping check(p.controller.mapping, p.memspec, p.stacks);
+                                } catch (const std::invalid_argument& e) {
+                                  throw ConfigError(SourceLoc{}, "controller.mapping", e.what());
+                                }
+                                return std::unique_ptr<Hbm>(new HbmDram(name, p, ctx));
+                              });
+  return true;
+}();
+}  // namespace
+
 PseudoChannel::Stats HbmDram::totals() const {
   PseudoChannel::Stats t;
   for (const auto& pc : pcs_) {

@@ -24,26 +24,33 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "core/sim_context.h"
+#include "memory/hbm/hbm.h"
 #include "memory/hbm/dram/address_mapping.h"
 #include "memory/hbm/dram/pseudo_channel.h"
 #include "memory/hbm/dram_params.h"
 
 namespace litesim {
 
-class HbmDram : public sc_core::sc_module {
+class HbmDram : public sc_core::sc_module, public Hbm {
  public:
   tlm_utils::simple_target_socket<HbmDram> tsock;
 
   HbmDram(sc_core::sc_module_name name, const DramParams& params, SimContext& ctx);
 
   // Brings every pseudo-channel to `end` (refreshes of the idle tail) and books energy up to it.
-  void finish(Time end);
+  void finish(Time end) override;
 
   const DramParams& params() const { return p_; }
-  uint64_t bytes_read() const { return static_cast<uint64_t>(bytes_read_.value()); }
-  uint64_t bytes_written() const { return static_cast<uint64_t>(bytes_written_.value()); }
-  uint64_t requests() const { return static_cast<uint64_t>(requests_.value()); }
-  const Histogram& latency_ns() const { return latency_; }
+  tlm::tlm_target_socket<>& socket() override { return tsock; }
+  const char* hbm_name() const override { return name(); }
+  uint64_t capacity() const override { return map_.capacity(); }
+  uint64_t bytes_read() const override { return static_cast<uint64_t>(bytes_read_.value()); }
+  uint64_t bytes_written() const override { return static_cast<uint64_t>(bytes_written_.value()); }
+  uint64_t requests() const override { return static_cast<uint64_t>(requests_.value()); }
+  const Histogram& latency_ns() const override { return latency_; }
+  // Data-bus utilisation averaged over the pseudo-channels.
+  double utilization(Time end) const override;
+  nlohmann::json details(Time end) const override;
   // Totals over all pseudo-channels.
   PseudoChannel::Stats totals() const;
   double row_hit_rate() const;

@@ -70,8 +70,8 @@ PY
     [[ $(grep '^# digest' "$T/r1.yaml") == $(grep '^# digest' "$T/r2.yaml") ]] || fail "digest changed"
     ;;
   misspelt_key)
-    system_with "$T/s.yaml" "name: t" "package:" "  preset: lite-quarter" "  hbm:" "    bandwith: 1 TB/s" "fabric:" "  preset: cpo-pair"
-    expect_error 2 "$T/s.yaml:5:" "package.hbm.bandwith" "did you mean 'bandwidth'" -- \
+    system_with "$T/s.yaml" "name: t" "package:" "  preset: lite-quarter" "  hbm:" "    stcks: 2" "fabric:" "  preset: cpo-pair"
+    expect_error 2 "$T/s.yaml:5:" "package.hbm.stcks" "did you mean 'stacks'" -- \
       "$LITESIM" run --system "$T/s.yaml" --out "$T/o"
     ;;
   bad_unit)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "memory/hbm/hbm_params.h"
 #include "traces/runner/simulate.h"
 
 using namespace litesim;
@@ -22,7 +23,11 @@ RunResult run(const std::string& system, const std::string& workload, const std:
 }
 
 // Closed-form pieces, in picoseconds, from the parameters (doubles, rounded once at the end).
-double hbm_stream_ps(const HbmParams& h, double bytes) {
+// pair-exact.yaml uses the `simple` HBM model: one pipe at bandwidth x efficiency plus a latency.
+HbmParams simple_hbm(const ImplConfig& impl) { return HbmParams::schema().resolve(impl.params, "", {}); }
+
+double hbm_stream_ps(const ImplConfig& impl, double bytes) {
+  const HbmParams h = simple_hbm(impl);
   return bytes * 8.0 * 1e12 / (h.bandwidth.bits_per_s * h.efficiency) + h.access_latency.ps;
 }
 
@@ -72,8 +77,8 @@ TEST(EndToEnd, EnergyLedgerSumsToItsParts) {
   // Independently: two transceivers each pass the bits once, plus their lasers; two HBMs; two dies.
   const double cpo =
       2 * bits * p.cpo.energy_per_bit.pj_per_bit + 2 * lanes * p.cpo.static_power_per_lane.watts * T * 1e12;
-  const double hbm = bits * p.hbm.read_energy.pj_per_bit + bits * p.hbm.write_energy.pj_per_bit +
-                     2 * p.hbm.static_power.watts * T * 1e12;
+  const HbmParams h = simple_hbm(p.hbm);
+  const double hbm = bits * h.read_energy.pj_per_bit + bits * h.write_energy.pj_per_bit + 2 * h.static_power.watts * T * 1e12;
   const double die = 2 * p.die.static_power.watts * T * 1e12;
   EXPECT_NEAR(e["by_component"]["cpo"].get<double>(), cpo, cpo * 1e-12);
   EXPECT_NEAR(e["by_component"]["hbm"].get<double>(), hbm, hbm * 1e-12);
@@ -92,7 +97,7 @@ TEST(EndToEnd, KernelsFollowTheRooflineWithRealMemoryTraffic) {
   ResolvedSystem rs;
   const RunResult r = run("pair-exact.yaml", "kernels.yaml", {}, &rs);
   const auto& d = rs.params.package.die;
-  const auto& h = rs.params.package.hbm;
+  const auto& h = rs.params.package.hbm;  // hbm_stream_ps reads it as the simple model
   const double peak = d.sms * d.tensor_clock.hz * d.flops_per_clock_per_sm.bf16;  // FLOP/s
   // big: compute-bound, its 1 MiB read hides under the compute
   const double big = d.launch_overhead.ps + std::max(1e9 / peak * 1e12, hbm_stream_ps(h, 1048576));

@@ -69,8 +69,9 @@ TEST(Config, PresetInheritanceAndLocalOverride) {
   EXPECT_EQ(r.params.package.die.sms, 20);                            // the system file wins
   EXPECT_DOUBLE_EQ(r.params.package.die.tensor_clock.hz, 1.83e9);     // inherited from h100 via lite-quarter
   EXPECT_EQ(r.params.package.die.flops_per_clock_per_sm.bf16, 4096);  // from h100
-  EXPECT_EQ(r.params.package.hbm.capacity.bytes, 20ULL << 30);        // lite-quarter-hbm3 over h100-hbm3
-  EXPECT_DOUBLE_EQ(r.params.package.hbm.efficiency, 0.85);            // inherited from h100-hbm3
+  EXPECT_EQ(r.params.package.hbm.kind, "dram");                             // lite-quarter-hbm3
+  EXPECT_EQ(find_path(r.tree, "package.hbm.memspec.data_rate")->scalar, "6.4 Gbps");  // its memspec preset hbm3
+  EXPECT_EQ(find_path(r.tree, "package.hbm.controller.page_policy")->scalar, "open");  // controller preset
   EXPECT_EQ(r.params.fabric.topology.kind, "pair");
   EXPECT_EQ(r.params.fabric.routing.kind, "shortest");
   EXPECT_EQ(r.params.fabric.link.propagation().ps, 10000);  // 2 m x 5 ns/m
@@ -79,8 +80,9 @@ TEST(Config, PresetInheritanceAndLocalOverride) {
 TEST(Config, CommandLineOverride) {
   const auto d = temp_dir();
   const auto f = write(d / "s.yaml", kGood);
-  const ResolvedSystem r = resolve(f, {"package.hbm.bandwidth=900 GB/s", "package.preset=lite-quarter"});
-  EXPECT_DOUBLE_EQ(r.params.package.hbm.bandwidth.bits_per_s, 900e9 * 8);
+  const ResolvedSystem r = resolve(f, {"package.hbm.memspec.timing.CL=22", "package.preset=lite-quarter"});
+  EXPECT_EQ(find_path(r.tree, "package.hbm.memspec.timing.CL")->scalar, "22");
+  EXPECT_EQ(find_path(r.tree, "package.hbm.memspec.timing.CWL")->scalar, "10");  // the rest of the preset stays
   const ResolvedSystem r2 = resolve(f, {"fabric.topology={kind: ring, gpus: 6}", "fabric.link.lanes=4"});
   EXPECT_EQ(r2.params.fabric.topology.kind, "ring");
   EXPECT_NE(r.digest, r2.digest);
@@ -106,14 +108,14 @@ TEST(ConfigErrors, MisspeltKeyNamesFileLineAndSuggests) {
                        "package:\n"
                        "  preset: lite-quarter\n"
                        "  hbm:\n"
-                       "    bandwith: 900 GB/s\n"
+                       "    stcks: 2\n"
                        "fabric:\n"
                        "  preset: cpo-pair\n");
   const ConfigError e = error_of(f);
   EXPECT_EQ(e.loc().file, f);
   EXPECT_EQ(e.loc().line, 5);
-  EXPECT_EQ(e.key_path(), "package.hbm.bandwith");
-  EXPECT_NE(e.detail().find("did you mean 'bandwidth'"), std::string::npos) << e.what();
+  EXPECT_EQ(e.key_path(), "package.hbm.stcks");
+  EXPECT_NE(e.detail().find("did you mean 'stacks'"), std::string::npos) << e.what();
 }
 
 TEST(ConfigErrors, WrongUnit) {
@@ -266,7 +268,7 @@ TEST(Config, OverridingAChildPresetReplacesIt) {
   const ResolvedSystem r = resolve(f);
   EXPECT_EQ(r.params.package.die.sms, 132);
   EXPECT_DOUBLE_EQ(r.params.package.die.static_power.watts, 100);
-  EXPECT_EQ(r.params.package.hbm.stacks, 1);  // the rest of lite-quarter stays
+  EXPECT_EQ(find_path(r.tree, "package.hbm.stacks")->scalar, "1");  // the rest of lite-quarter stays
 }
 
 TEST(ConfigErrors, IntegerWiderThanItsField) {

@@ -61,6 +61,7 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   if (sim.error) std::rethrow_exception(sim.error);
   runner.check_complete();
   const Time end = sim_now();
+  sys.finish(end);
   ledger.close(end);
   if (sys.fabric().bytes_injected() != sys.fabric().bytes_delivered() || sys.fabric().messages_in_flight() != 0)
     throw SimError(fmt::format("conservation violated: {} B injected, {} B delivered", sys.fabric().bytes_injected(),
@@ -114,7 +115,7 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   for (int g = 0; g < sys.gpus(); ++g) {
     const Gpu& gpu = sys.gpu(g);
     const double die_e = by_name.at(gpu.die.name());
-    const double hbm_e = by_name.at(gpu.hbm.name());
+    const double hbm_e = by_name.at(gpu.hbm->hbm_name());
     const double util = gpu.die.compute_busy().utilization(end);
     s["gpus"].push_back({{"gpu", g},
                          {"package", gpu.params().name},
@@ -128,10 +129,10 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
          << num(gpu.die.compute_busy().busy().ns()) << ',' << num(util) << ',' << gpu.die.kernel_bytes() << ','
          << gpu.die.dma_bytes() << ',' << sent[static_cast<size_t>(g)] << ',' << received[static_cast<size_t>(g)] << ','
          << num(die_e) << ',' << num(hbm_e) << '\n';
-    const auto& h = gpu.hbm;
+    const Hbm& h = *gpu.hbm;
     const double moved = static_cast<double>(h.bytes_read() + h.bytes_written());
     const double gbps = end.ps > 0 ? moved / end.s() / 1e9 : 0.0;
-    const double hutil = h.busy().utilization(end);
+    const double hutil = h.utilization(end);
     s["hbm"].push_back({{"gpu", g},
                         {"bytes_read", h.bytes_read()},
                         {"bytes_written", h.bytes_written()},
@@ -139,7 +140,8 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
                         {"achieved_GBps", gbps},
                         {"utilization", hutil},
                         {"latency_ns", h.latency_ns().to_json()},
-                        {"energy_pJ", hbm_e}});
+                        {"energy_pJ", hbm_e},
+                        {"details", h.details(end)}});
     hcsv << g << ',' << h.bytes_read() << ',' << h.bytes_written() << ',' << h.requests() << ',' << num(gbps) << ','
          << num(hutil) << ',' << num(h.latency_ns().percentile(50)) << ',' << num(h.latency_ns().percentile(99)) << ','
          << num(hbm_e) << '\n';

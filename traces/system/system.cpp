@@ -4,9 +4,27 @@
 
 namespace litesim {
 
-Gpu::Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx)
-    : sc_module(name), hbm("hbm", p.hbm, ctx), die("die", p.die, p.hbm.capacity.bytes, ctx), index_(index), p_(p) {
-  die.hbm.bind(hbm.tsock);
+namespace {
+std::unique_ptr<Hbm> make_hbm(const PackageParams& p, SimContext& ctx, const SourceLoc& where) {
+  try {
+    return HbmRegistry::instance().create(p.hbm, "hbm", ctx);
+  } catch (const ConfigError& e) {
+    throw ConfigError(where, "package.hbm." + e.key_path(), e.detail());
+  }
+}
+}  // namespace
+
+Gpu::Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx, const SourceLoc& where)
+    : sc_module(name),
+      hbm(make_hbm(p, ctx, where)),
+      die("die", p.die, hbm->capacity(), ctx),
+      index_(index),
+      p_(p) {
+  die.hbm.bind(hbm->socket());
+}
+
+void System::finish(Time end) {
+  for (auto& g : gpus_) g->hbm->finish(end);
 }
 
 System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ctx) : params_(params) {
@@ -26,10 +44,8 @@ System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ct
                         fmt::format("GPU {} has {} links x {} lanes = {} lanes, but package.cpo.lanes is {}", g,
                                     topology_->degree(g), params.fabric.link.lanes, need, params.package.cpo.lanes));
   }
-  if (params.package.die.mem_chunk.bytes > params.package.hbm.capacity.bytes)
-    throw ConfigError(where("package.die.mem_chunk"), "package.die.mem_chunk", "is larger than package.hbm.capacity");
   for (int g = 0; g < n; ++g)
-    gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx));
+    gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx, where("package.hbm")));
   FabricContext fctx{*topology_, *router_, std::vector<CpoParams>(static_cast<size_t>(n), params.package.cpo),
                      params.fabric.link, ctx};
   fabric_ = FabricRegistry::instance().create(params.fabric.backend, fctx);

@@ -9,7 +9,7 @@
 #include "core/sim_context.h"
 #include "fabric/fabric.h"
 #include "hw/die/compute_die.h"
-#include "memory/hbm/hbm_controller.h"
+#include "memory/hbm/hbm.h"
 #include "traces/system/system_config.h"
 
 namespace litesim {
@@ -17,10 +17,11 @@ namespace litesim {
 // One GPU package instance: its die's `hbm` socket bound to its HBM controller.
 class Gpu : public sc_core::sc_module {
  public:
-  Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx);
+  // `where` locates package.hbm in the config, for errors found while building the HBM.
+  Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx, const SourceLoc& where);
   int index() const { return index_; }
   const PackageParams& params() const { return p_; }
-  HbmController hbm;
+  std::unique_ptr<Hbm> hbm;
   ComputeDie die;
 
  private:
@@ -38,6 +39,8 @@ class System {
   const Gpu& gpu(int g) const { return *gpus_.at(static_cast<size_t>(g)); }
   Fabric& fabric() { return *fabric_; }
   const Fabric& fabric() const { return *fabric_; }
+  // Ends the run for every block that needs it (HBM refresh of the idle tail), before the ledger closes.
+  void finish(Time end);
   const Topology& topology() const { return *topology_; }
   const SystemParams& params() const { return params_; }
 

@@ -9,7 +9,7 @@ const ParamSet<PackageParams>& PackageParams::schema() {
       "package", "one GPU package: compute die, HBM and co-packaged optics", [](ParamSet<PackageParams>& p) {
         p.string("name", &PackageParams::name, "package label (e.g. the preset it came from)");
         p.section("die", &PackageParams::die, "the compute die");
-        p.section("hbm", &PackageParams::hbm, "the package's HBM");
+        p.impl("hbm", &PackageParams::hbm, "hbm-model", "the package's HBM (kind: simple | dram)");
         p.section("cpo", &PackageParams::cpo, "the package's co-packaged optics");
       });
   return s;

@@ -10,14 +10,14 @@
 #include "core/params.h"
 #include "fabric/fabric.h"
 #include "hw/die/die_params.h"
-#include "memory/hbm/hbm_params.h"
+#include "memory/hbm/hbm.h"
 
 namespace litesim {
 
 struct PackageParams {
   std::string name;
   DieParams die;
-  HbmParams hbm;
+  ImplConfig hbm;  // hbm-model: simple | dram
   CpoParams cpo;
   static const ParamSet<PackageParams>& schema();
 };
