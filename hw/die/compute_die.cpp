@@ -28,6 +28,7 @@ ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, ui
   if (p_.mem_chunk.bytes > capacity_)
     throw ConfigError(SourceLoc{}, "package.die.mem_chunk", fmt::format("{} B is larger than the HBM ({} B)", p_.mem_chunk.bytes, capacity_));
   if (p_.mem_chunk.bytes > UINT32_MAX) throw std::invalid_argument("mem_chunk does not fit a TLM payload");
+  hbm.register_nb_transport_bw(this, &ComputeDie::nb_transport_bw);
 }
 
 uint64_t ComputeDie::next_address(uint64_t len) {
@@ -39,42 +40,84 @@ uint64_t ComputeDie::next_address(uint64_t len) {
 }
 
 void ComputeDie::stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo* msg) {
-  std::deque<Time> in_flight;  // completion times, in issue order
-  tlm::tlm_generic_payload trans;
-  MessageExtension ext;
-  std::optional<ScopedExtension> attached;
-  if (msg) {
-    ext.info = *msg;
-    attached.emplace(trans, ext);
-  }
-  uint64_t left = bytes;
-  Time last_done = sim_now();
-  while (left > 0) {
-    if (static_cast<int>(in_flight.size()) >= p_.max_outstanding) {
-      const Time t = in_flight.front();
-      in_flight.pop_front();
-      if (sim_now() < t) sc_core::wait(to_sc(t - sim_now()));
+  const size_t window = static_cast<size_t>(p_.max_outstanding);
+  std::vector<tlm::tlm_generic_payload> pool(window);
+  std::vector<MessageExtension> ext(window);
+  std::vector<std::optional<ScopedExtension>> attached(window);
+  StreamState st;
+  for (size_t i = 0; i < window; ++i) {
+    st.free.push_back(&pool[i]);
+    if (msg) {
+      ext[i].info = *msg;
+      attached[i].emplace(pool[i], ext[i]);
     }
+  }
+  struct Unregister {  // the map must not keep this stream's payloads after it returns
+    ComputeDie& d;
+    std::vector<tlm::tlm_generic_payload>& pool;
+    ~Unregister() {
+      for (auto& t : pool) d.owner_.erase(&t);
+    }
+  } unregister{*this, pool};
+  uint64_t left = bytes;
+  while (left > 0) {
+    while (st.free.empty()) sc_core::wait(st.response);
+    if (!st.error.empty()) break;
+    tlm::tlm_generic_payload* t = st.free.back();
+    st.free.pop_back();
     const uint64_t len = std::min<uint64_t>(left, p_.mem_chunk.bytes);
-    trans.set_command(cmd);
-    trans.set_address(next_address(len));
-    trans.set_data_ptr(nullptr);
-    trans.set_data_length(static_cast<unsigned>(len));
-    trans.set_streaming_width(static_cast<unsigned>(len));
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_dmi_allowed(false);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    hbm->b_transport(trans, delay);
-    if (trans.is_response_error())
-      throw SimError(fmt::format("{}: HBM rejected a {} of {} B: {}", name(),
-                                 cmd == tlm::TLM_READ_COMMAND ? "read" : "write", len, trans.get_response_string()));
-    const Time done = sim_now() + from_sc(delay);
-    in_flight.push_back(done);
-    last_done = std::max(last_done, done);
+    t->set_command(cmd);
+    t->set_address(next_address(len));
+    t->set_data_ptr(nullptr);
+    t->set_data_length(static_cast<unsigned>(len));
+    t->set_streaming_width(static_cast<unsigned>(len));
+    t->set_byte_enable_ptr(nullptr);
+    t->set_dmi_allowed(false);
+    t->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    owner_[t] = &st;
+    ++st.in_flight;
+    // Request exclusion: one BEGIN_REQ on the socket until its END_REQ.
+    while (req_busy_) sc_core::wait(req_free_);
+    req_busy_ = true;
+    req_trans_ = t;
+    tlm::tlm_phase ph = tlm::BEGIN_REQ;
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    const tlm::tlm_sync_enum s = hbm->nb_transport_fw(*t, ph, d);
+    if (s == tlm::TLM_COMPLETED) {  // answered at once (an error response)
+      req_busy_ = false;
+      req_free_.notify(sc_core::SC_ZERO_TIME);
+      responded(*t);
+    } else if (s == tlm::TLM_UPDATED && ph == tlm::END_REQ) {
+      req_busy_ = false;
+      req_free_.notify(sc_core::SC_ZERO_TIME);
+    }
+    while (req_busy_ && req_trans_ == t) sc_core::wait(req_free_);
     left -= len;
   }
-  if (sim_now() < last_done) sc_core::wait(to_sc(last_done - sim_now()));
+  while (st.in_flight > 0) sc_core::wait(st.response);
+  if (!st.error.empty()) throw SimError(fmt::format("{}: {}", name(), st.error));
+}
+
+tlm::tlm_sync_enum ComputeDie::nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& ph, sc_core::sc_time&) {
+  if (ph == tlm::END_REQ || (ph == tlm::BEGIN_RESP && req_busy_ && req_trans_ == &t)) {
+    req_busy_ = false;  // BEGIN_RESP implies END_REQ
+    req_free_.notify(sc_core::SC_ZERO_TIME);
+  }
+  if (ph == tlm::BEGIN_RESP) {
+    responded(t);
+    return tlm::TLM_COMPLETED;
+  }
+  return tlm::TLM_ACCEPTED;
+}
+
+void ComputeDie::responded(tlm::tlm_generic_payload& t) {
+  StreamState* st = owner_.at(&t);
+  if (t.is_response_error() && st->error.empty())
+    st->error = fmt::format("HBM rejected a {} of {} B at 0x{:x}: {}", t.is_read() ? "read" : "write", t.get_data_length(),
+                            t.get_address(), t.get_response_string());
+  --st->in_flight;
+  st->free.push_back(&t);
+  st->response.notify(sc_core::SC_ZERO_TIME);
 }
 
 void ComputeDie::run_kernel(const KernelSpec& k) {

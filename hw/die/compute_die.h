@@ -1,7 +1,9 @@
 #pragma once
 // A compute die: SMs that run kernels and a copy engine (DMA) that moves message payloads
 // between HBM and the network. Both reach HBM through the initiator socket `hbm` with real TLM
-// transactions (loosely timed, at most max_outstanding in flight per stream).
+// transactions, approximately timed (four phases): each stream keeps at most max_outstanding
+// requests in flight, and the socket carries one BEGIN_REQ at a time (the HBM's END_REQ, withheld
+// while its buffer is full, is the back-pressure).
 //
 // Kernel timing (this issue, a roofline with real memory traffic):
 //     T = launch_overhead + max(FLOPs / peak(dtype), T_mem)
@@ -9,6 +11,7 @@
 // stream of mem_chunk requests (so contention with DMA traffic shows up). Loads overlap compute
 // (double buffering). Energy: FLOPs x pJ/FLOP(dtype) + static power x time.
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -53,6 +56,18 @@ class ComputeDie : public sc_core::sc_module {
   // Issues `bytes` as mem_chunk requests, at most max_outstanding in flight; returns when all
   // have completed.
   void stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo* msg);
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& ph, sc_core::sc_time& d);
+  struct StreamState {
+    int in_flight = 0;
+    std::vector<tlm::tlm_generic_payload*> free;
+    sc_core::sc_event response;
+    std::string error;
+  };
+  void responded(tlm::tlm_generic_payload& t);
+  std::map<tlm::tlm_generic_payload*, StreamState*> owner_;
+  bool req_busy_ = false;                        // a BEGIN_REQ awaits its END_REQ
+  tlm::tlm_generic_payload* req_trans_ = nullptr;
+  sc_core::sc_event req_free_;
   uint64_t next_address(uint64_t len);
 
   DieParams p_;
