@@ -36,6 +36,7 @@ HbmDram::HbmDram(sc_core::sc_module_name name, const DramParams& params, SimCont
     sc_core::sc_spawn([this, i] { run_channel(i); }, fmt::format("pc{}", i).c_str(), &o);
   }
   booked_.resize(n);
+  blocked_.assign(n, false);
   pc_next_.assign(n, PseudoChannel::kNever);
   sc_core::sc_spawn_options o;
   o.spawn_method();
@@ -75,6 +76,7 @@ uint64_t HbmDram::accept(tlm::tlm_generic_payload& trans, sc_core::sc_event* lt_
   r.lt_done = lt_done;
   const uint64_t id = next_id_++;
   requests_live_[id] = r;
+  ++in_buffer_;
   id_of_[&trans] = id;
   order_.push_back(id);
   (r.write ? bytes_written_ : bytes_read_).add(static_cast<double>(len));
@@ -88,9 +90,12 @@ void HbmDram::dispatch() {
   const int pcs_per_stack = p_.memspec.pseudo_channels_per_stack();
   const int64_t now = cycle_now();
   std::vector<bool> wake(pcs_.size(), false);
-  blocked_on_ = -1;
-  while (!order_.empty()) {
-    Request& r = requests_live_.at(order_.front());
+  std::fill(blocked_.begin(), blocked_.end(), false);
+  // Each request sends its bursts in address order; a request held back by a full queue does not
+  // hold back the requests behind it (the channels have separate paths).
+  for (auto it = order_.begin(); it != order_.end();) {
+    const uint64_t id = *it;
+    Request& r = requests_live_.at(id);
     bool blocked = false;
     while (r.dispatched < r.count) {
       const DramAddress a = map_.decode((r.first + r.dispatched) * bb);
@@ -99,17 +104,21 @@ void HbmDram::dispatch() {
                                             static_cast<int>(a.pseudo_channel));
       if (!pcs_[pc]->has_room(r.write)) {
         blocked = true;
-        blocked_on_ = static_cast<int64_t>(pc);
+        blocked_[pc] = true;
         break;
       }
-      const PseudoChannel::Burst b{order_.front(), a.bank_group, a.bank, a.row, a.column, r.write, now};
+      const PseudoChannel::Burst b{id, a.bank_group, a.bank, a.row, a.column, r.write, now};
       pcs_[pc]->push(b);
       // wake the channel only if the new burst could go before its next planned decision
       if (pcs_[pc]->earliest_for(b) < pc_next_[pc]) wake[pc] = true;
       ++r.dispatched;
     }
-    if (blocked) break;
-    order_.pop_front();
+    if (blocked) {
+      ++it;
+      continue;
+    }
+    if (r.write) complete(id, sim_now());  // posted: every burst is in a write queue
+    it = order_.erase(it);
   }
   for (size_t i = 0; i < pcs_.size(); ++i)
     if (wake[i]) pc_wake_[i]->notify(sc_core::SC_ZERO_TIME);
@@ -123,18 +132,25 @@ void HbmDram::run_channel(size_t i) {
     Request& r = requests_live_.at(c.owner);
     ++r.completed;
     r.last_cycle = std::max(r.last_cycle, c.cycle);
-    if (r.completed == r.count) complete(c.owner);
+    if (r.completed == r.count) {
+      if (!r.write) complete(c.owner, time_of(r.last_cycle));
+      if (r.responded) retire(c.owner);
+    }
   }
   book(i);
-  if (blocked_on_ == static_cast<int64_t>(i))
+  if (blocked_[i])
     dispatch_ev_.notify(sc_core::SC_ZERO_TIME);  // the channel that stopped dispatch may have room now
   pc_next_[i] = next;
   if (next != PseudoChannel::kNever) pc_wake_[i]->notify(to_sc(time_of(std::max(next, now + 1)) - sim_now()));
 }
 
-void HbmDram::complete(uint64_t id) {
+void HbmDram::retire(uint64_t id) {
+  const Request& r = requests_live_.at(id);
+  if (r.responded && r.completed == r.count) requests_live_.erase(id);
+}
+
+void HbmDram::complete(uint64_t id, Time at) {
   Request& r = requests_live_.at(id);
-  const Time at = time_of(r.last_cycle);
   const sc_core::sc_time delay = to_sc(std::max(at, sim_now()) - sim_now());
   if (r.lt_done) {
     r.lt_done->notify(delay);
@@ -149,12 +165,16 @@ void HbmDram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
     delay = sc_core::SC_ZERO_TIME;
   }
   if (!check(trans)) return;
-  while (requests_live_.size() >= static_cast<size_t>(p_.controller.request_buffer)) sc_core::wait(room_ev_);
+  while (in_buffer_ >= static_cast<size_t>(p_.controller.request_buffer)) sc_core::wait(room_ev_);
   sc_core::sc_event done;
   const uint64_t id = accept(trans, &done);
   sc_core::wait(done);
-  latency_.add((sim_now() - requests_live_.at(id).accepted).ns());
-  requests_live_.erase(id);
+  Request& r = requests_live_.at(id);
+  latency_.add((sim_now() - r.accepted).ns());
+  r.responded = true;
+  r.trans = nullptr;
+  --in_buffer_;
+  retire(id);
   id_of_.erase(&trans);
   room_ev_.notify(sc_core::SC_ZERO_TIME);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -172,7 +192,7 @@ tlm::tlm_sync_enum HbmDram::nb_transport_fw(tlm::tlm_generic_payload& trans, tlm
       phase = tlm::BEGIN_RESP;
       return tlm::TLM_COMPLETED;
     }
-    if (requests_live_.size() >= static_cast<size_t>(p_.controller.request_buffer) || !waiting_.empty()) {
+    if (in_buffer_ >= static_cast<size_t>(p_.controller.request_buffer) || !waiting_.empty()) {
       waiting_.push_back(&trans);  // END_REQ withheld: back-pressure
       return tlm::TLM_ACCEPTED;
     }
@@ -200,15 +220,19 @@ void HbmDram::peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phas
   }
   // BEGIN_RESP due: the data of the request has moved
   const uint64_t id = id_of_.at(&trans);
-  latency_.add((sim_now() - requests_live_.at(id).accepted).ns());
-  requests_live_.erase(id);
+  Request& r = requests_live_.at(id);
+  latency_.add((sim_now() - r.accepted).ns());
+  r.responded = true;
+  r.trans = nullptr;
+  --in_buffer_;
+  retire(id);
   id_of_.erase(&trans);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
   responses_.push_back(&trans);
   send_next_response();
   room_ev_.notify(sc_core::SC_ZERO_TIME);
   // admit requests held back
-  while (!waiting_.empty() && requests_live_.size() < static_cast<size_t>(p_.controller.request_buffer)) {
+  while (!waiting_.empty() && in_buffer_ < static_cast<size_t>(p_.controller.request_buffer)) {
     tlm::tlm_generic_payload* t = waiting_.front();
     waiting_.pop_front();
     accept(*t, nullptr);

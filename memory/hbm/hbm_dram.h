@@ -8,8 +8,10 @@
 //
 // Front end: at most `request_buffer` requests are held. Approximately timed (nb_transport_fw):
 // END_REQ is withheld while the buffer is full (back-pressure) and sent when a place frees;
-// BEGIN_RESP follows the last data beat; responses go out one at a time (END_RESP or
-// TLM_COMPLETED before the next). Loosely timed (b_transport): blocks until the data has moved.
+// BEGIN_RESP follows the last data beat of a read; writes are posted: answered once every burst
+// sits in a write queue (the queues then drain them; a full queue holds dispatch back). Responses
+// go out one at a time (END_RESP or TLM_COMPLETED before the next). Loosely timed (b_transport):
+// blocks until the same point.
 // Bursts are handed to the pseudo-channels in address order; a burst whose queue is full holds
 // back those behind it (one in-order splitter).
 #include <cstdint>
@@ -71,6 +73,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
     uint64_t first = 0, count = 0;  // burst-sized blocks [first, first + count)
     uint64_t dispatched = 0, completed = 0;
     int64_t last_cycle = 0;
+    bool responded = false;  // answered (the buffer place is free); kept until its bursts are done
     Time accepted{};
     sc_core::sc_event* lt_done = nullptr;  // b_transport waits on it
   };
@@ -82,7 +85,9 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   uint64_t accept(tlm::tlm_generic_payload& trans, sc_core::sc_event* lt_done);
   void dispatch();
   void run_channel(size_t pc);
-  void complete(uint64_t id);
+  void complete(uint64_t id, Time at);
+  void retire(uint64_t id);  // after the response: drop the request once all its bursts are done
+  size_t in_buffer_ = 0;     // accepted and not yet answered
   void send_next_response();
   void book(size_t pc);
   int64_t cycle_now() const;
@@ -96,7 +101,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   std::vector<PseudoChannel::Stats> booked_;        // stats already booked in the ledger
   std::vector<std::unique_ptr<sc_core::sc_event>> pc_wake_;
   std::vector<int64_t> pc_next_;                    // cycle the channel is due, kNever if idle
-  int64_t blocked_on_ = -1;                         // the pseudo-channel whose full queue stopped dispatch
+  std::vector<bool> blocked_;                       // channels whose full queue held a request back
   std::map<uint64_t, Request> requests_live_;
   std::deque<uint64_t> order_;                      // accepted requests with bursts left to dispatch
   std::deque<tlm::tlm_generic_payload*> waiting_;   // BEGIN_REQ held back (buffer full)

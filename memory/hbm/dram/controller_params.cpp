@@ -10,6 +10,9 @@ const ParamSet<ControllerParams>& ControllerParams::schema() {
     p.integer("write_queue", &ControllerParams::write_queue, "write queue entries (bursts) per pseudo-channel").at_least(1);
     p.real("write_high", &ControllerParams::write_high, "write-queue fill that starts a write drain (0..1]").positive().at_most(1);
     p.real("write_low", &ControllerParams::write_low, "write-queue fill that ends a write drain [0..1)").non_negative().at_most(1);
+    p.integer("write_max_age", &ControllerParams::write_max_age,
+              "cycles the oldest write may wait before the writes are drained anyway (no starvation)")
+        .at_least(1);
     p.choice("page_policy", &ControllerParams::page_policy, {"open", "closed", "adaptive"},
              "open: rows stay open until another row is needed; closed: closed after access unless a queued "
              "request hits; adaptive: closed after page_timeout idle cycles");

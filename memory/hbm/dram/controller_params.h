@@ -12,6 +12,7 @@ struct ControllerParams {
   int write_queue = 0;         // bursts per pseudo-channel
   double write_high = 0;       // start draining writes at this fill of the write queue (fraction)
   double write_low = 0;        // stop draining at this fill
+  int write_max_age = 0;       // also drain once the oldest write has waited this many cycles
   std::string page_policy;     // open | closed | adaptive
   int page_timeout = 0;        // adaptive: close a row idle this many cycles with no queued hit
   std::string refresh;         // all-bank | per-bank

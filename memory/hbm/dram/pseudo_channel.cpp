@@ -31,7 +31,7 @@ void PseudoChannel::push(const Burst& b) {
   (b.write ? wq_ : rq_)[static_cast<size_t>(bank)].push_back(Entry{b, seq_++});
   ++(b.write ? wq_n_ : rq_n_);
   Bank& k = banks_[static_cast<size_t>(bank)];
-  if (k.open_row == static_cast<int64_t>(b.row)) ++k.hits;
+  if (k.open_row == static_cast<int64_t>(b.row)) ++k.hits[b.write ? 1 : 0];
 }
 
 int64_t PseudoChannel::earliest_for(const Burst& b) const {
@@ -74,7 +74,9 @@ void PseudoChannel::consider(Choice& best, Cmd c, int bank, Queue* q, size_t ind
     best = Choice{c, at, bank, q, index, seq};
 }
 
-PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
+// A command for a request never issues before the request arrived (its floor); refresh and page
+// closes have their own due cycles. The channel's timing state keeps everything else causal.
+PseudoChannel::Choice PseudoChannel::choose() const {
   Choice best;
   const bool per_bank = per_bank_refresh_;
   const int ref_target = per_bank ? ref_bank_ : -1;
@@ -90,18 +92,14 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
     if (q.empty()) continue;
     const Bank& b = banks_[static_cast<size_t>(bank)];
     Choice cand = best;
-    if (b.open_row >= 0 && b.hits > 0) {
+    if (b.open_row >= 0 && b.hits[writes ? 1 : 0] > 0) {
       size_t i = 0;
       while (i < q.size() && q[i].burst.row != b.open_row) ++i;
-      if (i < q.size()) {
-        consider(cand, writes ? Cmd::WR : Cmd::RD, bank, &q, i, q[i].seq, now);
-      } else {
-        continue;  // the hits are in the other direction's queue: the row stays open for them
-      }
+      consider(cand, writes ? Cmd::WR : Cmd::RD, bank, &q, i, q[i].seq, q[i].burst.arrival);
     } else if (b.open_row < 0) {
-      consider(cand, Cmd::ACT, bank, &q, 0, q[0].seq, now);
+      consider(cand, Cmd::ACT, bank, &q, 0, q[0].seq, q[0].burst.arrival);
     } else {
-      consider(cand, Cmd::PRE, bank, &q, 0, q[0].seq, now);  // a conflict, and nobody wants the open row
+      consider(cand, Cmd::PRE, bank, &q, 0, q[0].seq, q[0].burst.arrival);  // a conflict, nobody wants the open row
     }
     if (cand.cmd != best.cmd || cand.at != best.at || cand.bank != best.bank)
       if (!blocked(bank, cand.at)) best = cand;
@@ -110,8 +108,8 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   if (policy_ != Policy::Open) {
     for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank) {
       const Bank& b = banks_[static_cast<size_t>(bank)];
-      if (b.open_row < 0 || b.hits > 0) continue;
-      const int64_t floor = policy_ == Policy::Adaptive ? std::max(now, b.last_use + c_.page_timeout) : now;
+      if (b.open_row < 0 || b.hits[0] + b.hits[1] > 0) continue;
+      const int64_t floor = policy_ == Policy::Adaptive ? b.last_use + c_.page_timeout : b.last_use;
       Choice cand = best;
       consider(cand, Cmd::PRE, bank, nullptr, 0, UINT64_MAX, floor);
       if (cand.at != best.at || cand.bank != best.bank)
@@ -120,7 +118,7 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   }
   // Refresh: close what must be closed, then refresh, from the due cycle on (its commands cannot
   // issue before then, so they only matter when the best normal command is not earlier).
-  const int64_t due = std::max(now, next_ref_);
+  const int64_t due = next_ref_;
   if (best.at < due) return best;
   Choice ref;
   if (per_bank) {
@@ -139,12 +137,19 @@ PseudoChannel::Choice PseudoChannel::choose(int64_t now) const {
   return best;
 }
 
+int64_t PseudoChannel::oldest_write() const {
+  int64_t oldest = kNever;
+  for (const Queue& q : wq_)
+    if (!q.empty()) oldest = std::min(oldest, q.front().burst.arrival);
+  return oldest;
+}
+
 void PseudoChannel::recount_hits(int bank) {
   Bank& b = banks_[static_cast<size_t>(bank)];
-  b.hits = 0;
+  b.hits[0] = b.hits[1] = 0;
   for (const auto* qs : {&rq_, &wq_})
     for (const Entry& e : (*qs)[static_cast<size_t>(bank)])
-      if (e.burst.row == b.open_row) ++b.hits;
+      if (e.burst.row == b.open_row) ++b.hits[e.burst.write ? 1 : 0];
 }
 
 void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& done) {
@@ -177,7 +182,7 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
     }
     case Cmd::PRE:
       b.open_row = -1;
-      b.hits = 0;
+      b.hits[0] = b.hits[1] = 0;
       b.next_act = std::max(b.next_act, t + t_.RP);
       row_bus_ = t + 1;
       ++st_.pres;
@@ -187,7 +192,7 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
       const Burst r = (*ch.q)[ch.index].burst;
       ch.q->erase(ch.q->begin() + static_cast<std::ptrdiff_t>(ch.index));
       --(r.write ? wq_n_ : rq_n_);
-      --b.hits;
+      --b.hits[r.write ? 1 : 0];
       if (b.act_at < r.arrival) ++st_.row_hits;
       b.last_use = t;
       col_bus_ = t + 1;
@@ -232,13 +237,13 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
 }
 
 int64_t PseudoChannel::advance(int64_t until, std::vector<Completion>& done) {
-  int64_t now = 0;  // commands never issue before the previous one of their kind; see choose()
   while (true) {
     // write-drain hysteresis
     const double fill = static_cast<double>(wq_n_) / c_.write_queue;
     if (!draining_ && fill >= c_.write_high) draining_ = true;
+    if (!draining_ && wq_n_ > 0 && oldest_write() + c_.write_max_age <= until) draining_ = true;
     if (draining_ && (fill <= c_.write_low || wq_n_ == 0)) draining_ = false;
-    const Choice ch = choose(now);
+    const Choice ch = choose();
     if (ch.cmd == Cmd::NONE) return kNever;
     if (ch.at > until) return queued() == 0 ? kNever : ch.at;
     issue(ch, ch.at, done);

@@ -9,7 +9,8 @@
 // which each later command may issue, per bank, per bank group and per pseudo-channel. A decision
 // picks, among the next commands of the queued requests, the one that can issue earliest (ties: a
 // column command before a row command, then the oldest request); row hits are thereby served
-// first, and a row is only precharged when no queued request hits it. Row commands (ACT, PRE,
+// first, and a row is only precharged when no request of the queue being served hits it (a write
+// drain may close a row that reads still want, as real controllers do). Row commands (ACT, PRE,
 // REF) and column commands (RD, WR) have separate command buses, one command per cycle each.
 #include <cstdint>
 #include <deque>
@@ -78,7 +79,7 @@ class PseudoChannel {
     int64_t act_at = std::numeric_limits<int64_t>::min() / 2;
     int64_t last_use = 0;  // last column command (adaptive page policy)
     int64_t next_act = 0, next_pre = 0, next_rd = 0, next_wr = 0;
-    int hits = 0;  // queued bursts (either queue) for the open row
+    int hits[2] = {0, 0};  // queued reads [0] and writes [1] for the open row
   };
   struct Group {
     int64_t next_act = 0, next_rd = 0, next_wr = 0;
@@ -100,10 +101,11 @@ class PseudoChannel {
   int flat(const Burst& b) const { return static_cast<int>(b.bank_group) * banks_per_group_ + static_cast<int>(b.bank); }
   int group_of(int bank) const { return bank / banks_per_group_; }
   int64_t earliest(Cmd c, int bank) const;
-  Choice choose(int64_t now) const;
+  Choice choose() const;
   void issue(const Choice& ch, int64_t t, std::vector<Completion>& done);
   void consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq, int64_t floor) const;
   void recount_hits(int bank);
+  int64_t oldest_write() const;
 
   const MemSpec m_;
   const MemTiming& t_;
