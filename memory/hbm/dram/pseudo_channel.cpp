@@ -168,6 +168,7 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
       b.open_row = r.row;
       recount_hits(bank);
       b.act_at = t;
+      b.fresh = true;
       b.next_pre = std::max(b.next_pre, t + t_.RAS);
       b.next_rd = std::max(b.next_rd, t + t_.RCDRD);
       b.next_wr = std::max(b.next_wr, t + t_.RCDWR);
@@ -193,7 +194,8 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
       ch.q->erase(ch.q->begin() + static_cast<std::ptrdiff_t>(ch.index));
       --(r.write ? wq_n_ : rq_n_);
       --b.hits[r.write ? 1 : 0];
-      if (b.act_at < r.arrival) ++st_.row_hits;
+      if (!b.fresh) ++st_.row_hits;
+      b.fresh = false;
       b.last_use = t;
       col_bus_ = t + 1;
       if (ch.cmd == Cmd::RD) {

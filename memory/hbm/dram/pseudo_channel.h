@@ -39,7 +39,7 @@ class PseudoChannel {
   };
   struct Stats {
     uint64_t reads = 0, writes = 0, acts = 0, pres = 0, refab = 0, refpb = 0;
-    uint64_t row_hits = 0;  // column accesses whose row was open before the burst arrived
+    uint64_t row_hits = 0;  // column accesses that needed no ACT of their own (all but the first after an ACT)
     int64_t last_cycle = 0; // last cycle of activity (data or command)
   };
 
@@ -80,6 +80,7 @@ class PseudoChannel {
     int64_t last_use = 0;  // last column command (adaptive page policy)
     int64_t next_act = 0, next_pre = 0, next_rd = 0, next_wr = 0;
     int hits[2] = {0, 0};  // queued reads [0] and writes [1] for the open row
+    bool fresh = false;    // activated and not accessed yet
   };
   struct Group {
     int64_t next_act = 0, next_rd = 0, next_wr = 0;
