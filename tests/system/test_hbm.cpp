@@ -97,3 +97,56 @@ TEST(Hbm, ApproximatelyTimedPhases) {
   EXPECT_EQ(init.resp_times[0].ps, 10485760 + 50000);
   EXPECT_TRUE(t.is_response_ok());
 }
+
+// The cycle-approximate HBM withholds END_REQ while its request buffer is full and sends it when
+// the oldest request is answered.
+#include "memory/hbm/hbm_dram.h"
+
+namespace {
+struct AtInitiator : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<AtInitiator> sock{"sock"};
+  std::vector<std::pair<tlm::tlm_generic_payload*, Time>> end_req, begin_resp;
+  explicit AtInitiator(sc_core::sc_module_name n) : sc_module(n) { sock.register_nb_transport_bw(this, &AtInitiator::bw); }
+  tlm::tlm_sync_enum bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& ph, sc_core::sc_time&) {
+    (ph == tlm::END_REQ ? end_req : begin_resp).push_back({&t, sim_now()});
+    return ph == tlm::BEGIN_RESP ? tlm::TLM_COMPLETED : tlm::TLM_ACCEPTED;
+  }
+};
+}  // namespace
+
+TEST(HbmDram, BackPressureWithholdsEndReqUntilAPlaceFrees) {
+  SimContext sim;
+  DramParams p;
+  p.stacks = 1;
+  p.memspec = load_memspec(LITESIM_CONFIGS_DIR, "hbm3");
+  p.controller = load_controller(LITESIM_CONFIGS_DIR, "default");
+  p.controller.request_buffer = 2;
+  p.controller.lookahead = 0;
+  HbmDram hbm("hbm", p, sim);
+  AtInitiator init("init");
+  init.sock.bind(hbm.tsock);
+  tlm::tlm_generic_payload t[3];
+  tlm::tlm_sync_enum status[3];
+  for (int i = 0; i < 3; ++i) {
+    set(t[i], tlm::TLM_READ_COMMAND, static_cast<uint64_t>(i) << 20, 32);
+    tlm::tlm_phase ph = tlm::BEGIN_REQ;
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    status[i] = init.sock->nb_transport_fw(t[i], ph, d);
+    if (i < 2) {
+      EXPECT_EQ(ph, tlm::END_REQ) << i;
+    }
+  }
+  EXPECT_EQ(status[0], tlm::TLM_UPDATED);
+  EXPECT_EQ(status[1], tlm::TLM_UPDATED);
+  EXPECT_EQ(status[2], tlm::TLM_ACCEPTED);  // the buffer holds two: END_REQ withheld
+  sc_core::sc_start();
+  ASSERT_EQ(init.begin_resp.size(), 3u);
+  ASSERT_EQ(init.end_req.size(), 1u);
+  EXPECT_EQ(init.end_req[0].first, &t[2]);
+  // the third request is accepted exactly when the first one is answered
+  EXPECT_EQ(init.end_req[0].second, init.begin_resp[0].second);
+  // an idle read: ACT, tRCD, CL, BL (each request goes to a closed bank)
+  const auto& tm = p.memspec.timing;
+  EXPECT_EQ(init.begin_resp[0].second.ps, (tm.RCDRD + tm.CL + tm.BL) * p.memspec.tck.ps);
+  for (auto& x : t) EXPECT_TRUE(x.is_response_ok());
+}
