@@ -169,10 +169,15 @@ void HbmDram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
   sc_core::sc_event done;
   const uint64_t id = accept(trans, &done);
   sc_core::wait(done);
+  answered(id, trans);
+}
+
+void HbmDram::answered(uint64_t id, tlm::tlm_generic_payload& trans) {
   Request& r = requests_live_.at(id);
   latency_.add((sim_now() - r.accepted).ns());
   r.responded = true;
   r.trans = nullptr;
+  r.lt_done = nullptr;
   --in_buffer_;
   retire(id);
   id_of_.erase(&trans);
@@ -219,18 +224,9 @@ void HbmDram::peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phas
     return;
   }
   // BEGIN_RESP due: the data of the request has moved
-  const uint64_t id = id_of_.at(&trans);
-  Request& r = requests_live_.at(id);
-  latency_.add((sim_now() - r.accepted).ns());
-  r.responded = true;
-  r.trans = nullptr;
-  --in_buffer_;
-  retire(id);
-  id_of_.erase(&trans);
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  answered(id_of_.at(&trans), trans);
   responses_.push_back(&trans);
   send_next_response();
-  room_ev_.notify(sc_core::SC_ZERO_TIME);
   // admit requests held back
   while (!waiting_.empty() && in_buffer_ < static_cast<size_t>(p_.controller.request_buffer)) {
     tlm::tlm_generic_payload* t = waiting_.front();

@@ -87,6 +87,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   void run_channel(size_t pc);
   void complete(uint64_t id, Time at);
   void retire(uint64_t id);  // after the response: drop the request once all its bursts are done
+  void answered(uint64_t id, tlm::tlm_generic_payload& trans);  // the response is out: free its place
   size_t in_buffer_ = 0;     // accepted and not yet answered
   void send_next_response();
   void book(size_t pc);
