@@ -302,6 +302,11 @@ const bool registered = [] {
                               &DramParams::schema(), [](const ConfigPtr& params, const char* name, SimContext& ctx) {
                                 const DramParams p = DramParams::schema().resolve(params, "", {});
                                 check_memspec(p.memspec, SourceLoc{}, "memspec");
+                                if ((p.stacks & (p.stacks - 1)) != 0)
+                                  throw ConfigError(SourceLoc{}, "stacks",
+                                                    fmt::format("{} is not a power of two (stacks are interleaved by "
+                                                                "address bits; use kind: simple for other counts)",
+                                                                p.stacks));
                                 try {
                                   AddressMapping check(p.controller.mapping, p.memspec, p.stacks);
                                 } catch (const std::invalid_argument& e) {
