@@ -22,7 +22,8 @@ HbmDram::HbmDram(sc_core::sc_module_name name, const DramParams& params, SimCont
       bytes_read_(stats_.counter("bytes_read", "B", "bytes read by requests")),
       bytes_written_(stats_.counter("bytes_written", "B", "bytes written by requests")),
       requests_(stats_.counter("requests", "1", "requests served")),
-      latency_(stats_.histogram("latency", "ns", "request accepted (END_REQ) to response (BEGIN_RESP)")) {
+      latency_(stats_.histogram("latency", "ns", "read accepted (END_REQ) to response (BEGIN_RESP)")),
+      write_latency_(stats_.histogram("write_latency", "ns", "write accepted to response (posted: in the write queues)")) {
   tsock.register_b_transport(this, &HbmDram::b_transport);
   tsock.register_nb_transport_fw(this, &HbmDram::nb_transport_fw);
   const size_t n = static_cast<size_t>(params.stacks * params.memspec.pseudo_channels_per_stack());
@@ -43,6 +44,11 @@ HbmDram::HbmDram(sc_core::sc_module_name name, const DramParams& params, SimCont
   o.dont_initialize();
   o.set_sensitivity(&dispatch_ev_);
   sc_core::sc_spawn([this] { dispatch(); }, "dispatch", &o);
+  sc_core::sc_spawn_options oa;
+  oa.spawn_method();
+  oa.dont_initialize();
+  oa.set_sensitivity(&admit_ev_);
+  sc_core::sc_spawn([this] { admit(); }, "admit", &oa);
 }
 
 int64_t HbmDram::cycle_now() const {
@@ -174,7 +180,8 @@ void HbmDram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
 
 void HbmDram::answered(uint64_t id, tlm::tlm_generic_payload& trans) {
   Request& r = requests_live_.at(id);
-  latency_.add((sim_now() - r.accepted).ns());
+  (r.write ? write_latency_ : latency_).add((sim_now() - r.accepted).ns());
+  admit_ev_.notify(sc_core::SC_ZERO_TIME);
   r.responded = true;
   r.trans = nullptr;
   r.lt_done = nullptr;
@@ -217,17 +224,22 @@ void HbmDram::peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phas
   if (phase == tlm::BEGIN_REQ) {  // a request annotated with a delay, now due
     tlm::tlm_phase ph = tlm::BEGIN_REQ;
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-    if (nb_transport_fw(trans, ph, zero) == tlm::TLM_UPDATED) {
+    const tlm::tlm_sync_enum s = nb_transport_fw(trans, ph, zero);
+    if (s == tlm::TLM_UPDATED) {
       ph = tlm::END_REQ;
       tsock->nb_transport_bw(trans, ph, zero);
+    } else if (s == tlm::TLM_COMPLETED) {  // rejected (address or command error): answer it
+      responses_.push_back(&trans);
+      send_next_response();
     }
     return;
   }
   // BEGIN_RESP due: the data of the request has moved
-  answered(id_of_.at(&trans), trans);
   responses_.push_back(&trans);
   send_next_response();
-  // admit requests held back
+}
+
+void HbmDram::admit() {
   while (!waiting_.empty() && in_buffer_ < static_cast<size_t>(p_.controller.request_buffer)) {
     tlm::tlm_generic_payload* t = waiting_.front();
     waiting_.pop_front();
@@ -242,6 +254,8 @@ void HbmDram::send_next_response() {
   while (!response_in_flight_ && !responses_.empty()) {
     tlm::tlm_generic_payload* t = responses_.front();
     responses_.pop_front();
+    const auto it = id_of_.find(t);
+    if (it != id_of_.end()) answered(it->second, *t);  // its place frees as the response goes out
     tlm::tlm_phase ph = tlm::BEGIN_RESP;
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
     const tlm::tlm_sync_enum s = tsock->nb_transport_bw(*t, ph, zero);
@@ -302,6 +316,7 @@ const bool registered = [] {
                               &DramParams::schema(), [](const ConfigPtr& params, const char* name, SimContext& ctx) {
                                 const DramParams p = DramParams::schema().resolve(params, "", {});
                                 check_memspec(p.memspec, SourceLoc{}, "memspec");
+                                check_controller(p.controller, SourceLoc{}, "controller");
                                 if ((p.stacks & (p.stacks - 1)) != 0)
                                   throw ConfigError(SourceLoc{}, "stacks",
                                                     fmt::format("{} is not a power of two (stacks are interleaved by "

@@ -12,8 +12,9 @@
 // sits in a write queue (the queues then drain them; a full queue holds dispatch back). Responses
 // go out one at a time (END_RESP or TLM_COMPLETED before the next). Loosely timed (b_transport):
 // blocks until the same point.
-// Bursts are handed to the pseudo-channels in address order; a burst whose queue is full holds
-// back those behind it (one in-order splitter).
+// Each request hands its bursts to the pseudo-channels in address order; a request held back by a
+// full queue does not hold back the requests behind it. A request's buffer place frees when its
+// response is sent.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -49,7 +50,8 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   uint64_t bytes_read() const override { return static_cast<uint64_t>(bytes_read_.value()); }
   uint64_t bytes_written() const override { return static_cast<uint64_t>(bytes_written_.value()); }
   uint64_t requests() const override { return static_cast<uint64_t>(requests_.value()); }
-  const Histogram& latency_ns() const override { return latency_; }
+  const Histogram& latency_ns() const override { return latency_; }  // reads
+  const Histogram& write_latency_ns() const { return write_latency_; }
   // Data-bus utilisation averaged over the pseudo-channels.
   double utilization(Time end) const override;
   nlohmann::json details(Time end) const override;
@@ -88,6 +90,8 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   void complete(uint64_t id, Time at);
   void retire(uint64_t id);  // after the response: drop the request once all its bursts are done
   void answered(uint64_t id, tlm::tlm_generic_payload& trans);  // the response is out: free its place
+  void admit();  // accept requests held back, as places free
+  sc_core::sc_event admit_ev_;
   size_t in_buffer_ = 0;     // accepted and not yet answered
   void send_next_response();
   void book(size_t pc);
@@ -118,6 +122,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   Counter& bytes_written_;
   Counter& requests_;
   Histogram& latency_;
+  Histogram& write_latency_;
 };
 
 }  // namespace litesim

@@ -34,7 +34,10 @@ uint64_t TrafficGenerator::address(uint64_t i, bool read) {
     ++stream_pos_;
     return a;
   }
-  if (p_.pattern == "strided") return (i * p_.stride) % (p_.footprint - p_.request_bytes + 1);
+  if (p_.pattern == "strided") {  // request-aligned, wrapping in the footprint
+    const uint64_t stride_slots = std::max<uint64_t>(1, p_.stride / p_.request_bytes);
+    return ((i % slots) * stride_slots % slots) * p_.request_bytes;
+  }
   return rng_.below(slots) * p_.request_bytes;  // random, and the writes of mixed
 }
 

@@ -150,3 +150,23 @@ TEST(HbmDram, BackPressureWithholdsEndReqUntilAPlaceFrees) {
   EXPECT_EQ(init.begin_resp[0].second.ps, (tm.RCDRD + tm.CL + tm.BL) * p.memspec.tck.ps);
   for (auto& x : t) EXPECT_TRUE(x.is_response_ok());
 }
+
+TEST(HbmDram, DelayedRequestWithABadAddressIsAnsweredWithAnError) {
+  SimContext sim;
+  DramParams p;
+  p.stacks = 1;
+  p.memspec = load_memspec(LITESIM_CONFIGS_DIR, "hbm3");
+  p.controller = load_controller(LITESIM_CONFIGS_DIR, "default");
+  HbmDram hbm("hbm", p, sim);
+  AtInitiator init("init");
+  init.sock.bind(hbm.tsock);
+  tlm::tlm_generic_payload t;
+  set(t, tlm::TLM_READ_COMMAND, hbm.capacity() + 64, 32);
+  tlm::tlm_phase ph = tlm::BEGIN_REQ;
+  sc_core::sc_time d(10, sc_core::SC_NS);  // annotated: handled at 10 ns
+  EXPECT_EQ(init.sock->nb_transport_fw(t, ph, d), tlm::TLM_ACCEPTED);
+  sc_core::sc_start();
+  ASSERT_EQ(init.begin_resp.size(), 1u);
+  EXPECT_EQ(init.begin_resp[0].second.ps, 10000);
+  EXPECT_EQ(t.get_response_status(), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}

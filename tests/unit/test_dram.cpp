@@ -259,3 +259,37 @@ TEST(PseudoChannel, PerBankRefreshRefreshesEveryBankInTurn) {
   EXPECT_NEAR(static_cast<double>(st.refpb), static_cast<double>(cycles) / m.timing.REFIpb, 2.0);
   EXPECT_EQ(st.refab, 0u);
 }
+
+TEST(PseudoChannel, OldWritesAreDrainedEvenUnderSteadyReads) {
+  const MemSpec m = spec("hbm3");
+  const ControllerParams c = ctrl();
+  PseudoChannel pc(m, c);
+  std::vector<PseudoChannel::Command> log;
+  pc.set_command_log(&log);
+  std::vector<PseudoChannel::Completion> done;
+  Burst w = rd(1, 0, 5, 0, 1, 0);
+  w.write = true;
+  pc.push(w);  // one write, far below the high watermark
+  int64_t now = 0;
+  uint32_t col = 0;
+  while (now < 20 * int64_t{c.write_max_age}) {
+    while (pc.has_room(false)) pc.push(rd(0, 0, 7, col++ % 32, 0, now));  // reads never run out
+    const int64_t next = pc.advance(now, done);
+    now = next == PseudoChannel::kNever ? now + 1 : std::max(next, now + 1);
+  }
+  const auto writes = only(log, "WR");
+  ASSERT_EQ(writes.size(), 1u);
+  // drained once it has waited write_max_age (plus opening its row)
+  EXPECT_GE(writes[0].cycle, c.write_max_age);
+  EXPECT_LE(writes[0].cycle, c.write_max_age + m.timing.RC + m.timing.RCDWR + m.timing.RTW + 64);
+}
+
+TEST(Memspec, RejectsRefreshIntervalsThatLeaveNoRoomForAnAccess) {
+  MemSpec m = spec("hbm3");
+  m.timing.REFI = m.timing.RFC + 20;  // a read (ACT, tRCD, CL, BL) would never fit between refreshes
+  EXPECT_THROW(check_memspec(m, {}, "memspec"), ConfigError);
+  m = spec("hbm3");
+  m.timing.REFIpb = 1;
+  EXPECT_THROW(check_memspec(m, {}, "memspec"), ConfigError);
+  EXPECT_NO_THROW(check_memspec(spec("hbm3"), {}, "memspec"));
+}

@@ -1,5 +1,7 @@
 #include "memory/hbm/dram/controller_params.h"
 
+#include <fmt/format.h>
+
 #include "core/registry.h"
 
 namespace litesim {
@@ -27,11 +29,18 @@ const ParamSet<ControllerParams>& ControllerParams::schema() {
   return s;
 }
 
+void check_controller(const ControllerParams& c, const SourceLoc& where, const std::string& path) {
+  if (c.write_low >= c.write_high)
+    throw ConfigError(where, path + ".write_low", fmt::format("must be below write_high ({} >= {})", c.write_low, c.write_high));
+}
+
 ControllerParams load_controller(const std::string& configs_dir, const std::string& name) {
   PresetResolver r;
   r.configs_dir = configs_dir;
   const ConfigPtr tree = r.expand(parse_yaml("preset: " + name, "<controller " + name + ">"), "controller");
-  return ControllerParams::schema().resolve(tree, "controller", tree->loc);
+  ControllerParams c = ControllerParams::schema().resolve(tree, "controller", tree->loc);
+  check_controller(c, tree->loc, "controller");
+  return c;
 }
 
 namespace {

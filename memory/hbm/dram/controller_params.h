@@ -22,6 +22,9 @@ struct ControllerParams {
   static const ParamSet<ControllerParams>& schema();
 };
 
+// Checks relations between fields (write_low < write_high); throws ConfigError.
+void check_controller(const ControllerParams& c, const SourceLoc& where, const std::string& path);
+
 // Loads a controller preset (configs/controller/NAME.yaml under `configs_dir`).
 ControllerParams load_controller(const std::string& configs_dir, const std::string& name);
 

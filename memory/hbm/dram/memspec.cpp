@@ -111,8 +111,21 @@ void check_memspec(const MemSpec& m, const SourceLoc& where, const std::string& 
     throw ConfigError(where, path + ".timing.BL",
                       fmt::format("{} cycles of {} ps = {} ps, but {} beats at {} Gb/s take {} ps", m.timing.BL, m.tck.ps,
                                   bus_ps, m.org.burst_length, m.data_rate.bits_per_s / 1e9, burst_ps));
-  if (m.timing.REFI <= m.timing.RFC)
-    throw ConfigError(where, path + ".timing.REFI", "must be longer than RFC (else the memory only refreshes)");
+  // A refresh interval must leave room to open a row and read it, or no request would ever finish.
+  const auto& t = m.timing;
+  const int64_t access = int64_t{t.RAS} + t.RP + t.RCDRD + t.CL + t.BL;
+  if (t.REFI < t.RFC + access)
+    throw ConfigError(where, path + ".timing.REFI",
+                      fmt::format("{} cycles leave no time between refreshes: need at least RFC + RAS + RP + RCDRD + CL + "
+                                  "BL = {}",
+                                  t.REFI, t.RFC + access));
+  if (int64_t{t.REFIpb} * m.banks() < t.RFCpb + access)
+    throw ConfigError(where, path + ".timing.REFIpb",
+                      fmt::format("{} cycles x {} banks leave a bank no time between its refreshes: need at least "
+                                  "RFCpb + RAS + RP + RCDRD + CL + BL = {}",
+                                  t.REFIpb, m.banks(), t.RFCpb + access));
+  if (m.org.rows > (int64_t{1} << 32))
+    throw ConfigError(where, path + ".organisation.rows", "must be at most 2^32");
 }
 
 MemSpec load_memspec(const std::string& configs_dir, const std::string& name) {

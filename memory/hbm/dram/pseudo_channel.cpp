@@ -177,7 +177,7 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
       next_act_ = std::max(next_act_, t + t_.RRDS);
       faw_.push_back(t);
       if (faw_.size() > 4) faw_.pop_front();
-      row_bus_ = t + 1;
+      row_bus_ = t + 2;  // ACT is a two-cycle command on the HBM row bus
       ++st_.acts;
       break;
     }
@@ -244,7 +244,9 @@ int64_t PseudoChannel::advance(int64_t until, std::vector<Completion>& done) {
     const double fill = static_cast<double>(wq_n_) / c_.write_queue;
     if (!draining_ && fill >= c_.write_high) draining_ = true;
     if (!draining_ && wq_n_ > 0 && oldest_write() + c_.write_max_age <= until) draining_ = true;
-    if (draining_ && (fill <= c_.write_low || wq_n_ == 0)) draining_ = false;
+    // stop at the low watermark, but not while a write has waited too long (no starvation)
+    if (draining_ && (wq_n_ == 0 || (fill <= c_.write_low && oldest_write() + c_.write_max_age > until)))
+      draining_ = false;
     const Choice ch = choose();
     if (ch.cmd == Cmd::NONE) return kNever;
     if (ch.at > until) return queued() == 0 ? kNever : ch.at;

@@ -67,7 +67,8 @@ class PseudoChannel {
   // appended to `done` (their cycle may lie after `until`). Returns the next cycle at which a
   // command could issue, kNever if there is nothing to do but wait for requests or refresh.
   int64_t advance(int64_t until, std::vector<Completion>& done);
-  // The cycle of the next refresh; the driver must call advance() by then even when idle.
+  // The cycle of the next refresh. An idle channel need not be woken for it: the next advance()
+  // replays the refreshes that fell due meanwhile at their own cycles.
   int64_t next_refresh() const { return next_ref_; }
 
   const Stats& stats() const { return st_; }
