@@ -7,7 +7,7 @@ namespace litesim {
 const ParamSet<DramParams>& DramParams::schema() {
   static const ParamSet<DramParams> s("hbm", "HBM stacks of one package (cycle-approximate)", [](ParamSet<DramParams>& p) {
     p.string("name", &DramParams::name, "label of this memory configuration").fallback("hbm");
-    p.integer("stacks", &DramParams::stacks, "HBM stacks on the package (a power of two)").at_least(1).at_most(64);
+    p.integer("stacks", &DramParams::stacks, "HBM stacks on the package (not a power of two: the mapping must end with St)").at_least(1).at_most(64);
     p.section("memspec", &DramParams::memspec, "the stacks' standard: organisation, timing, energy");
     p.section("controller", &DramParams::controller, "the memory controller of every pseudo-channel");
   });

@@ -317,11 +317,6 @@ const bool registered = [] {
                                 const DramParams p = DramParams::schema().resolve(params, "", {});
                                 check_memspec(p.memspec, SourceLoc{}, "memspec");
                                 check_controller(p.controller, SourceLoc{}, "controller");
-                                if ((p.stacks & (p.stacks - 1)) != 0)
-                                  throw ConfigError(SourceLoc{}, "stacks",
-                                                    fmt::format("{} is not a power of two (stacks are interleaved by "
-                                                                "address bits; use kind: simple for other counts)",
-                                                                p.stacks));
                                 try {
                                   AddressMapping check(p.controller.mapping, p.memspec, p.stacks);
                                 } catch (const std::invalid_argument& e) {

@@ -293,3 +293,18 @@ TEST(Memspec, RejectsRefreshIntervalsThatLeaveNoRoomForAnAccess) {
   EXPECT_THROW(check_memspec(m, {}, "memspec"), ConfigError);
   EXPECT_NO_THROW(check_memspec(spec("hbm3"), {}, "memspec"));
 }
+
+TEST(AddressMapping, FiveStacksInterleaveByModulo) {
+  const MemSpec m = spec("hbm3");
+  AddressMapping map("Ro-Ba-Co-Bg-Pc-Ch-St", m, 5);
+  EXPECT_EQ(map.capacity(), 5 * m.stack_bytes());  // every byte of the five stacks, none twice
+  for (uint64_t b = 0; b < 20; ++b) EXPECT_EQ(map.decode(b * 32).stack, b % 5);
+  EXPECT_EQ(map.decode(5 * 32).channel, 1u);  // the sixth burst: stack 0 again, next channel
+  const DramAddress a{3, 7, 1, 2, 3, 4321, 9};
+  const DramAddress d = map.decode(map.encode(a));
+  EXPECT_EQ(d.stack, 3u);
+  EXPECT_EQ(d.row, 4321u);
+  EXPECT_EQ(d.column, 9u);
+  EXPECT_EQ(map.decode(map.capacity() - 32).stack, 4u);
+  EXPECT_THROW(AddressMapping("St-Ro-Ba-Co-Bg-Pc-Ch", m, 5), std::invalid_argument);  // St must be lowest
+}

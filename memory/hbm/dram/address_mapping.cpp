@@ -16,8 +16,8 @@ int log2_exact(int64_t v) {
 }  // namespace
 
 AddressMapping::AddressMapping(const std::string& spec, const MemSpec& m, int stacks) : spec_(spec) {
-  if (stacks < 1 || (stacks & (stacks - 1)) != 0)
-    throw std::invalid_argument(fmt::format("the stack count {} must be a power of two to be address-decoded", stacks));
+  if (stacks < 1) throw std::invalid_argument("at least one stack is needed");
+  const bool pow2_stacks = (stacks & (stacks - 1)) == 0;
   const std::map<std::string, std::pair<Field, int64_t>> known = {
       {"St", {St, stacks}},
       {"Ro", {Ro, m.org.rows}},
@@ -45,6 +45,15 @@ AddressMapping::AddressMapping(const std::string& spec, const MemSpec& m, int st
       throw std::invalid_argument(fmt::format("mapping '{}' lacks field '{}'", spec, n));
   offset_bits_ = log2_exact(m.burst_bytes());
   int shift = offset_bits_;
+  if (!pow2_stacks) {
+    if (names.back() != "St")
+      throw std::invalid_argument(fmt::format(
+          "{} stacks is not a power of two: the mapping must end with St (stacks interleaved by modulo), got '{}'",
+          stacks, spec));
+    modulo_stacks_ = static_cast<uint32_t>(stacks);
+    names.pop_back();
+    shift = 0;  // the other fields are bits of (burst index / stacks)
+  }
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     const auto& [field, count] = known.at(*it);
     const int bits = log2_exact(count);
@@ -52,11 +61,16 @@ AddressMapping::AddressMapping(const std::string& spec, const MemSpec& m, int st
     shift += bits;
   }
   if (shift > 62) throw std::invalid_argument("the memory is too large to address");
-  capacity_ = uint64_t{1} << shift;
+  capacity_ = modulo_stacks_ ? (uint64_t{1} << shift) * modulo_stacks_ * m.burst_bytes() : uint64_t{1} << shift;
 }
 
 DramAddress AddressMapping::decode(uint64_t addr) const {
   DramAddress a;
+  if (modulo_stacks_) {
+    const uint64_t burst = addr >> offset_bits_;
+    a.stack = static_cast<uint32_t>(burst % modulo_stacks_);
+    addr = burst / modulo_stacks_;  // the other fields' bits start at 0
+  }
   for (const Slot& s : slots_) {
     const uint32_t v = static_cast<uint32_t>((addr >> s.shift) & ((uint64_t{1} << s.bits) - 1));
     switch (s.field) {
@@ -87,6 +101,7 @@ uint64_t AddressMapping::encode(const DramAddress& a) const {
     }
     addr |= (v & ((uint64_t{1} << s.bits) - 1)) << s.shift;
   }
+  if (modulo_stacks_) addr = (addr * modulo_stacks_ + a.stack) << offset_bits_;
   return addr;
 }
 

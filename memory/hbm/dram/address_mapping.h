@@ -3,7 +3,9 @@
 // "St-Ro-Ba-Bg-Co-Pc-Ch": below the burst offset (log2 of the burst size) come Ch (channel), Pc
 // (pseudo-channel), Co (burst-sized column block within the row), Bg, Ba, Ro and St (stack),
 // each as many bits as log2 of its count. Every field must appear once; St may be left out when
-// there is one stack. Changing the string changes the interleaving, nothing else.
+// there is one stack. A stack count that is not a power of two (an H100 has five) is interleaved
+// by modulo, which needs St as the least significant field. Changing the string changes the
+// interleaving, nothing else.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +41,7 @@ class AddressMapping {
   std::vector<Slot> slots_;
   int offset_bits_ = 0;
   uint64_t capacity_ = 0;
+  uint32_t modulo_stacks_ = 0;  // non-zero: stack = burst index mod this, the other fields above
 };
 
 }  // namespace litesim
