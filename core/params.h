@@ -236,4 +236,14 @@ class ParamSet : public SchemaBase {
   std::vector<Binder> binders_;
 };
 
+// Loads the preset configs/<section>/<name>.yaml under `configs_dir` and resolves it against T's
+// schema (its own presets expanded): for blocks used on their own, in tests and testbenches.
+template <class T>
+T load_preset(const std::string& configs_dir, const std::string& section, const std::string& name) {
+  PresetResolver r;
+  r.configs_dir = configs_dir;
+  const ConfigPtr tree = r.expand(parse_yaml("preset: " + name, "<" + section + " " + name + ">"), section);
+  return T::schema().resolve(tree, section, tree->loc);
+}
+
 }  // namespace litesim

@@ -1,6 +1,10 @@
 #include "memory/hbm/dram_params.h"
 
+#include <stdexcept>
+
+#include "core/error.h"
 #include "core/registry.h"
+#include "memory/hbm/dram/address_mapping.h"
 
 namespace litesim {
 
@@ -12,6 +16,16 @@ const ParamSet<DramParams>& DramParams::schema() {
     p.section("controller", &DramParams::controller, "the memory controller of every pseudo-channel");
   });
   return s;
+}
+
+void check_dram(const DramParams& p, const SourceLoc& where) {
+  check_memspec(p.memspec, where, "memspec");
+  check_controller(p.controller, where, "controller");
+  try {
+    AddressMapping check(p.controller.mapping, p.memspec, p.stacks);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(where, "controller.mapping", e.what());
+  }
 }
 
 }  // namespace litesim

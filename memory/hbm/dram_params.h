@@ -19,4 +19,8 @@ struct DramParams {
   static const ParamSet<DramParams>& schema();
 };
 
+// Checks what the schema cannot: the memspec's relations, the controller's, and that the mapping
+// decodes this organisation. Throws ConfigError at `where` (key paths relative to the HBM section).
+void check_dram(const DramParams& p, const SourceLoc& where);
+
 }  // namespace litesim

@@ -315,13 +315,7 @@ const bool registered = [] {
                               "cycle-approximate HBM: stacks, pseudo-channels, banks, per-command timing, FR-FCFS, refresh",
                               &DramParams::schema(), [](const ConfigPtr& params, const char* name, SimContext& ctx) {
                                 const DramParams p = DramParams::schema().resolve(params, "", {});
-                                check_memspec(p.memspec, SourceLoc{}, "memspec");
-                                check_controller(p.controller, SourceLoc{}, "controller");
-                                try {
-                                  AddressMapping check(p.controller.mapping, p.memspec, p.stacks);
-                                } catch (const std::invalid_argument& e) {
-                                  throw ConfigError(SourceLoc{}, "controller.mapping", e.what());
-                                }
+                                check_dram(p, SourceLoc{});
                                 return std::unique_ptr<Hbm>(new HbmDram(name, p, ctx));
                               });
   return true;

@@ -21,13 +21,7 @@ ResolvedDram resolve_dram(const std::string& configs_dir, const std::string& mem
   ResolvedDram out;
   ConfigPtr norm;
   out.params = DramParams::schema().resolve(tree, "", tree->loc, &norm);
-  check_memspec(out.params.memspec, tree->loc, "memspec");
-  check_controller(out.params.controller, tree->loc, "controller");
-  try {
-    AddressMapping check(out.params.controller.mapping, out.params.memspec, out.params.stacks);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(SourceLoc{"<tb hbm>", 0, 0}, "controller.mapping", e.what());
-  }
+  check_dram(out.params, tree->loc);
   out.yaml = to_yaml(*norm);
   out.digest = fnv1a_hex(out.yaml);
   return out;

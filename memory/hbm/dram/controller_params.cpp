@@ -35,11 +35,8 @@ void check_controller(const ControllerParams& c, const SourceLoc& where, const s
 }
 
 ControllerParams load_controller(const std::string& configs_dir, const std::string& name) {
-  PresetResolver r;
-  r.configs_dir = configs_dir;
-  const ConfigPtr tree = r.expand(parse_yaml("preset: " + name, "<controller " + name + ">"), "controller");
-  ControllerParams c = ControllerParams::schema().resolve(tree, "controller", tree->loc);
-  check_controller(c, tree->loc, "controller");
+  ControllerParams c = load_preset<ControllerParams>(configs_dir, "controller", name);
+  check_controller(c, SourceLoc{configs_dir + "/controller/" + name + ".yaml", 0, 0}, "controller");
   return c;
 }
 

@@ -129,11 +129,8 @@ void check_memspec(const MemSpec& m, const SourceLoc& where, const std::string& 
 }
 
 MemSpec load_memspec(const std::string& configs_dir, const std::string& name) {
-  PresetResolver r;
-  r.configs_dir = configs_dir;
-  const ConfigPtr tree = r.expand(parse_yaml("preset: " + name, "<memspec " + name + ">"), "memspec");
-  MemSpec m = MemSpec::schema().resolve(tree, "memspec", tree->loc);
-  check_memspec(m, tree->loc, "memspec");
+  MemSpec m = load_preset<MemSpec>(configs_dir, "memspec", name);
+  check_memspec(m, SourceLoc{configs_dir + "/memspec/" + name + ".yaml", 0, 0}, "memspec");
   return m;
 }
 
