@@ -4,6 +4,7 @@ pattern, exact (lookahead 0) and coarse (the default lookahead), plus peak memor
 Usage: bench/hbm_bench.py LITESIM [--quick]   (scripts/bench.sh builds Release and runs it)
 Target (issue 3): a 1 GiB sequential read on one HBM3 stack in seconds of wall time."""
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -36,4 +37,6 @@ for r in rows:
     print(f"{r['case']:32} {r['mode']:7} {r['wall_s']:8.2f} {r['simulated_GB']:8.3f} {r['GB_per_wall_s']:10.3f} "
           f"{r['requests_per_wall_s']:12.0f} {r['achieved_GBps']:9.1f}")
 print(f"peak memory of one run: {peak_kb / 1024:.0f} MiB")
-json.dump({"rows": rows, "peak_rss_MiB": peak_kb / 1024}, open("bench-hbm.json", "w"), indent=2)
+os.makedirs("out", exist_ok=True)
+json.dump({"rows": rows, "peak_rss_MiB": peak_kb / 1024}, open("out/bench-hbm.json", "w"), indent=2)
+print("results in out/bench-hbm.json")

@@ -17,7 +17,7 @@
 // response is sent.
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <vector>
 
@@ -107,7 +107,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   std::vector<std::unique_ptr<sc_core::sc_event>> pc_wake_;
   std::vector<int64_t> pc_next_;                    // cycle the channel is due, kNever if idle
   std::vector<bool> blocked_;                       // channels whose full queue held a request back
-  std::map<uint64_t, Request> requests_live_;
+  std::unordered_map<uint64_t, Request> requests_live_;
   std::deque<uint64_t> order_;                      // accepted requests with bursts left to dispatch
   std::deque<tlm::tlm_generic_payload*> waiting_;   // BEGIN_REQ held back (buffer full)
   std::deque<tlm::tlm_generic_payload*> responses_; // complete, waiting to send BEGIN_RESP
@@ -116,7 +116,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   uint64_t next_id_ = 1;
   std::vector<PseudoChannel::Completion> done_;
   tlm_utils::peq_with_cb_and_phase<HbmDram> peq_;
-  std::map<tlm::tlm_generic_payload*, uint64_t> id_of_;
+  std::unordered_map<tlm::tlm_generic_payload*, uint64_t> id_of_;
   StatGroup& stats_;
   Counter& bytes_read_;
   Counter& bytes_written_;

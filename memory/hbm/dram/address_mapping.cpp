@@ -58,6 +58,8 @@ AddressMapping::AddressMapping(const std::string& spec, const MemSpec& m, int st
     const auto& [field, count] = known.at(*it);
     const int bits = log2_exact(count);
     slots_.push_back(Slot{field, bits, shift});
+    shift_[field] = shift;
+    mask_[field] = (uint64_t{1} << bits) - 1;
     shift += bits;
   }
   if (shift > 62) throw std::invalid_argument("the memory is too large to address");
@@ -71,18 +73,14 @@ DramAddress AddressMapping::decode(uint64_t addr) const {
     a.stack = static_cast<uint32_t>(burst % modulo_stacks_);
     addr = burst / modulo_stacks_;  // the other fields' bits start at 0
   }
-  for (const Slot& s : slots_) {
-    const uint32_t v = static_cast<uint32_t>((addr >> s.shift) & ((uint64_t{1} << s.bits) - 1));
-    switch (s.field) {
-      case St: a.stack = v; break;
-      case Ro: a.row = v; break;
-      case Ba: a.bank = v; break;
-      case Bg: a.bank_group = v; break;
-      case Co: a.column = v; break;
-      case Pc: a.pseudo_channel = v; break;
-      case Ch: a.channel = v; break;
-    }
-  }
+  auto field = [&](Field f) { return static_cast<uint32_t>((addr >> shift_[f]) & mask_[f]); };
+  if (!modulo_stacks_) a.stack = field(St);
+  a.row = field(Ro);
+  a.bank = field(Ba);
+  a.bank_group = field(Bg);
+  a.column = field(Co);
+  a.pseudo_channel = field(Pc);
+  a.channel = field(Ch);
   return a;
 }
 

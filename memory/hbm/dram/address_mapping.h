@@ -41,6 +41,8 @@ class AddressMapping {
   std::vector<Slot> slots_;
   int offset_bits_ = 0;
   uint64_t capacity_ = 0;
+  int shift_[7] = {0, 0, 0, 0, 0, 0, 0};  // per Field, for decode (a field left out: mask 0)
+  uint64_t mask_[7] = {0, 0, 0, 0, 0, 0, 0};
   uint32_t modulo_stacks_ = 0;  // non-zero: stack = burst index mod this, the other fields above
 };
 

@@ -66,7 +66,11 @@ int64_t PseudoChannel::earliest(Cmd c, int bank) const {
 
 void PseudoChannel::consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq,
                              int64_t floor) const {
-  const int64_t at = std::max(earliest(c, bank), floor);
+  take_if_better(best, c, std::max(earliest(c, bank), floor), bank, q, index, seq);
+}
+
+void PseudoChannel::take_if_better(Choice& best, Cmd c, int64_t at, int bank, Queue* q, size_t index,
+                                   uint64_t seq) {
   const bool col = c == Cmd::RD || c == Cmd::WR;
   const bool best_col = best.cmd == Cmd::RD || best.cmd == Cmd::WR;
   // earliest first; on a tie a column command (a row hit) first; then the older request
@@ -86,21 +90,36 @@ PseudoChannel::Choice PseudoChannel::choose() const {
   // Which queue: drain writes between the watermarks, or when no read waits.
   const bool writes = draining_ || rq_n_ == 0;
   auto& queues = const_cast<std::vector<Queue>&>(writes ? wq_ : rq_);
+  const Cmd col = writes ? Cmd::WR : Cmd::RD;
+  // The pseudo-channel-wide part of each command's earliest cycle, once per decision (the hot
+  // path: earliest() = max(this, the bank's and its group's part)).
+  const int64_t ch_col = std::max(writes ? next_wr_ : next_rd_, col_bus_);
+  int64_t ch_act = std::max(next_act_, row_bus_);
+  if (faw_.size() == 4) ch_act = std::max(ch_act, faw_.front() + t_.FAW);
+  const int64_t ch_pre = row_bus_;
   // Per bank, the request FR-FCFS would serve: its oldest row hit, else its oldest request.
   for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank) {
     Queue& q = queues[static_cast<size_t>(bank)];
     if (q.empty()) continue;
     const Bank& b = banks_[static_cast<size_t>(bank)];
-    Choice cand = best;
+    const Group& g = groups_[static_cast<size_t>(group_of(bank))];
+    Cmd c;
+    size_t i = 0;
+    int64_t at;
     if (b.open_row >= 0 && b.hits[writes ? 1 : 0] > 0) {
-      size_t i = 0;
-      while (i < q.size() && q[i].burst.row != b.open_row) ++i;
-      consider(cand, writes ? Cmd::WR : Cmd::RD, bank, &q, i, q[i].seq, q[i].burst.arrival);
+      while (q[i].burst.row != b.open_row) ++i;
+      c = col;
+      at = std::max({ch_col, writes ? b.next_wr : b.next_rd, writes ? g.next_wr : g.next_rd});
     } else if (b.open_row < 0) {
-      consider(cand, Cmd::ACT, bank, &q, 0, q[0].seq, q[0].burst.arrival);
+      c = Cmd::ACT;
+      at = std::max({ch_act, b.next_act, g.next_act});
     } else {
-      consider(cand, Cmd::PRE, bank, &q, 0, q[0].seq, q[0].burst.arrival);  // a conflict, nobody wants the open row
+      c = Cmd::PRE;  // a conflict, nobody wants the open row
+      at = std::max(ch_pre, b.next_pre);
     }
+    at = std::max(at, q[i].burst.arrival);
+    Choice cand = best;
+    take_if_better(cand, c, at, bank, &q, i, q[i].seq);
     if (cand.cmd != best.cmd || cand.at != best.at || cand.bank != best.bank)
       if (!blocked(bank, cand.at)) best = cand;
   }
@@ -191,7 +210,10 @@ void PseudoChannel::issue(const Choice& ch, int64_t t, std::vector<Completion>& 
     case Cmd::RD:
     case Cmd::WR: {
       const Burst r = (*ch.q)[ch.index].burst;
-      ch.q->erase(ch.q->begin() + static_cast<std::ptrdiff_t>(ch.index));
+      if (ch.index == 0)
+        ch.q->pop_front();
+      else
+        ch.q->erase(ch.q->begin() + static_cast<std::ptrdiff_t>(ch.index));
       --(r.write ? wq_n_ : rq_n_);
       --b.hits[r.write ? 1 : 0];
       if (!b.fresh) ++st_.row_hits;

@@ -106,6 +106,7 @@ class PseudoChannel {
   Choice choose() const;
   void issue(const Choice& ch, int64_t t, std::vector<Completion>& done);
   void consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq, int64_t floor) const;
+  static void take_if_better(Choice& best, Cmd c, int64_t at, int bank, Queue* q, size_t index, uint64_t seq);
   void recount_hits(int bank);
   int64_t oldest_write() const;
 
