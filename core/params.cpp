@@ -91,6 +91,25 @@ void check_bounds(const FieldInfo& f, double v, const ConfigPtr& node, const std
 }
 }  // namespace
 
+uint64_t data_size_key(const ConfigPtr& map, const std::string& key, const std::string& path, bool required) {
+  const std::string where = path + "." + key;
+  ConfigPtr v = map->find(key);
+  if (!v || v->is_null()) {
+    if (required) throw ConfigError(map->loc, where, "missing required key (expected a data size, e.g. 64 MiB)");
+    return 0;
+  }
+  if (!v->is_scalar()) throw ConfigError(v->loc, where, "expected a data size, e.g. 64 MiB");
+  Quantity q;
+  try {
+    q = parse_quantity(v->scalar, Dim::DataSize);
+  } catch (const UnitError& e) {
+    throw ConfigError(v->loc, where, e.what());
+  }
+  if (q.value < 0) throw ConfigError(v->loc, where, "must not be negative");
+  if (q.value > 1e18) throw ConfigError(v->loc, where, "must be at most 1 EB");
+  return static_cast<uint64_t>(q.value);
+}
+
 int64_t as_int(const ConfigNode& n) {
   int64_t v = 0;
   const auto* b = n.scalar.data();

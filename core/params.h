@@ -72,6 +72,9 @@ ConfigPtr normalize_impl(const FieldInfo& f, const ConfigPtr& value, const std::
 void check_keys(const SchemaBase& s, const ConfigPtr& node, const std::string& path);
 std::string join_path(const std::string& a, const std::string& b);
 int64_t as_int(const ConfigNode& n);
+// `map[key]` as a data size ("64 MiB") in bytes, 0 when absent and not required; ConfigError
+// naming path.key otherwise (not a size, negative, above 1 EB).
+uint64_t data_size_key(const ConfigPtr& map, const std::string& key, const std::string& path, bool required);
 double as_real(const ConfigNode& n);
 }  // namespace detail
 

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/registry.h"
 #include "testbenches/tb_hbm.h"
+#include "testbenches/tb_kernel.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
 #include "traces/workload/workload.h"
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
   tb->require_subcommand(1);
   TbHbmOptions tb_hbm_opts;
   auto* tb_hbm = add_tb_hbm(*tb, tb_hbm_opts);
+  TbKernelOptions tb_kernel_opts;
+  auto* tb_kernel = add_tb_kernel(*tb, tb_kernel_opts);
+  CostOptions cost_opts;
+  auto* cost = add_cost(app, cost_opts);
 
   try {
     app.parse(argc, argv);
@@ -126,6 +131,8 @@ int main(int argc, char** argv) {
     const std::string cfg = configs_dir(configs_opt);
     if (app.got_subcommand("list")) return cmd_list();
     if (tb_hbm->parsed()) return run_tb_hbm(tb_hbm_opts, cfg, LITESIM_VERSION);
+    if (tb_kernel->parsed()) return run_tb_kernel(tb_kernel_opts, cfg, LITESIM_VERSION);
+    if (cost->parsed()) return run_cost(cost_opts, cfg);
     if (system_file.empty()) system_file = default_system(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {

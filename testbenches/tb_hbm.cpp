@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "testbenches/lib/output_files.h"
 #include "core/units.h"
 #include "testbenches/lib/hbm_tb.h"
 
@@ -80,15 +81,9 @@ int run_tb_hbm(const TbHbmOptions& o, const std::string& configs_dir, const std:
                   {"stride", t.stride}};
   s["sim_time_ns"] = tb["sim_time_ns"];
   s["hbm_tb"] = tb;
-  namespace fs = std::filesystem;
-  fs::create_directories(o.out);
-  auto put = [&](const std::string& name, const std::string& text) {
-    const fs::path tmp = fs::path(o.out) / ("." + name + ".tmp");
-    std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
-    fs::rename(tmp, fs::path(o.out) / name);
-  };
-  put("hbm_config.yaml", dram.yaml);
-  put("summary.json", s.dump(2) + "\n");
+
+  put_output_file(o.out, "hbm_config.yaml", dram.yaml);
+  put_output_file(o.out, "summary.json", s.dump(2) + "\n");
   const auto& l = tb["latency_ns"];
   std::cout << fmt::format("LiteSim tb hbm: {} x {} ({} pseudo-channels), {} pattern, {} B requests, {} outstanding, {} requests, read ratio {}\n",
                            o.stacks, dram.params.memspec.name, tb["pseudo_channels"].get<int>(), t.pattern, t.request_bytes,

@@ -8,6 +8,9 @@ const ParamSet<CpoParams>& CpoParams::schema() {
   static const ParamSet<CpoParams> s(
       "cpo", "co-packaged optical transceivers of one package", [](ParamSet<CpoParams>& p) {
         p.string("name", &CpoParams::name, "label of this optics configuration").fallback("cpo");
+        p.integer("engines", &CpoParams::engines, "optical engines carrying the lanes (0: electrical SerDes)")
+            .non_negative()
+            .fallback("1");
         p.integer("lanes", &CpoParams::lanes, "optical lanes per direction on the package (split among its links)")
             .at_least(1);
         p.quantity("lane_rate", &CpoParams::lane_rate, "line rate of one lane in one direction").positive();

@@ -8,6 +8,7 @@ namespace litesim {
 
 struct CpoParams {
   std::string name;
+  int engines = 0;              // optical engines (chiplets) carrying the lanes: 0 for electrical I/O
   int lanes = 0;                // optical lanes per direction, all engines of the package
   DataRate lane_rate;           // line rate of one lane, one direction
   Time serdes_latency;          // one transceiver crossing (paid at the sending and at the receiving end)

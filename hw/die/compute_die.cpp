@@ -12,7 +12,8 @@
 
 namespace litesim {
 
-ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity, SimContext& ctx)
+ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, int dies, uint64_t hbm_capacity,
+                       double hbm_bytes_per_s, SimContext& ctx)
     : sc_module(name),
       hbm("hbm"),
       p_(params),
@@ -29,6 +30,13 @@ ComputeDie::ComputeDie(sc_core::sc_module_name name, const DieParams& params, ui
     throw ConfigError(SourceLoc{}, "package.die.mem_chunk", fmt::format("{} B is larger than the HBM ({} B)", p_.mem_chunk.bytes, capacity_));
   if (p_.mem_chunk.bytes > UINT32_MAX) throw std::invalid_argument("mem_chunk does not fit a TLM payload");
   hbm.register_nb_transport_bw(this, &ComputeDie::nb_transport_bw);
+  sms_ = p_.sms * dies;
+  hbm_bytes_per_s_ = hbm_bytes_per_s;
+  for (int i = 0; i < sms_; ++i) {
+    sc_core::sc_spawn_options o;
+    sc_core::sc_spawn([this, i] { sm_loop(i); }, fmt::format("sm{}", i).c_str(), &o);
+  }
+  sc_core::sc_spawn([this] { writer_loop(); }, "writeback");
 }
 
 uint64_t ComputeDie::next_address(uint64_t len) {
@@ -120,30 +128,152 @@ void ComputeDie::responded(tlm::tlm_generic_payload& t) {
   st->response.notify(sc_core::SC_ZERO_TIME);
 }
 
-void ComputeDie::run_kernel(const KernelSpec& k) {
-  const Time t0 = sim_now();
-  if (p_.launch_overhead.ps > 0) sc_core::wait(to_sc(p_.launch_overhead));
-  const Time compute_start = sim_now();
-  Time compute{0};
-  if (k.flops > 0) {
-    const double peak = p_.peak_flops(k.dtype);
-    if (peak <= 0)
-      throw SimError(fmt::format("{}: kernel '{}' needs {} but this die has no {} throughput", name(), k.name,
-                                 dtype_name(k.dtype), dtype_name(k.dtype)));
-    compute = duration_of(k.flops, peak);
+KernelPlan ComputeDie::plan(const KernelDesc& k) const {
+  return plan_kernel(k, p_, PlanTarget{sms_, hbm_bytes_per_s_});
+}
+
+int64_t ComputeDie::take_tile() {
+  if (!plan_ || next_tile_ >= plan_->tiles) return -1;
+  return next_tile_++;
+}
+
+// The part of `total` that tile j carries when `total` is spread over the tiles in proportion to
+// `cum` (bytes before each group): floor differences of one function, so the shares add up to
+// `total` exactly.
+uint64_t ComputeDie::share(uint64_t total, const std::vector<uint64_t>& cum, uint64_t TileGroup::*weight,
+                          int64_t j) const {
+  const bool by_tiles = cum.back() == 0;  // no weights: spread evenly over the tiles
+  const long double all = by_tiles ? static_cast<long double>(plan_->tiles) : static_cast<long double>(cum.back());
+  auto F = [&](int64_t tile) -> uint64_t {  // the part carried by the tiles before `tile`
+    if (tile >= plan_->tiles) return total;
+    long double before = static_cast<long double>(tile);
+    if (!by_tiles) {
+      const size_t g =
+          static_cast<size_t>(std::upper_bound(group_end_.begin(), group_end_.end(), tile) - group_end_.begin());
+      const int64_t first = g == 0 ? 0 : group_end_[g - 1];
+      before = static_cast<long double>(cum[g]) +
+               static_cast<long double>(tile - first) * static_cast<long double>(plan_->groups[g].*weight);
+    }
+    return static_cast<uint64_t>(static_cast<long double>(total) * before / all);
+  };
+  return F(j + 1) - F(j);
+}
+
+// Loads piece `piece` of `pieces` of tile j: its part of the tile's L2 reads (a shared pipe) and of
+// the tile's HBM share (real TLM reads); returns the piece's compute time.
+Time ComputeDie::load_piece(int64_t j, int piece, int pieces) {
+  const size_t gi = static_cast<size_t>(std::upper_bound(group_end_.begin(), group_end_.end(), j) - group_end_.begin());
+  const TileGroup& g = plan_->groups[gi];
+  auto part = [&](uint64_t total) {
+    return total * static_cast<uint64_t>(piece + 1) / static_cast<uint64_t>(pieces) -
+           total * static_cast<uint64_t>(piece) / static_cast<uint64_t>(pieces);
+  };
+  const Time start = std::max(sim_now(), l2_free_);
+  l2_free_ = start + transfer_time(part(g.l2_bytes), p_.l2_bandwidth);
+  const Time l2_done = l2_free_;
+  const uint64_t from_hbm = part(share(plan_->hbm_read, cum_l2_, &TileGroup::l2_bytes, j));
+  if (from_hbm > 0) stream(tlm::TLM_READ_COMMAND, from_hbm, nullptr);
+  if (sim_now() < l2_done) sc_core::wait(to_sc(l2_done - sim_now()));
+  const Time t = group_time_[gi];
+  return Time{t.ps * (piece + 1) / pieces - t.ps * piece / pieces};
+}
+
+void ComputeDie::sm_loop(int) {
+  const int max_pieces = p_.tiles.pipeline_pieces;
+  while (true) {
+    sc_core::wait(kernel_start_);
+    Time compute_free = sim_now();
+    int64_t to_store = -1;  // a tile whose last piece is computing
+    auto store = [&](int64_t tile) {
+      const uint64_t bytes = share(plan_->hbm_write, cum_out_, &TileGroup::out_bytes, tile);
+      if (bytes == 0) return;
+      write_queue_.push_back(bytes);
+      write_ev_.notify(sc_core::SC_ZERO_TIME);
+    };
+    // The SM's pipeline: the next piece (of this tile or of the next one it takes) loads while the
+    // current piece computes.
+    for (int64_t j = take_tile(); j >= 0; j = take_tile()) {
+      // pieces of at least stream_tile bytes each, at most pipeline_pieces
+      const uint64_t l2 = plan_->groups[static_cast<size_t>(
+          std::upper_bound(group_end_.begin(), group_end_.end(), j) - group_end_.begin())].l2_bytes;
+      const int pieces = static_cast<int>(std::clamp<uint64_t>(l2 / std::max<uint64_t>(1, p_.tiles.stream_tile.bytes), 1,
+                                                               static_cast<uint64_t>(max_pieces)));
+      for (int piece = 0; piece < pieces; ++piece) {
+        const Time t = load_piece(j, piece, pieces);
+        if (sim_now() < compute_free) sc_core::wait(to_sc(compute_free - sim_now()));
+        if (to_store >= 0) store(to_store);
+        to_store = -1;
+        compute_free = sim_now() + t;
+        if (piece == pieces - 1) to_store = j;
+      }
+    }
+    if (sim_now() < compute_free) sc_core::wait(to_sc(compute_free - sim_now()));
+    if (to_store >= 0) store(to_store);
+    if (++sms_done_ == sms_) sms_done_ev_.notify(sc_core::SC_ZERO_TIME);
   }
-  // Memory stream (reads, then writes) overlaps the compute: the kernel ends at the later of the two.
-  if (k.bytes_read > 0) stream(tlm::TLM_READ_COMMAND, k.bytes_read, nullptr);
-  if (k.bytes_written > 0) stream(tlm::TLM_WRITE_COMMAND, k.bytes_written, nullptr);
-  const Time compute_end = compute_start + compute;
-  if (sim_now() < compute_end) sc_core::wait(to_sc(compute_end - sim_now()));
+}
+
+void ComputeDie::writer_loop() {
+  while (true) {
+    while (write_queue_.empty()) sc_core::wait(write_ev_);
+    writer_busy_ = true;
+    uint64_t bytes = 0;  // everything queued so far, as one stream of mem_chunk requests
+    while (!write_queue_.empty()) {
+      bytes += write_queue_.front();
+      write_queue_.pop_front();
+    }
+    stream(tlm::TLM_WRITE_COMMAND, bytes, nullptr);
+    writer_busy_ = false;
+    if (write_queue_.empty()) writes_done_ev_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+KernelResult ComputeDie::run_kernel(const KernelDesc& k) {
+  const Time t0 = sim_now();
+  KernelPlan pl = plan(k);
+  KernelResult r;
+  r.name = k.name;
+  r.tiles = pl.tiles;
+  r.waves = pl.waves(sms_);
+  r.tile_shape = pl.tile_shape;
+  r.useful_flops = pl.useful_flops;
+  r.executed_flops = pl.executed_tensor_flops() + pl.executed_vector_flops();
+  r.hbm_read = pl.hbm_read;
+  r.hbm_write = pl.hbm_write;
+  r.l2_read = pl.l2_read;
+  if (p_.launch_overhead.ps > 0) sc_core::wait(to_sc(p_.launch_overhead));
+  group_time_.clear();
+  group_end_.clear();
+  cum_l2_.assign(1, 0);
+  cum_out_.assign(1, 0);
+  int64_t end = 0;
+  for (const TileGroup& g : pl.groups) {
+    group_time_.push_back(tile_compute_time(g, k.dtype, p_));
+    end += g.count;
+    group_end_.push_back(end);
+    cum_l2_.push_back(cum_l2_.back() + static_cast<uint64_t>(g.count) * g.l2_bytes);
+    cum_out_.push_back(cum_out_.back() + static_cast<uint64_t>(g.count) * g.out_bytes);
+  }
+  plan_ = &pl;
+  next_tile_ = 0;
+  sms_done_ = 0;
+  if (pl.tiles > 0) {
+    kernel_start_.notify(sc_core::SC_ZERO_TIME);
+    sc_core::wait(sms_done_ev_);
+    while (writer_busy_ || !write_queue_.empty()) sc_core::wait(writes_done_ev_);
+  }
+  plan_ = nullptr;
+  r.time = sim_now() - t0;
   busy_.add(t0, sim_now());
-  flops_.add(k.flops);
+  flops_.add(pl.useful_flops);
   kernels_.add();
-  const double bytes = static_cast<double>(k.bytes_read + k.bytes_written);
+  const double bytes = static_cast<double>(pl.hbm_read + pl.hbm_write);
   kernel_bytes_.add(bytes);
-  ledger_.add_dynamic(account_, k.flops * p_.energy_per_flop.of(k.dtype).pj_per_flop);
+  r.energy_pJ = pl.executed_tensor_flops() * p_.energy_per_flop.of(k.dtype).pj_per_flop +
+                (pl.executed_vector_flops() + pl.executed_special_ops()) * p_.vector_energy_per_flop.pj_per_flop;
+  ledger_.add_dynamic(account_, r.energy_pJ);
   ledger_.add_bits(account_, bytes * 8.0);
+  return r;
 }
 
 void ComputeDie::dma(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo& msg) {

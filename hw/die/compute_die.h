@@ -5,12 +5,18 @@
 // requests in flight, and the socket carries one BEGIN_REQ at a time (the HBM's END_REQ, withheld
 // while its buffer is full, is the back-pressure).
 //
-// Kernel timing (this issue, a roofline with real memory traffic):
-//     T = launch_overhead + max(FLOPs / peak(dtype), T_mem)
-// where T_mem is what the HBM target reports for the kernel's reads and writes issued as a
-// stream of mem_chunk requests (so contention with DMA traffic shows up). Loads overlap compute
-// (double buffering). Energy: FLOPs x pJ/FLOP(dtype) + static power x time.
+// Kernels (docs/compute.md): plan_kernel() cuts a kernel into tiles; the SMs (one SystemC thread
+// each) take tiles in order as they free up, so waves and tails appear. Each tile loads its
+// operands through L2 (a shared pipe at l2_bandwidth) and its share of the kernel's HBM traffic as
+// real TLM reads, in `tiles.pipeline_pieces` pieces (the K loop's stages); a piece's compute (the
+// slowest of its tensor, vector and special-function work at the per-SM rate) overlaps the loading
+// of the SM's next piece, of this tile or of its next tile (double buffering); a tile's outputs go
+// to HBM as writes, issued by a write-back stream while the SM goes on.
+//     T = launch_overhead + time until the last tile's compute and all writes are done
+// Energy: executed tensor FLOPs x pJ/FLOP(dtype) + vector FLOPs and special ops x vector pJ/FLOP,
+// plus static power x time (the ledger).
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 
@@ -21,25 +27,34 @@
 #include "core/message.h"
 #include "core/sim_context.h"
 #include "hw/die/die_params.h"
+#include "hw/die/kernel.h"
 
 namespace litesim {
 
-struct KernelSpec {
+struct KernelResult {
   std::string name;
-  double flops = 0;
-  Dtype dtype = Dtype::bf16;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
+  Time time{0};  // launch to last write
+  int64_t tiles = 0, waves = 0;
+  std::string tile_shape;
+  double useful_flops = 0, executed_flops = 0;
+  uint64_t hbm_read = 0, hbm_write = 0, l2_read = 0;
+  double energy_pJ = 0;  // dynamic
 };
 
 class ComputeDie : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<ComputeDie> hbm;
 
-  ComputeDie(sc_core::sc_module_name name, const DieParams& params, uint64_t hbm_capacity, SimContext& ctx);
+  // `dies` dies of this kind act as one GPU (their SMs share the kernel); `hbm_bytes_per_s` is the
+  // HBM's peak, for the tile-shape choice.
+  ComputeDie(sc_core::sc_module_name name, const DieParams& params, int dies, uint64_t hbm_capacity,
+             double hbm_bytes_per_s, SimContext& ctx);
 
-  // Blocking; call from a SystemC thread. Returns when the kernel has finished.
-  void run_kernel(const KernelSpec& k);
+  // Blocking; call from a SystemC thread. Returns when the kernel has finished. One kernel at a
+  // time (the compute stream); DMA may run alongside.
+  KernelResult run_kernel(const KernelDesc& k);
+  KernelPlan plan(const KernelDesc& k) const;
+  int sms() const { return sms_; }
   // Blocking DMA between HBM and the network interface: reads (send side) or writes (receive
   // side) `bytes`, tagged with the message.
   void dma(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo& msg);
@@ -69,6 +84,26 @@ class ComputeDie : public sc_core::sc_module {
   tlm::tlm_generic_payload* req_trans_ = nullptr;
   sc_core::sc_event req_free_;
   uint64_t next_address(uint64_t len);
+  void sm_loop(int sm);
+  void writer_loop();
+  int64_t take_tile();  // -1 when none is left
+  Time load_piece(int64_t j, int piece, int pieces);
+  uint64_t share(uint64_t total, const std::vector<uint64_t>& cum, uint64_t TileGroup::*weight, int64_t j) const;
+
+  // the kernel being run
+  const KernelPlan* plan_ = nullptr;
+  std::vector<Time> group_time_;        // compute time of one tile, per group
+  std::vector<int64_t> group_end_;      // cumulative tile counts
+  std::vector<uint64_t> cum_l2_, cum_out_;  // per group: bytes before it (for exact HBM shares)
+  int64_t next_tile_ = 0;
+  int sms_done_ = 0;
+  Time l2_free_{0};
+  sc_core::sc_event kernel_start_, sms_done_ev_;
+  std::deque<uint64_t> write_queue_;
+  bool writer_busy_ = false;
+  sc_core::sc_event write_ev_, writes_done_ev_;
+  int sms_ = 0;
+  double hbm_bytes_per_s_ = 0;
 
   DieParams p_;
   uint64_t capacity_;

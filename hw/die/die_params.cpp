@@ -79,20 +79,56 @@ const ParamSet<EnergyPerFlopTable>& EnergyPerFlopTable::schema() {
   return s;
 }
 
+const ParamSet<TileParams>& TileParams::schema() {
+  static const ParamSet<TileParams> s("tiles", "how kernels are cut into tiles", [](ParamSet<TileParams>& p) {
+    p.string("gemm", &TileParams::gemm, "candidate GEMM tiles MxNxK, comma-separated; the fastest that fits is used");
+    p.integer("mma_m", &TileParams::mma_m, "tensor-core row granule (fewer rows are padded to it)").at_least(1);
+    p.integer("attention_q_block", &TileParams::attention_q_block, "query rows per attention tile").at_least(1);
+    p.integer("attention_kv_split", &TileParams::attention_kv_split, "keys per decode-attention tile").at_least(1);
+    p.quantity("stream_tile", &TileParams::stream_tile, "bytes read per tile by streaming kernels").positive();
+    p.integer("pipeline_stages", &TileParams::pipeline_stages, "operand buffers per GEMM tile in shared memory")
+        .at_least(1);
+    p.integer("pipeline_pieces", &TileParams::pipeline_pieces,
+              "pieces a tile's loads and compute are split into, overlapping (its K loop)")
+        .at_least(1)
+        .at_most(64);
+  });
+  return s;
+}
+
 const ParamSet<DieParams>& DieParams::schema() {
   static const ParamSet<DieParams> s(
-      "die", "compute die (roofline kernel model with real HBM traffic)", [](ParamSet<DieParams>& p) {
+      "die", "compute die: SMs running tiles of kernels, L2, shared memory (docs/compute.md)", [](ParamSet<DieParams>& p) {
         p.string("name", &DieParams::name, "label of this die").fallback("die");
         p.integer("sms", &DieParams::sms, "streaming multiprocessors enabled").at_least(1);
+        p.integer("sms_physical", &DieParams::sms_physical, "SMs fabricated (>= sms; the spares absorb defects)")
+            .at_least(1);
+        p.real("sm_area_mm2", &DieParams::sm_area_mm2, "floorplan area of one SM, mm^2").non_negative();
+        p.real("uncore_area_mm2", &DieParams::uncore_area_mm2, "floorplan area outside the SMs, mm^2").non_negative();
         p.quantity("tensor_clock", &DieParams::tensor_clock, "clock at which the FLOP rates are quoted").positive();
-        p.section("flops_per_clock_per_sm", &DieParams::flops_per_clock_per_sm, "dense FLOP/clock/SM per data type");
-        p.section("energy_per_flop", &DieParams::energy_per_flop, "dynamic pJ/FLOP per data type");
+        p.section("flops_per_clock_per_sm", &DieParams::flops_per_clock_per_sm,
+                  "dense tensor FLOP/clock/SM per data type (fp32: the FP32 lanes)");
+        p.integer("vector_flops_per_clock_per_sm", &DieParams::vector_flops_per_clock_per_sm,
+                  "FP32 vector FLOP/clock/SM (element-wise, softmax, norms)")
+            .at_least(1);
+        p.integer("special_ops_per_clock_per_sm", &DieParams::special_ops_per_clock_per_sm,
+                  "special-function ops (exp)/clock/SM")
+            .at_least(1);
+        p.quantity("shared_memory_per_sm", &DieParams::shared_memory_per_sm, "shared memory per SM").positive();
+        p.quantity("l2_capacity", &DieParams::l2_capacity, "L2 cache capacity").positive();
+        p.quantity("l2_bandwidth", &DieParams::l2_bandwidth, "L2 to SM bandwidth, all SMs together").positive();
+        p.section("energy_per_flop", &DieParams::energy_per_flop, "dynamic pJ/FLOP of the tensor cores per data type");
+        p.quantity("vector_energy_per_flop", &DieParams::vector_energy_per_flop,
+                   "dynamic energy per vector FLOP or special-function op")
+            .non_negative();
         p.quantity("static_power", &DieParams::static_power, "leakage and idle power of the die").non_negative();
         p.quantity("launch_overhead", &DieParams::launch_overhead, "fixed time per kernel launch").non_negative();
-        p.quantity("mem_chunk", &DieParams::mem_chunk, "bytes per memory request of kernels and DMA")
+        p.section("tiles", &DieParams::tiles, "how kernels are cut into tiles");
+        p.quantity("mem_chunk", &DieParams::mem_chunk, "largest memory request issued by tiles and DMA")
             .positive()
             .at_most(1073741824.0);  // one TLM payload's data_length is 32-bit
-        p.integer("max_outstanding", &DieParams::max_outstanding, "memory requests in flight per stream").at_least(1);
+        p.integer("max_outstanding", &DieParams::max_outstanding, "memory requests in flight per SM or DMA stream")
+            .at_least(1);
       });
   return s;
 }

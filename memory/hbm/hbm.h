@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <tlm>
 
+#include "core/params.h"
 #include "core/registry.h"
 #include "core/sim_context.h"
 
@@ -22,6 +23,7 @@ class Hbm {
   virtual tlm::tlm_target_socket<>& socket() = 0;
   virtual const char* hbm_name() const = 0;  // the SystemC name (ledger account, stats)
   virtual uint64_t capacity() const = 0;
+  virtual double peak_bytes_per_s() const = 0;  // data pins x rate, all stacks
   virtual uint64_t bytes_read() const = 0;
   virtual uint64_t bytes_written() const = 0;
   virtual uint64_t requests() const = 0;
@@ -35,5 +37,12 @@ class Hbm {
 };
 
 using HbmRegistry = Registry<Hbm, const char*, SimContext&>;
+
+// Capacity and peak bandwidth of a package's HBM from its config alone (no module built).
+struct HbmFacts {
+  uint64_t capacity = 0;
+  double peak_bytes_per_s = 0;
+};
+HbmFacts hbm_facts(const ImplConfig& c);
 
 }  // namespace litesim

@@ -124,7 +124,7 @@ PY
   zero_throughput)
     printf '%s\n' "format: litesim-workload/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
       "      - {id: k, op: kernel, flops: 1e9, dtype: fp8}" >"$T/w.yaml"
-    expect_error 2 "$T/w.yaml:7:" "flops_per_clock_per_sm.fp8 is 0" -- \
+    expect_error 2 "$T/w.yaml:7:" "has no fp8 throughput" -- \
       "$LITESIM" run --workload "$T/w.yaml" --set package.die.flops_per_clock_per_sm.fp8=0 --out "$T/o"
     ;;
   stale_summary_removed)

@@ -105,10 +105,15 @@ TEST(EndToEnd, KernelsFollowTheRooflineWithRealMemoryTraffic) {
   const double stream = d.launch_overhead.ps + std::max(1e6 / peak * 1e12, hbm_stream_ps(h, 4 * 1048576));
   ASSERT_GT(1e9 / peak * 1e12, hbm_stream_ps(h, 1048576));
   ASSERT_LT(1e6 / peak * 1e12, hbm_stream_ps(h, 4 * 1048576));
-  EXPECT_EQ(r.summary["sim_time_ns"].get<double>() * 1000.0, big + stream);
+  // The tile model adds what the roofline leaves out (the first piece's load before compute, the
+  // last write after it, latency not hidden by the SMs' requests in flight): never faster than
+  // the roofline, at most a few percent slower on these sizes.
+  const double t = r.summary["sim_time_ns"].get<double>() * 1000.0;
+  EXPECT_GE(t, big + stream);
+  EXPECT_LE(t, (big + stream) * 1.03);
   EXPECT_EQ(r.summary["gpus"][0]["kernels"].get<int>(), 2);
   EXPECT_EQ(r.summary["hbm"][0]["bytes_read"].get<uint64_t>(), 5u * 1048576u);
-  const double dyn = (1e9 + 1e6) * d.energy_per_flop.bf16.pj_per_flop;
+  const double dyn = (1e9 + 1e6) * d.energy_per_flop.bf16.pj_per_flop;  // generic kernels: no padding
   EXPECT_NEAR(r.summary["energy"]["dynamic_pJ_by_component"]["die"].get<double>(), dyn, dyn * 1e-12);
 }
 

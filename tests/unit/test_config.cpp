@@ -63,6 +63,8 @@ TEST(Config, PresetInheritanceAndLocalOverride) {
                        "  preset: lite-quarter\n"
                        "  die:\n"
                        "    sms: 20\n"
+                       "  hbm:\n"
+                       "    preset: lite-quarter-hbm3\n"
                        "fabric:\n"
                        "  preset: cpo-pair\n");
   const ResolvedSystem r = resolve(f);
@@ -80,7 +82,8 @@ TEST(Config, PresetInheritanceAndLocalOverride) {
 TEST(Config, CommandLineOverride) {
   const auto d = temp_dir();
   const auto f = write(d / "s.yaml", kGood);
-  const ResolvedSystem r = resolve(f, {"package.hbm.memspec.timing.CL=22", "package.preset=lite-quarter"});
+  const ResolvedSystem r = resolve(f, {"package.hbm.memspec.timing.CL=22", "package.preset=lite-quarter",
+                                         "package.hbm.preset=lite-quarter-hbm3"});
   EXPECT_EQ(find_path(r.tree, "package.hbm.memspec.timing.CL")->scalar, "22");
   EXPECT_EQ(find_path(r.tree, "package.hbm.memspec.timing.CWL")->scalar, "10");  // the rest of the preset stays
   const ResolvedSystem r2 = resolve(f, {"fabric.topology={kind: ring, gpus: 6}", "fabric.link.lanes=4"});

@@ -115,8 +115,7 @@ void Runner::compute_stream(int rank) {
     OpRecord& rec = ops_[r][i];
     rec.started = true;
     rec.start = sim_now();
-    KernelSpec k{ops[i].id, ops[i].flops, ops[i].dtype, ops[i].bytes_read, ops[i].bytes_written};
-    sys_.gpu(rank).die.run_kernel(k);
+    sys_.gpu(rank).die.run_kernel(ops[i].kernel);
     finish(rank, static_cast<int>(i));
   }
 }

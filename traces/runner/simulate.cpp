@@ -41,13 +41,18 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
     // Check the workload against the system before building it (a large system takes a while).
     const auto topology = TopologyRegistry::instance().create(rs.params.fabric.topology);
     check_workload(workload, topology->num_gpus(), rs.params.name);
-    const DieParams& die = rs.params.package.die;
+    // Every kernel must be plannable on this die (dtype throughput, a tile that fits).
+    const PackageParams& pkg = rs.params.package;
     for (const Rank& r : workload.ranks)
       for (const Op& op : r.ops)
-        if (op.kind == OpKind::Kernel && op.flops > 0 && die.peak_flops(op.dtype) <= 0)
-          throw ConfigError(op.loc, op.id,
-                            fmt::format("a {} kernel, but package.die.flops_per_clock_per_sm.{} is 0 in system '{}'",
-                                        dtype_name(op.dtype), dtype_name(op.dtype), rs.params.name));
+        if (op.kind == OpKind::Kernel) {
+          try {
+            plan_kernel(op.kernel, pkg.die, PlanTarget{pkg.die.sms * pkg.dies, 1e12});
+          } catch (const ConfigError& e) {
+            throw ConfigError(op.loc, op.id, fmt::format("cannot run on package '{}' of system '{}': {}: {}", pkg.name,
+                                                         rs.params.name, e.key_path(), e.detail()));
+          }
+        }
   }
   System sys(rs.params, rs.tree, sim);
   Runner runner(sys, workload, sim);

@@ -17,7 +17,7 @@ std::unique_ptr<Hbm> make_hbm(const PackageParams& p, SimContext& ctx, const Sou
 Gpu::Gpu(sc_core::sc_module_name name, int index, const PackageParams& p, SimContext& ctx, const SourceLoc& where)
     : sc_module(name),
       hbm(make_hbm(p, ctx, where)),
-      die("die", p.die, hbm->capacity(), ctx),
+      die("die", p.die, p.dies, hbm->capacity(), hbm->peak_bytes_per_s(), ctx),
       index_(index),
       p_(p) {
   die.hbm.bind(hbm->socket());

@@ -8,7 +8,10 @@ const ParamSet<PackageParams>& PackageParams::schema() {
   static const ParamSet<PackageParams> s(
       "package", "one GPU package: compute die, HBM and co-packaged optics", [](ParamSet<PackageParams>& p) {
         p.string("name", &PackageParams::name, "package label (e.g. the preset it came from)");
-        p.section("die", &PackageParams::die, "the compute die");
+        p.integer("dies", &PackageParams::dies, "compute dies, acting as one GPU").at_least(1).fallback("1");
+        p.section("die", &PackageParams::die, "the compute die (each of them)");
+        p.quantity("power_budget", &PackageParams::power_budget, "the package's thermal design power").positive();
+        p.section("cost", &PackageParams::cost, "wafer, yield and bill of materials (litesim cost)");
         p.impl("hbm", &PackageParams::hbm, "hbm-model", "the package's HBM (kind: simple | dram)");
         p.section("cpo", &PackageParams::cpo, "the package's co-packaged optics");
       });

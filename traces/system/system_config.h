@@ -10,6 +10,7 @@
 #include "core/params.h"
 #include "fabric/fabric.h"
 #include "hw/die/die_params.h"
+#include "hw/package/cost.h"
 #include "memory/hbm/hbm.h"
 
 namespace litesim {
@@ -19,6 +20,9 @@ struct PackageParams {
   DieParams die;
   ImplConfig hbm;  // hbm-model: simple | dram
   CpoParams cpo;
+  int dies = 1;            // identical compute dies acting as one GPU (their SMs share each kernel)
+  Power power_budget;      // the package's thermal design power
+  CostParams cost;         // wafer, yield and bill of materials (litesim cost)
   static const ParamSet<PackageParams>& schema();
 };
 

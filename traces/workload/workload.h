@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "hw/die/die_params.h"
+#include "hw/die/kernel.h"
 
 namespace litesim {
 
@@ -18,10 +18,7 @@ struct Op {
   OpKind kind = OpKind::Kernel;
   std::vector<int> deps;  // indices into the rank's ops
   // kernel
-  double flops = 0;
-  Dtype dtype = Dtype::bf16;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
+  KernelDesc kernel;
   // send / recv
   int peer = -1;  // to (send) / from (recv)
   uint64_t bytes = 0;

@@ -48,22 +48,6 @@ int64_t get_int(const ConfigPtr& map, const std::string& key, const std::string&
   return x;
 }
 
-uint64_t get_size(const ConfigPtr& map, const std::string& key, const std::string& path, bool required) {
-  ConfigPtr v = map->find(key);
-  if (!v || v->is_null()) {
-    if (required) fail(map, path + "." + key, "missing required key (expected a data size, e.g. 64 MiB)");
-    return 0;
-  }
-  if (!v->is_scalar()) fail(v, path + "." + key, "expected a data size, e.g. 64 MiB");
-  try {
-    const Quantity q = parse_quantity(v->scalar, Dim::DataSize);
-    if (q.value < 0) fail(v, path + "." + key, "must not be negative");
-    return static_cast<uint64_t>(q.value);
-  } catch (const UnitError& e) {
-    fail(v, path + "." + key, e.what());
-  }
-}
-
 Op read_op(const ConfigPtr& n, const std::string& path) {
   if (!n->is_map()) fail(n, path, "expected an op mapping with id and op");
   Op op;
@@ -75,27 +59,14 @@ Op read_op(const ConfigPtr& n, const std::string& path) {
   const std::string k = kind->is_scalar() ? kind->scalar : "";
   if (k == "kernel") {
     op.kind = OpKind::Kernel;
-    check_keys(n, path, {"id", "op", "after", "flops", "dtype", "read", "write"});
-    ConfigPtr f = n->find("flops");
-    if (f && !f->is_null()) {
-      try {
-        op.flops = detail::as_real(*f);
-      } catch (const std::exception&) {
-        fail(f, path + ".flops", fmt::format("expected a plain number of FLOPs, e.g. 2.5e12, got '{}'", f->scalar));
-      }
-      if (op.flops < 0) fail(f, path + ".flops", "must not be negative");
-    }
-    ConfigPtr d = n->find("dtype");
-    if (d && !d->is_null() && !parse_dtype(d->scalar, &op.dtype))
-      fail(d, path + ".dtype", fmt::format("'{}' is not one of: {}", d->scalar, fmt::join(dtype_names(), ", ")));
-    op.bytes_read = get_size(n, "read", path, false);
-    op.bytes_written = get_size(n, "write", path, false);
+    op.kernel = read_kernel(n, path, {"id", "op", "after"});
+    op.kernel.name = op.id;
   } else if (k == "send" || k == "recv") {
     op.kind = k == "send" ? OpKind::Send : OpKind::Recv;
     const std::string peer_key = k == "send" ? "to" : "from";
     check_keys(n, path, {"id", "op", "after", peer_key, "bytes", "tag"});
     op.peer = static_cast<int>(get_int(n, peer_key, path, 0, std::numeric_limits<int>::max()));
-    op.bytes = get_size(n, "bytes", path, true);
+    op.bytes = detail::data_size_key(n, "bytes", path, true);
     if (op.bytes == 0) fail(n->find("bytes"), path + ".bytes", "must be positive");
     if (op.bytes >= (uint64_t{1} << 32))
       fail(n->find("bytes"), path + ".bytes", "must be below 4 GiB (one TLM payload); split larger transfers");
