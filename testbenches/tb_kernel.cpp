@@ -51,7 +51,7 @@ int run_tb_kernel(const TbKernelOptions& o, const std::string& configs_dir, cons
                            100 * tb["roofline"]["fraction"].get<double>(), tb["roofline"]["attainable_TFLOPS"].get<double>());
   std::cout << fmt::format("  tiles           {} of {} in {} waves\n", tb["tiles"].get<int64_t>(),
                            tb["tile_shape"].get<std::string>(), tb["waves"].get<int64_t>());
-  const auto& e = tb["energy_pJ"];
+  const auto& e = tb["energy_parts_pJ"];
   std::cout << fmt::format("  energy          {:.3f} mJ (die dynamic {:.3f}, die static {:.3f}, HBM {:.3f})\n",
                            e["total"].get<double>() / 1e9, e["die_dynamic"].get<double>() / 1e9,
                            e["die_static"].get<double>() / 1e9, e["hbm"].get<double>() / 1e9);

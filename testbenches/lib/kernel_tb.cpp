@@ -118,7 +118,8 @@ nlohmann::json run_kernel_tb(const ResolvedPackage& pkg, const KernelDesc& k) {
     if (a.kind == "die") die_static += a.static_pj;
     if (a.kind == "hbm") hbm_total += a.dynamic_pj + a.static_pj;
   }
-  j["energy_pJ"] = {{"die_dynamic", r.energy_pJ},
+  j["energy_pJ"] = sim.ledger.total_pj();
+  j["energy_parts_pJ"] = {{"die_dynamic", r.energy_pJ},
                     {"die_static", die_static},
                     {"hbm", hbm_total},
                     {"total", sim.ledger.total_pj()}};
