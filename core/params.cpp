@@ -91,6 +91,27 @@ void check_bounds(const FieldInfo& f, double v, const ConfigPtr& node, const std
 }
 }  // namespace
 
+int64_t int_key(const ConfigPtr& map, const std::string& key, const std::string& path, int64_t lo, int64_t hi,
+                const int64_t* fallback) {
+  const std::string where = path + "." + key;
+  ConfigPtr v = map->find(key);
+  if (!v || v->is_null()) {
+    if (fallback) return *fallback;
+    throw ConfigError(map->loc, where, fmt::format("missing required key (expected an integer >= {})", lo));
+  }
+  int64_t x = 0;
+  try {
+    if (!v->is_scalar()) throw std::invalid_argument("");
+    x = as_int(*v);
+  } catch (const std::exception&) {
+    throw ConfigError(v->loc, where,
+                      fmt::format("expected an integer, got '{}'", v->is_scalar() ? v->scalar : v->kind_name()));
+  }
+  if (x < lo) throw ConfigError(v->loc, where, fmt::format("must be at least {} (got {})", lo, x));
+  if (x > hi) throw ConfigError(v->loc, where, fmt::format("must be at most {} (got {})", hi, x));
+  return x;
+}
+
 uint64_t data_size_key(const ConfigPtr& map, const std::string& key, const std::string& path, bool required) {
   const std::string where = path + "." + key;
   ConfigPtr v = map->find(key);

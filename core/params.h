@@ -75,6 +75,10 @@ int64_t as_int(const ConfigNode& n);
 // `map[key]` as a data size ("64 MiB") in bytes, 0 when absent and not required; ConfigError
 // naming path.key otherwise (not a size, negative, above 1 EB).
 uint64_t data_size_key(const ConfigPtr& map, const std::string& key, const std::string& path, bool required);
+// `map[key]` as an integer in [lo, hi]; when absent, *fallback, or a ConfigError if it is null
+// (required). The same errors name path.key.
+int64_t int_key(const ConfigPtr& map, const std::string& key, const std::string& path, int64_t lo, int64_t hi,
+                const int64_t* fallback = nullptr);
 double as_real(const ConfigNode& n);
 }  // namespace detail
 
@@ -239,14 +243,42 @@ class ParamSet : public SchemaBase {
   std::vector<Binder> binders_;
 };
 
+// A parameter block resolved from a raw tree: the one path every config takes (system files,
+// package presets, testbench HBMs): overrides applied (`a.b=VALUE`, in order), presets expanded
+// (configs/<section>/NAME.yaml), validated and bound; with the normalised tree, its YAML (a valid
+// config by itself) and the digest of that YAML.
+template <class T>
+struct Resolved {
+  T params;
+  ConfigPtr tree;
+  std::string yaml;
+  std::string digest;
+  std::vector<std::string> presets;  // expanded, in order
+};
+
+// `path` prefixes key paths in errors ("" at the top of a file, "package" for a package preset).
+template <class T>
+Resolved<T> resolve_block(const ConfigPtr& raw, const std::vector<std::string>& overrides,
+                          const std::string& configs_dir, const std::string& section, const std::string& path) {
+  int i = 1;
+  for (const auto& o : overrides) apply_override(raw, o, i++);
+  PresetResolver r;
+  r.configs_dir = configs_dir;
+  const ConfigPtr expanded = r.expand(raw, section);
+  Resolved<T> out;
+  out.params = T::schema().resolve(expanded, path, raw->loc.line > 0 ? raw->loc : expanded->loc, &out.tree);
+  out.yaml = to_yaml(*out.tree);
+  out.digest = fnv1a_hex(out.yaml);
+  out.presets = r.used;
+  return out;
+}
+
 // Loads the preset configs/<section>/<name>.yaml under `configs_dir` and resolves it against T's
 // schema (its own presets expanded): for blocks used on their own, in tests and testbenches.
 template <class T>
 T load_preset(const std::string& configs_dir, const std::string& section, const std::string& name) {
-  PresetResolver r;
-  r.configs_dir = configs_dir;
-  const ConfigPtr tree = r.expand(parse_yaml("preset: " + name, "<" + section + " " + name + ">"), section);
-  return T::schema().resolve(tree, section, tree->loc);
+  const ConfigPtr raw = parse_yaml("preset: " + name, "<" + section + " " + name + ">");
+  return resolve_block<T>(raw, {}, configs_dir, section, section).params;
 }
 
 }  // namespace litesim

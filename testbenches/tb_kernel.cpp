@@ -1,7 +1,5 @@
 #include "testbenches/tb_kernel.h"
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -10,6 +8,7 @@
 #include "core/error.h"
 #include "testbenches/lib/output_files.h"
 #include "testbenches/lib/kernel_tb.h"
+#include "traces/system/package_facts.h"
 
 namespace litesim {
 

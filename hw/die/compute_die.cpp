@@ -137,78 +137,83 @@ int64_t ComputeDie::take_tile() {
   return next_tile_++;
 }
 
-// The part of `total` that tile j carries when `total` is spread over the tiles in proportion to
-// `cum` (bytes before each group): floor differences of one function, so the shares add up to
-// `total` exactly.
-uint64_t ComputeDie::share(uint64_t total, const std::vector<uint64_t>& cum, uint64_t TileGroup::*weight,
-                          int64_t j) const {
-  const bool by_tiles = cum.back() == 0;  // no weights: spread evenly over the tiles
+// The part of `total` that the tiles before `tile` carry when `total` is spread over the tiles in
+// proportion to `weight` (`cum`: weight before each group); evenly when there is no weight. Shares
+// are differences of this one function, so they add up to `total` exactly.
+uint64_t ComputeDie::carried_before(int64_t tile, uint64_t total, const std::vector<uint64_t>& cum,
+                                    uint64_t TileGroup::*weight) const {
+  if (tile >= plan_->tiles) return total;
+  const bool by_tiles = cum.back() == 0;
+  long double before = static_cast<long double>(tile);
+  if (!by_tiles) {
+    const size_t g = group_of(tile);
+    const int64_t first = g == 0 ? 0 : group_end_[g - 1];
+    before = static_cast<long double>(cum[g]) +
+             static_cast<long double>(tile - first) * static_cast<long double>(plan_->groups[g].*weight);
+  }
   const long double all = by_tiles ? static_cast<long double>(plan_->tiles) : static_cast<long double>(cum.back());
-  auto F = [&](int64_t tile) -> uint64_t {  // the part carried by the tiles before `tile`
-    if (tile >= plan_->tiles) return total;
-    long double before = static_cast<long double>(tile);
-    if (!by_tiles) {
-      const size_t g =
-          static_cast<size_t>(std::upper_bound(group_end_.begin(), group_end_.end(), tile) - group_end_.begin());
-      const int64_t first = g == 0 ? 0 : group_end_[g - 1];
-      before = static_cast<long double>(cum[g]) +
-               static_cast<long double>(tile - first) * static_cast<long double>(plan_->groups[g].*weight);
-    }
-    return static_cast<uint64_t>(static_cast<long double>(total) * before / all);
-  };
-  return F(j + 1) - F(j);
+  return static_cast<uint64_t>(static_cast<long double>(total) * before / all);
 }
 
-// Loads piece `piece` of `pieces` of tile j: its part of the tile's L2 reads (a shared pipe) and of
-// the tile's HBM share (real TLM reads); returns the piece's compute time.
-Time ComputeDie::load_piece(int64_t j, int piece, int pieces) {
-  const size_t gi = static_cast<size_t>(std::upper_bound(group_end_.begin(), group_end_.end(), j) - group_end_.begin());
-  const TileGroup& g = plan_->groups[gi];
+size_t ComputeDie::group_of(int64_t tile) const {
+  return static_cast<size_t>(std::upper_bound(group_end_.begin(), group_end_.end(), tile) - group_end_.begin());
+}
+
+ComputeDie::TileWork ComputeDie::tile_work(int64_t j) const {
+  TileWork w;
+  w.group = group_of(j);
+  w.hbm_read = carried_before(j + 1, plan_->hbm_read, cum_l2_, &TileGroup::l2_bytes) -
+               carried_before(j, plan_->hbm_read, cum_l2_, &TileGroup::l2_bytes);
+  w.hbm_write = carried_before(j + 1, plan_->hbm_write, cum_out_, &TileGroup::out_bytes) -
+                carried_before(j, plan_->hbm_write, cum_out_, &TileGroup::out_bytes);
+  // pieces of at least stream_tile bytes each, at most pipeline_pieces
+  const uint64_t l2 = plan_->groups[w.group].l2_bytes;
+  w.pieces = static_cast<int>(std::clamp<uint64_t>(l2 / std::max<uint64_t>(1, p_.tiles.stream_tile.bytes), 1,
+                                                   static_cast<uint64_t>(p_.tiles.pipeline_pieces)));
+  return w;
+}
+
+// Loads one piece of a tile: its part of the tile's L2 reads (a shared pipe) and of the tile's HBM
+// share (real TLM reads); returns the piece's compute time.
+Time ComputeDie::load_piece(const TileWork& w, int piece) {
   auto part = [&](uint64_t total) {
-    return total * static_cast<uint64_t>(piece + 1) / static_cast<uint64_t>(pieces) -
-           total * static_cast<uint64_t>(piece) / static_cast<uint64_t>(pieces);
+    return total * static_cast<uint64_t>(piece + 1) / static_cast<uint64_t>(w.pieces) -
+           total * static_cast<uint64_t>(piece) / static_cast<uint64_t>(w.pieces);
   };
   const Time start = std::max(sim_now(), l2_free_);
-  l2_free_ = start + transfer_time(part(g.l2_bytes), p_.l2_bandwidth);
+  l2_free_ = start + transfer_time(part(plan_->groups[w.group].l2_bytes), p_.l2_bandwidth);
   const Time l2_done = l2_free_;
-  const uint64_t from_hbm = part(share(plan_->hbm_read, cum_l2_, &TileGroup::l2_bytes, j));
+  const uint64_t from_hbm = part(w.hbm_read);
   if (from_hbm > 0) stream(tlm::TLM_READ_COMMAND, from_hbm, nullptr);
   if (sim_now() < l2_done) sc_core::wait(to_sc(l2_done - sim_now()));
-  const Time t = group_time_[gi];
-  return Time{t.ps * (piece + 1) / pieces - t.ps * piece / pieces};
+  return Time{static_cast<int64_t>(part(static_cast<uint64_t>(group_time_[w.group].ps)))};
 }
 
 void ComputeDie::sm_loop(int) {
-  const int max_pieces = p_.tiles.pipeline_pieces;
   while (true) {
     sc_core::wait(kernel_start_);
     Time compute_free = sim_now();
-    int64_t to_store = -1;  // a tile whose last piece is computing
-    auto store = [&](int64_t tile) {
-      const uint64_t bytes = share(plan_->hbm_write, cum_out_, &TileGroup::out_bytes, tile);
-      if (bytes == 0) return;
-      write_queue_.push_back(bytes);
+    uint64_t to_store = 0;  // output bytes of the tile whose last piece is computing
+    auto store = [&] {
+      if (to_store == 0) return;
+      write_queue_.push_back(to_store);
       write_ev_.notify(sc_core::SC_ZERO_TIME);
+      to_store = 0;
     };
     // The SM's pipeline: the next piece (of this tile or of the next one it takes) loads while the
     // current piece computes.
     for (int64_t j = take_tile(); j >= 0; j = take_tile()) {
-      // pieces of at least stream_tile bytes each, at most pipeline_pieces
-      const uint64_t l2 = plan_->groups[static_cast<size_t>(
-          std::upper_bound(group_end_.begin(), group_end_.end(), j) - group_end_.begin())].l2_bytes;
-      const int pieces = static_cast<int>(std::clamp<uint64_t>(l2 / std::max<uint64_t>(1, p_.tiles.stream_tile.bytes), 1,
-                                                               static_cast<uint64_t>(max_pieces)));
-      for (int piece = 0; piece < pieces; ++piece) {
-        const Time t = load_piece(j, piece, pieces);
+      const TileWork w = tile_work(j);
+      for (int piece = 0; piece < w.pieces; ++piece) {
+        const Time t = load_piece(w, piece);
         if (sim_now() < compute_free) sc_core::wait(to_sc(compute_free - sim_now()));
-        if (to_store >= 0) store(to_store);
-        to_store = -1;
+        store();
         compute_free = sim_now() + t;
-        if (piece == pieces - 1) to_store = j;
+        if (piece == w.pieces - 1) to_store = w.hbm_write;
       }
     }
     if (sim_now() < compute_free) sc_core::wait(to_sc(compute_free - sim_now()));
-    if (to_store >= 0) store(to_store);
+    store();
     if (++sms_done_ == sms_) sms_done_ev_.notify(sc_core::SC_ZERO_TIME);
   }
 }

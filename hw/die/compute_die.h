@@ -87,8 +87,16 @@ class ComputeDie : public sc_core::sc_module {
   void sm_loop(int sm);
   void writer_loop();
   int64_t take_tile();  // -1 when none is left
-  Time load_piece(int64_t j, int piece, int pieces);
-  uint64_t share(uint64_t total, const std::vector<uint64_t>& cum, uint64_t TileGroup::*weight, int64_t j) const;
+  struct TileWork {  // what one tile does, worked out once when an SM takes it
+    size_t group = 0;
+    uint64_t hbm_read = 0, hbm_write = 0;  // its exact shares of the kernel's HBM traffic
+    int pieces = 1;
+  };
+  TileWork tile_work(int64_t j) const;
+  Time load_piece(const TileWork& w, int piece);
+  size_t group_of(int64_t tile) const;
+  uint64_t carried_before(int64_t tile, uint64_t total, const std::vector<uint64_t>& cum,
+                          uint64_t TileGroup::*weight) const;
 
   // the kernel being run
   const KernelPlan* plan_ = nullptr;

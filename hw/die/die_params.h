@@ -26,6 +26,15 @@ struct EnergyPerFlopTable {
   static const ParamSet<EnergyPerFlopTable>& schema();
 };
 
+// A die's floorplan as the cost model sees it. Square die assumed for dies per wafer.
+struct DieGeometry {
+  int sms_physical = 0;  // SMs on the die
+  int sms_enabled = 0;   // SMs a good die must provide (sms_physical - sms_enabled are spares)
+  double sm_area_mm2 = 0;
+  double uncore_area_mm2 = 0;  // everything that is not an SM (L2, I/O, PHYs, ...): no redundancy
+  double area_mm2() const { return sms_physical * sm_area_mm2 + uncore_area_mm2; }
+};
+
 // How kernels are cut into tiles (one tile = the work one SM does at a time).
 struct TileParams {
   std::string gemm;           // candidate GEMM tiles "MxNxK,MxNxK,...": the fastest that fits is chosen
@@ -59,7 +68,7 @@ struct DieParams {
   DataSize mem_chunk;       // size of one memory request issued by kernels and DMA
   int max_outstanding = 0;  // memory requests in flight per stream
 
-  double area_mm2() const { return sms_physical * sm_area_mm2 + uncore_area_mm2; }
+  DieGeometry geometry() const { return DieGeometry{sms_physical, sms, sm_area_mm2, uncore_area_mm2}; }
   double peak_flops(Dtype d) const {
     return static_cast<double>(sms) * tensor_clock.hz * static_cast<double>(flops_per_clock_per_sm.of(d));
   }

@@ -26,23 +26,13 @@ const std::vector<std::pair<KernelKind, const char*>>& kinds() {
   throw ConfigError(n->loc, path, what);
 }
 
-int64_t get_int(const ConfigPtr& map, const std::string& key, const std::string& path, int64_t lo, int64_t dflt,
-                bool required) {
-  ConfigPtr v = map->find(key);
-  if (!v || v->is_null()) {
-    if (required) fail(map, path + "." + key, fmt::format("missing required key (expected an integer >= {})", lo));
-    return dflt;
-  }
-  int64_t x = 0;
-  try {
-    if (!v->is_scalar()) throw std::invalid_argument("");
-    x = detail::as_int(*v);
-  } catch (const std::exception&) {
-    fail(v, path + "." + key, fmt::format("expected an integer, got '{}'", v->is_scalar() ? v->scalar : v->kind_name()));
-  }
-  if (x < lo) fail(v, path + "." + key, fmt::format("must be at least {} (got {})", lo, x));
-  if (x > (int64_t{1} << 40)) fail(v, path + "." + key, fmt::format("must be at most 2^40 (got {})", x));
-  return x;
+constexpr int64_t kMaxDim = int64_t{1} << 40;
+
+int64_t need_int(const ConfigPtr& map, const std::string& key, const std::string& path, int64_t lo) {
+  return detail::int_key(map, key, path, lo, kMaxDim);
+}
+int64_t opt_int(const ConfigPtr& map, const std::string& key, const std::string& path, int64_t lo, int64_t dflt) {
+  return detail::int_key(map, key, path, lo, kMaxDim, &dflt);
 }
 
 double get_real(const ConfigPtr& map, const std::string& key, const std::string& path, double dflt) {
@@ -154,18 +144,18 @@ KernelDesc read_kernel(const ConfigPtr& n, const std::string& path, const std::v
     fail(d, path + ".dtype", fmt::format("'{}' is not one of: {}", d->scalar, fmt::join(dtype_names(), ", ")));
   switch (k.kind) {
     case KernelKind::Gemm:
-      k.m = get_int(n, "m", path, 1, 0, true);
-      k.n = get_int(n, "n", path, 1, 0, true);
-      k.k = get_int(n, "k", path, 1, 0, true);
-      k.batch = get_int(n, "batch", path, 1, 1, false);
+      k.m = need_int(n, "m", path, 1);
+      k.n = need_int(n, "n", path, 1);
+      k.k = need_int(n, "k", path, 1);
+      k.batch = opt_int(n, "batch", path, 1, 1);
       break;
     case KernelKind::Attention:
-      k.batch = get_int(n, "batch", path, 1, 1, false);
-      k.heads = get_int(n, "heads", path, 1, 0, true);
-      k.kv_heads = get_int(n, "kv_heads", path, 1, k.heads, false);
-      k.q_len = get_int(n, "q_len", path, 1, 0, true);
-      k.kv_len = get_int(n, "kv_len", path, 1, 0, true);
-      k.head_dim = get_int(n, "head_dim", path, 1, 0, true);
+      k.batch = opt_int(n, "batch", path, 1, 1);
+      k.heads = need_int(n, "heads", path, 1);
+      k.kv_heads = opt_int(n, "kv_heads", path, 1, k.heads);
+      k.q_len = need_int(n, "q_len", path, 1);
+      k.kv_len = need_int(n, "kv_len", path, 1);
+      k.head_dim = need_int(n, "head_dim", path, 1);
       k.causal = get_bool(n, "causal", path);
       if (k.heads % k.kv_heads != 0)
         fail(n->find("kv_heads"), path + ".kv_heads",
@@ -175,15 +165,15 @@ KernelDesc read_kernel(const ConfigPtr& n, const std::string& path, const std::v
              fmt::format("a causal attention needs q_len <= kv_len (got {} > {})", k.q_len, k.kv_len));
       break;
     case KernelKind::Elementwise:
-      k.elements = get_int(n, "elements", path, 1, 0, true);
-      k.inputs = get_int(n, "inputs", path, 0, 2, false);
-      k.outputs = get_int(n, "outputs", path, 1, 1, false);
+      k.elements = need_int(n, "elements", path, 1);
+      k.inputs = opt_int(n, "inputs", path, 0, 2);
+      k.outputs = opt_int(n, "outputs", path, 1, 1);
       k.flops_per_element = get_real(n, "flops_per_element", path, 1);
       break;
     case KernelKind::Reduction:
     case KernelKind::Norm:
-      k.rows = get_int(n, "rows", path, 1, 0, true);
-      k.cols = get_int(n, "cols", path, 1, 0, true);
+      k.rows = need_int(n, "rows", path, 1);
+      k.cols = need_int(n, "cols", path, 1);
       break;
     case KernelKind::Memcpy:
       k.bytes = detail::data_size_key(n, "bytes", path, true);
@@ -266,11 +256,13 @@ void finish(KernelPlan& p) {
   }
 }
 
-// Streaming kernels: `read` bytes in, `write` bytes out, `vflops` vector FLOPs, cut into tiles of
-// stream_tile bytes read (at least one tile per SM's worth when there is little data).
-void plan_stream(KernelPlan& p, const DieParams& die, double read, double write, double vflops, double tflops) {
+// Streaming kernels: `read` bytes in, `write` bytes out, `vflops` vector and `tflops` tensor FLOPs,
+// cut into tiles of stream_tile bytes read, rounded up to a multiple of `multiple` tiles.
+void plan_stream(KernelPlan& p, const DieParams& die, double read, double write, double vflops, double tflops,
+                 int64_t multiple = 1) {
   const double tile_bytes = static_cast<double>(die.tiles.stream_tile.bytes);
-  const int64_t tiles = std::max<int64_t>(1, static_cast<int64_t>(ceil_div(std::max(read, write), tile_bytes)));
+  const int64_t by_bytes = std::max<int64_t>(1, static_cast<int64_t>(ceil_div(std::max(read, write), tile_bytes)));
+  const int64_t tiles = ceil_div(by_bytes, multiple) * multiple;
   TileGroup g;
   g.count = tiles;
   g.l2_bytes = static_cast<uint64_t>(std::ceil(read / static_cast<double>(tiles)));
@@ -454,19 +446,11 @@ KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarg
       plan_stream(p, die, static_cast<double>(k.bytes), static_cast<double>(k.bytes), 0, 0);
       break;
     case KernelKind::Generic: {
-      // given FLOPs and bytes: spread evenly, at least one tile per SM when there is compute
+      // given FLOPs and bytes, spread evenly; with compute, a whole number of waves (the work of
+      // a generic kernel divides evenly over the SMs)
       p.useful_flops = k.flops;
-      plan_stream(p, die, static_cast<double>(k.bytes_read), static_cast<double>(k.bytes_written), 0, k.flops);
-      if (k.flops > 0) {
-        // a whole number of waves: the work of a generic kernel divides evenly over the SMs
-        TileGroup& g = p.groups[0];
-        const double old = static_cast<double>(g.count);
-        g.count = ceil_div(g.count, static_cast<int64_t>(target.sms)) * target.sms;
-        const double n = static_cast<double>(g.count);
-        g.tensor_flops = k.flops / n;
-        g.l2_bytes = static_cast<uint64_t>(std::ceil(static_cast<double>(g.l2_bytes) * old / n));
-        g.out_bytes = static_cast<uint64_t>(std::ceil(static_cast<double>(g.out_bytes) * old / n));
-      }
+      plan_stream(p, die, static_cast<double>(k.bytes_read), static_cast<double>(k.bytes_written), 0, k.flops,
+                  k.flops > 0 ? target.sms : 1);
       break;
     }
   }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/params.h"
+#include "hw/die/die_params.h"  // DieGeometry
 
 namespace litesim {
 
@@ -27,15 +28,6 @@ struct CostParams {
   double test_assembly_usd = 0;        // per package; required
   double optics_usd_per_engine = 0;    // per co-packaged optical engine; required
   static const ParamSet<CostParams>& schema();
-};
-
-// One die. Square die assumed for dies per wafer.
-struct DieGeometry {
-  int sms_physical = 0;  // SMs on the die
-  int sms_enabled = 0;   // SMs a good die must provide (sms_physical - sms_enabled are spares)
-  double sm_area_mm2 = 0;
-  double uncore_area_mm2 = 0;  // everything that is not an SM (L2, I/O, PHYs, ...): no redundancy
-  double area_mm2() const { return sms_physical * sm_area_mm2 + uncore_area_mm2; }
 };
 
 // What one package holds.

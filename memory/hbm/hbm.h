@@ -38,11 +38,14 @@ class Hbm {
 
 using HbmRegistry = Registry<Hbm, const char*, SimContext&>;
 
-// Capacity and peak bandwidth of a package's HBM from its config alone (no module built).
+// Capacity and peak bandwidth of a package's HBM from its config alone (no module built), for
+// package summaries and cost. Each kind registers how it derives them, next to its factory.
 struct HbmFacts {
   uint64_t capacity = 0;
   double peak_bytes_per_s = 0;
 };
+using HbmFactsFn = HbmFacts (*)(const ConfigPtr& params);
+void register_hbm_facts(const std::string& kind, HbmFactsFn f);
 HbmFacts hbm_facts(const ImplConfig& c);
 
 }  // namespace litesim

@@ -81,6 +81,10 @@ const bool registered = [] {
                               &HbmParams::schema(), [](const ConfigPtr& params, const char* name, SimContext& ctx) {
                                 return std::unique_ptr<Hbm>(new HbmController(name, HbmParams::schema().resolve(params, "", {}), ctx));
                               });
+  register_hbm_facts("simple", [](const ConfigPtr& params) {
+    const HbmParams p = HbmParams::schema().resolve(params, "", {});
+    return HbmFacts{p.capacity.bytes, p.bandwidth.bytes_per_s()};
+  });
   return true;
 }();
 }  // namespace

@@ -318,6 +318,10 @@ const bool registered = [] {
                                 check_dram(p, SourceLoc{});
                                 return std::unique_ptr<Hbm>(new HbmDram(name, p, ctx));
                               });
+  register_hbm_facts("dram", [](const ConfigPtr& params) {
+    const DramParams p = DramParams::schema().resolve(params, "", {});
+    return HbmFacts{p.capacity(), p.peak().bytes_per_s()};
+  });
   return true;
 }();
 }  // namespace

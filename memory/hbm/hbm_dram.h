@@ -47,7 +47,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   tlm::tlm_target_socket<>& socket() override { return tsock; }
   const char* hbm_name() const override { return name(); }
   uint64_t capacity() const override { return map_.capacity(); }
-  double peak_bytes_per_s() const override { return p_.memspec.peak_per_stack().bytes_per_s() * p_.stacks; }
+  double peak_bytes_per_s() const override { return p_.peak().bytes_per_s(); }
   uint64_t bytes_read() const override { return static_cast<uint64_t>(bytes_read_.value()); }
   uint64_t bytes_written() const override { return static_cast<uint64_t>(bytes_written_.value()); }
   uint64_t requests() const override { return static_cast<uint64_t>(requests_.value()); }

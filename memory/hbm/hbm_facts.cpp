@@ -1,21 +1,22 @@
+#include <map>
 #include <stdexcept>
 
-#include "memory/hbm/dram_params.h"
 #include "memory/hbm/hbm.h"
-#include "memory/hbm/hbm_params.h"
 
 namespace litesim {
+namespace {
+std::map<std::string, HbmFactsFn>& facts() {
+  static std::map<std::string, HbmFactsFn> m;
+  return m;
+}
+}  // namespace
+
+void register_hbm_facts(const std::string& kind, HbmFactsFn f) { facts()[kind] = f; }
 
 HbmFacts hbm_facts(const ImplConfig& c) {
-  if (c.kind == "simple") {
-    const HbmParams p = HbmParams::schema().resolve(c.params, "", {});
-    return HbmFacts{p.capacity.bytes, p.bandwidth.bytes_per_s()};
-  }
-  if (c.kind == "dram") {
-    const DramParams p = DramParams::schema().resolve(c.params, "", {});
-    return HbmFacts{p.capacity(), p.peak().bytes_per_s()};
-  }
-  throw std::invalid_argument("hbm_facts: unknown HBM kind '" + c.kind + "'");
+  const auto it = facts().find(c.kind);
+  if (it == facts().end()) throw std::logic_error("HBM kind '" + c.kind + "' registered no facts");
+  return it->second(c.params);
 }
 
 }  // namespace litesim

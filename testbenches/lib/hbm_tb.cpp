@@ -13,17 +13,8 @@ ResolvedDram resolve_dram(const std::string& configs_dir, const std::string& mem
                           const std::vector<std::string>& overrides) {
   ConfigPtr raw = parse_yaml(fmt::format("stacks: {}\nmemspec:\n  preset: {}\ncontroller:\n  preset: default\n", stacks, memspec),
                              "<tb hbm>");
-  int i = 1;
-  for (const auto& o : overrides) apply_override(raw, o, i++);
-  PresetResolver r;
-  r.configs_dir = configs_dir;
-  const ConfigPtr tree = r.expand(raw, "hbm");
-  ResolvedDram out;
-  ConfigPtr norm;
-  out.params = DramParams::schema().resolve(tree, "", tree->loc, &norm);
-  check_dram(out.params, tree->loc);
-  out.yaml = to_yaml(*norm);
-  out.digest = fnv1a_hex(out.yaml);
+  ResolvedDram out = resolve_block<DramParams>(raw, overrides, configs_dir, "hbm", "");
+  check_dram(out.params, out.tree->loc);
   return out;
 }
 

@@ -10,11 +10,7 @@
 
 namespace litesim {
 
-struct ResolvedDram {
-  DramParams params;
-  std::string yaml;    // the resolved HBM config
-  std::string digest;
-};
+using ResolvedDram = Resolved<DramParams>;  // yaml: the resolved HBM config
 
 // {stacks, memspec: {preset: NAME}, controller: {preset: default}} with `overrides` (a.b=VALUE
 // paths inside that tree) applied, resolved and checked.

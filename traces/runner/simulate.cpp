@@ -47,7 +47,7 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
       for (const Op& op : r.ops)
         if (op.kind == OpKind::Kernel) {
           try {
-            plan_kernel(op.kernel, pkg.die, PlanTarget{pkg.die.sms * pkg.dies, 1e12});
+            plan_kernel(op.kernel, pkg.die, PlanTarget{pkg.die.sms * pkg.dies, hbm_facts(pkg.hbm).peak_bytes_per_s});
           } catch (const ConfigError& e) {
             throw ConfigError(op.loc, op.id, fmt::format("cannot run on package '{}' of system '{}': {}: {}", pkg.name,
                                                          rs.params.name, e.key_path(), e.detail()));

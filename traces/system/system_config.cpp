@@ -34,20 +34,20 @@ const BlockRegistrar reg_s(SystemParams::schema());
 
 ResolvedSystem resolve_system(const std::string& path, const std::vector<std::string>& overrides,
                               const std::string& configs_dir) {
-  ResolvedSystem r;
-  r.source = path;
   ConfigPtr raw = load_yaml_file(path);
   if (!raw->is_map()) throw ConfigError(raw->loc, "", "a system file must be a mapping (name, package, fabric)");
-  int i = 1;
-  for (const auto& o : overrides) apply_override(raw, o, i++);
-  PresetResolver presets;
-  presets.configs_dir = configs_dir;
-  ConfigPtr expanded = presets.expand(raw, "system");
-  r.params = SystemParams::schema().resolve(expanded, "", raw->loc, &r.tree);
-  r.yaml = to_yaml(*r.tree);
-  r.digest = fnv1a_hex(r.yaml);
-  r.presets = presets.used;
+  ResolvedSystem r;
+  static_cast<Resolved<SystemParams>&>(r) = resolve_block<SystemParams>(raw, overrides, configs_dir, "system", "");
+  r.source = path;
   return r;
+}
+
+ResolvedPackage resolve_package(const std::string& configs_dir, const std::string& name,
+                                const std::vector<std::string>& overrides) {
+  const SourceLoc at{"--package", 0, 0};
+  ConfigPtr raw = ConfigNode::make_map(at);
+  raw->set("preset", ConfigNode::make_scalar(name, at), at);
+  return resolve_block<PackageParams>(raw, overrides, configs_dir, "package", "package");
 }
 
 ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {

@@ -23,6 +23,7 @@ struct PackageParams {
   int dies = 1;            // identical compute dies acting as one GPU (their SMs share each kernel)
   Power power_budget;      // the package's thermal design power
   CostParams cost;         // wafer, yield and bill of materials (litesim cost)
+  double peak_flops(Dtype d) const { return die.peak_flops(d) * dies; }  // all dies, FLOP/s
   static const ParamSet<PackageParams>& schema();
 };
 
@@ -33,18 +34,21 @@ struct SystemParams {
   static const ParamSet<SystemParams>& schema();
 };
 
-struct ResolvedSystem {
-  SystemParams params;
-  ConfigPtr tree;                    // normalised: every key, canonical text, source locations kept
-  std::string yaml;                  // the normalised tree as YAML: what `litesim config` prints
-  std::string digest;                // FNV-1a of `yaml`
-  std::string source;                // the system file
-  std::vector<std::string> presets;  // presets expanded, in order
+// params, the normalised tree (every key, canonical text, source locations kept), its YAML (what
+// `litesim config` prints), its digest and the presets expanded; plus the system file.
+struct ResolvedSystem : Resolved<SystemParams> {
+  std::string source;
 };
+using ResolvedPackage = Resolved<PackageParams>;
 
 // Loads, expands presets, applies overrides (`a.b=VALUE`, in order) and validates.
 ResolvedSystem resolve_system(const std::string& path, const std::vector<std::string>& overrides,
                               const std::string& configs_dir);
+
+// A package preset (configs/package/NAME.yaml) with `overrides` (a.b=VALUE paths inside the
+// package) applied, resolved and checked: what `litesim tb kernel` and `litesim cost` use.
+ResolvedPackage resolve_package(const std::string& configs_dir, const std::string& name,
+                                const std::vector<std::string>& overrides);
 
 // Finds a value of the normalised tree by dotted path (for error locations); null if absent.
 ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);

@@ -35,19 +35,6 @@ ConfigPtr need(const ConfigPtr& map, const std::string& key, const std::string& 
   return v;
 }
 
-int64_t get_int(const ConfigPtr& map, const std::string& key, const std::string& path, int64_t lo, int64_t hi) {
-  ConfigPtr v = need(map, key, path, "an integer");
-  int64_t x = 0;
-  try {
-    if (!v->is_scalar()) throw std::invalid_argument("");
-    x = detail::as_int(*v);
-  } catch (const std::exception&) {
-    fail(v, path + "." + key, fmt::format("expected an integer, got '{}'", v->scalar));
-  }
-  if (x < lo || x > hi) fail(v, path + "." + key, fmt::format("must be in [{}, {}] (got {})", lo, hi, x));
-  return x;
-}
-
 Op read_op(const ConfigPtr& n, const std::string& path) {
   if (!n->is_map()) fail(n, path, "expected an op mapping with id and op");
   Op op;
@@ -65,13 +52,13 @@ Op read_op(const ConfigPtr& n, const std::string& path) {
     op.kind = k == "send" ? OpKind::Send : OpKind::Recv;
     const std::string peer_key = k == "send" ? "to" : "from";
     check_keys(n, path, {"id", "op", "after", peer_key, "bytes", "tag"});
-    op.peer = static_cast<int>(get_int(n, peer_key, path, 0, std::numeric_limits<int>::max()));
+    op.peer = static_cast<int>(detail::int_key(n, peer_key, path, 0, std::numeric_limits<int>::max()));
     op.bytes = detail::data_size_key(n, "bytes", path, true);
     if (op.bytes == 0) fail(n->find("bytes"), path + ".bytes", "must be positive");
     if (op.bytes >= (uint64_t{1} << 32))
       fail(n->find("bytes"), path + ".bytes", "must be below 4 GiB (one TLM payload); split larger transfers");
     op.tag = n->find("tag")
-                 ? get_int(n, "tag", path, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max())
+                 ? detail::int_key(n, "tag", path, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max())
                  : 0;
   } else {
     fail(kind, path + ".op", fmt::format("'{}' is not an op kind; expected kernel, send or recv", k));
@@ -98,7 +85,7 @@ Workload read_workload(const std::string& path) {
     fail(fmt_node, "format", fmt::format("unsupported format '{}'; expected {}", fmt_node->scalar, kFormat));
   ConfigPtr name = need(root, "name", "workload", "a name");
   w.name = name->scalar;
-  w.gpus = static_cast<int>(get_int(root, "gpus", "workload", 1, 1 << 20));
+  w.gpus = static_cast<int>(detail::int_key(root, "gpus", "workload", 1, 1 << 20));
   ConfigPtr ranks = need(root, "ranks", "workload", "a list of ranks");
   if (!ranks->is_seq()) fail(ranks, "ranks", "expected a list of {rank, ops}");
   w.ranks.resize(static_cast<size_t>(w.gpus));
@@ -109,7 +96,7 @@ Workload read_workload(const std::string& path) {
     const std::string rpath = fmt::format("ranks[{}]", i);
     if (!rn->is_map()) fail(rn, rpath, "expected {rank: N, ops: [...]}");
     check_keys(rn, rpath, {"rank", "ops"});
-    const int r = static_cast<int>(get_int(rn, "rank", rpath, 0, w.gpus - 1));
+    const int r = static_cast<int>(detail::int_key(rn, "rank", rpath, 0, w.gpus - 1));
     if (!seen.insert(r).second) fail(rn->find("rank"), rpath + ".rank", fmt::format("rank {} is listed twice", r));
     ConfigPtr ops = need(rn, "ops", rpath, "a list of ops");
     if (!ops->is_seq()) fail(ops, rpath + ".ops", "expected a list of ops");
