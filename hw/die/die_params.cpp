@@ -23,59 +23,35 @@ bool parse_dtype(const std::string& s, Dtype* out) {
   return false;
 }
 
-int64_t FlopsPerClock::of(Dtype d) const {
-  switch (d) {
-    case Dtype::fp32:
-      return fp32;
-    case Dtype::tf32:
-      return tf32;
-    case Dtype::bf16:
-      return bf16;
-    case Dtype::fp16:
-      return fp16;
-    case Dtype::fp8:
-      return fp8;
-  }
-  throw std::logic_error("bad dtype");
+namespace {
+const char* const kDtypeDocs[] = {"FP32 (CUDA cores, FMA = 2 FLOP)", "TF32 tensor cores", "BF16 tensor cores",
+                                  "FP16 tensor cores", "FP8 tensor cores"};
+const char* const kDtypeLabels[] = {"FP32", "TF32", "BF16", "FP16", "FP8"};
+std::vector<Dtype> all_dtypes() {
+  std::vector<Dtype> v;
+  for (size_t i = 0; i < dtype_names().size(); ++i) v.push_back(static_cast<Dtype>(i));
+  return v;
 }
-
-EnergyPerFlop EnergyPerFlopTable::of(Dtype d) const {
-  switch (d) {
-    case Dtype::fp32:
-      return fp32;
-    case Dtype::tf32:
-      return tf32;
-    case Dtype::bf16:
-      return bf16;
-    case Dtype::fp16:
-      return fp16;
-    case Dtype::fp8:
-      return fp8;
-  }
-  throw std::logic_error("bad dtype");
-}
+}  // namespace
 
 const ParamSet<FlopsPerClock>& FlopsPerClock::schema() {
   static const ParamSet<FlopsPerClock> s(
       "flops_per_clock_per_sm", "dense FLOP per clock per SM, per data type", [](ParamSet<FlopsPerClock>& p) {
-        p.integer("fp32", &FlopsPerClock::fp32, "FP32 (CUDA cores, FMA = 2 FLOP)").non_negative();
-        p.integer("tf32", &FlopsPerClock::tf32, "TF32 tensor cores").non_negative();
-        p.integer("bf16", &FlopsPerClock::bf16, "BF16 tensor cores").non_negative();
-        p.integer("fp16", &FlopsPerClock::fp16, "FP16 tensor cores").non_negative();
-        p.integer("fp8", &FlopsPerClock::fp8, "FP8 tensor cores").non_negative();
+        for (Dtype d : all_dtypes())
+          p.integer(dtype_name(d), static_cast<int64_t FlopsPerClock::*>(member(d)), kDtypeDocs[static_cast<int>(d)])
+              .non_negative();
       });
   return s;
 }
 
 const ParamSet<EnergyPerFlopTable>& EnergyPerFlopTable::schema() {
-  static const ParamSet<EnergyPerFlopTable> s("energy_per_flop", "dynamic energy per FLOP, per data type",
-                                              [](ParamSet<EnergyPerFlopTable>& p) {
-                                                p.quantity("fp32", &EnergyPerFlopTable::fp32, "FP32").non_negative();
-                                                p.quantity("tf32", &EnergyPerFlopTable::tf32, "TF32").non_negative();
-                                                p.quantity("bf16", &EnergyPerFlopTable::bf16, "BF16").non_negative();
-                                                p.quantity("fp16", &EnergyPerFlopTable::fp16, "FP16").non_negative();
-                                                p.quantity("fp8", &EnergyPerFlopTable::fp8, "FP8").non_negative();
-                                              });
+  static const ParamSet<EnergyPerFlopTable> s(
+      "energy_per_flop", "dynamic energy per FLOP, per data type", [](ParamSet<EnergyPerFlopTable>& p) {
+        for (Dtype d : all_dtypes())
+          p.quantity(dtype_name(d), static_cast<EnergyPerFlop EnergyPerFlopTable::*>(member(d)),
+                     kDtypeLabels[static_cast<int>(d)])
+              .non_negative();
+      });
   return s;
 }
 

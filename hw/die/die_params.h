@@ -13,16 +13,29 @@ const char* dtype_name(Dtype d);
 bool parse_dtype(const std::string& s, Dtype* out);
 const std::vector<std::string>& dtype_names();
 
+// One value per data type.
+template <class V>
+struct PerDtype {
+  V fp32{}, tf32{}, bf16{}, fp16{}, fp8{};
+  static V PerDtype::*member(Dtype d) {
+    switch (d) {
+      case Dtype::fp32: return &PerDtype::fp32;
+      case Dtype::tf32: return &PerDtype::tf32;
+      case Dtype::bf16: return &PerDtype::bf16;
+      case Dtype::fp16: return &PerDtype::fp16;
+      case Dtype::fp8: return &PerDtype::fp8;
+    }
+    return &PerDtype::bf16;
+  }
+  V of(Dtype d) const { return this->*member(d); }
+};
+
 // Dense FLOP per clock per SM, per data type.
-struct FlopsPerClock {
-  int64_t fp32 = 0, tf32 = 0, bf16 = 0, fp16 = 0, fp8 = 0;
-  int64_t of(Dtype d) const;
+struct FlopsPerClock : PerDtype<int64_t> {
   static const ParamSet<FlopsPerClock>& schema();
 };
 
-struct EnergyPerFlopTable {
-  EnergyPerFlop fp32, tf32, bf16, fp16, fp8;
-  EnergyPerFlop of(Dtype d) const;
+struct EnergyPerFlopTable : PerDtype<EnergyPerFlop> {
   static const ParamSet<EnergyPerFlopTable>& schema();
 };
 

@@ -37,25 +37,34 @@ void PseudoChannel::push(const Burst& b) {
 int64_t PseudoChannel::earliest_for(const Burst& b) const {
   const int bank = flat(b);
   const Bank& k = banks_[static_cast<size_t>(bank)];
-  if (k.open_row == static_cast<int64_t>(b.row)) return earliest(b.write ? Cmd::WR : Cmd::RD, bank);
-  return earliest(k.open_row < 0 ? Cmd::ACT : Cmd::PRE, bank);
+  const ChannelFloor f = channel_floor();
+  if (k.open_row == static_cast<int64_t>(b.row)) return earliest(b.write ? Cmd::WR : Cmd::RD, bank, f);
+  return earliest(k.open_row < 0 ? Cmd::ACT : Cmd::PRE, bank, f);
 }
 
-int64_t PseudoChannel::earliest(Cmd c, int bank) const {
+// The pseudo-channel-wide part of each command's earliest cycle (command buses, tRRD_S, tFAW,
+// tCCD_S, turnarounds): worked out once per decision, then combined per bank.
+PseudoChannel::ChannelFloor PseudoChannel::channel_floor() const {
+  ChannelFloor f;
+  f.act = std::max(next_act_, row_bus_);
+  if (faw_.size() == 4) f.act = std::max(f.act, faw_.front() + t_.FAW);
+  f.pre = row_bus_;
+  f.rd = std::max(next_rd_, col_bus_);
+  f.wr = std::max(next_wr_, col_bus_);
+  return f;
+}
+
+int64_t PseudoChannel::earliest(Cmd c, int bank, const ChannelFloor& f) const {
   const Bank& b = banks_[static_cast<size_t>(bank)];
   const Group& g = groups_[static_cast<size_t>(group_of(bank))];
   switch (c) {
-    case Cmd::ACT: {
-      int64_t at = std::max({b.next_act, g.next_act, next_act_, row_bus_});
-      if (faw_.size() == 4) at = std::max(at, faw_.front() + t_.FAW);
-      return at;
-    }
-    case Cmd::PRE: return std::max(b.next_pre, row_bus_);
-    case Cmd::RD: return std::max({b.next_rd, g.next_rd, next_rd_, col_bus_});
-    case Cmd::WR: return std::max({b.next_wr, g.next_wr, next_wr_, col_bus_});
-    case Cmd::REFPB: return std::max(b.next_act, row_bus_);
+    case Cmd::ACT: return std::max({f.act, b.next_act, g.next_act});
+    case Cmd::PRE: return std::max(f.pre, b.next_pre);
+    case Cmd::RD: return std::max({f.rd, b.next_rd, g.next_rd});
+    case Cmd::WR: return std::max({f.wr, b.next_wr, g.next_wr});
+    case Cmd::REFPB: return std::max(b.next_act, f.pre);
     case Cmd::REFAB: {
-      int64_t at = row_bus_;
+      int64_t at = f.pre;
       for (const Bank& x : banks_) at = std::max(at, x.next_act);
       return at;
     }
@@ -66,7 +75,7 @@ int64_t PseudoChannel::earliest(Cmd c, int bank) const {
 
 void PseudoChannel::consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq,
                              int64_t floor) const {
-  take_if_better(best, c, std::max(earliest(c, bank), floor), bank, q, index, seq);
+  take_if_better(best, c, std::max(earliest(c, bank, channel_floor()), floor), bank, q, index, seq);
 }
 
 void PseudoChannel::take_if_better(Choice& best, Cmd c, int64_t at, int bank, Queue* q, size_t index,
@@ -91,33 +100,21 @@ PseudoChannel::Choice PseudoChannel::choose() const {
   const bool writes = draining_ || rq_n_ == 0;
   auto& queues = const_cast<std::vector<Queue>&>(writes ? wq_ : rq_);
   const Cmd col = writes ? Cmd::WR : Cmd::RD;
-  // The pseudo-channel-wide part of each command's earliest cycle, once per decision (the hot
-  // path: earliest() = max(this, the bank's and its group's part)).
-  const int64_t ch_col = std::max(writes ? next_wr_ : next_rd_, col_bus_);
-  int64_t ch_act = std::max(next_act_, row_bus_);
-  if (faw_.size() == 4) ch_act = std::max(ch_act, faw_.front() + t_.FAW);
-  const int64_t ch_pre = row_bus_;
+  const ChannelFloor chf = channel_floor();
   // Per bank, the request FR-FCFS would serve: its oldest row hit, else its oldest request.
   for (int bank = 0; bank < static_cast<int>(banks_.size()); ++bank) {
     Queue& q = queues[static_cast<size_t>(bank)];
     if (q.empty()) continue;
     const Bank& b = banks_[static_cast<size_t>(bank)];
-    const Group& g = groups_[static_cast<size_t>(group_of(bank))];
     Cmd c;
     size_t i = 0;
-    int64_t at;
     if (b.open_row >= 0 && b.hits[writes ? 1 : 0] > 0) {
       while (q[i].burst.row != b.open_row) ++i;
       c = col;
-      at = std::max({ch_col, writes ? b.next_wr : b.next_rd, writes ? g.next_wr : g.next_rd});
-    } else if (b.open_row < 0) {
-      c = Cmd::ACT;
-      at = std::max({ch_act, b.next_act, g.next_act});
     } else {
-      c = Cmd::PRE;  // a conflict, nobody wants the open row
-      at = std::max(ch_pre, b.next_pre);
+      c = b.open_row < 0 ? Cmd::ACT : Cmd::PRE;  // PRE: a conflict, nobody wants the open row
     }
-    at = std::max(at, q[i].burst.arrival);
+    const int64_t at = std::max(earliest(c, bank, chf), q[i].burst.arrival);
     Choice cand = best;
     take_if_better(cand, c, at, bank, &q, i, q[i].seq);
     if (cand.cmd != best.cmd || cand.at != best.at || cand.bank != best.bank)

@@ -102,7 +102,11 @@ class PseudoChannel {
 
   int flat(const Burst& b) const { return static_cast<int>(b.bank_group) * banks_per_group_ + static_cast<int>(b.bank); }
   int group_of(int bank) const { return bank / banks_per_group_; }
-  int64_t earliest(Cmd c, int bank) const;
+  struct ChannelFloor {
+    int64_t act, pre, rd, wr;
+  };
+  ChannelFloor channel_floor() const;
+  int64_t earliest(Cmd c, int bank, const ChannelFloor& f) const;
   Choice choose() const;
   void issue(const Choice& ch, int64_t t, std::vector<Completion>& done);
   void consider(Choice& best, Cmd c, int bank, Queue* q, size_t index, uint64_t seq, int64_t floor) const;
