@@ -35,6 +35,14 @@ ResolvedSystem resolve(const std::string& path, const std::vector<std::string>& 
 }
 
 // Resolves and returns the error it must raise.
+// The error names the line, the key path and what was expected.
+#define EXPECT_CONFIG_ERROR(err, at_line, path, text)                          \
+  do {                                                                         \
+    EXPECT_EQ((err).loc().line, at_line);                                      \
+    EXPECT_EQ((err).key_path(), path);                                         \
+    EXPECT_NE((err).detail().find(text), std::string::npos) << (err).what();   \
+  } while (0)
+
 ConfigError error_of(const std::string& path, const std::vector<std::string>& sets = {},
                      const std::string& configs = LITESIM_CONFIGS_DIR) {
   try {
@@ -116,9 +124,7 @@ TEST(ConfigErrors, MisspeltKeyNamesFileLineAndSuggests) {
                        "  preset: cpo-pair\n");
   const ConfigError e = error_of(f);
   EXPECT_EQ(e.loc().file, f);
-  EXPECT_EQ(e.loc().line, 5);
-  EXPECT_EQ(e.key_path(), "package.hbm.stcks");
-  EXPECT_NE(e.detail().find("did you mean 'stacks'"), std::string::npos) << e.what();
+  EXPECT_CONFIG_ERROR(e, 5, "package.hbm.stcks", "did you mean 'stacks'");
 }
 
 TEST(ConfigErrors, WrongUnit) {
@@ -134,18 +140,14 @@ TEST(ConfigErrors, WrongUnit) {
                         "  preset: cpo-pair\n");
   EXPECT_NO_THROW(resolve(f));
   const ConfigError e = error_of(f2);
-  EXPECT_EQ(e.loc().line, 5);
-  EXPECT_EQ(e.key_path(), "package.cpo.lane_rate");
-  EXPECT_NE(e.detail().find("unknown unit 'Gbs'"), std::string::npos) << e.what();
+  EXPECT_CONFIG_ERROR(e, 5, "package.cpo.lane_rate", "unknown unit 'Gbs'");
 }
 
 TEST(ConfigErrors, NegativeLength) {
   const auto d = temp_dir();
   const auto f = write(d / "s.yaml", std::string(kGood) + "  link:\n    fibre_length: -2 m\n");
   const ConfigError e = error_of(f);
-  EXPECT_EQ(e.loc().line, 7);
-  EXPECT_EQ(e.key_path(), "fabric.link.fibre_length");
-  EXPECT_NE(e.detail().find("must not be negative"), std::string::npos) << e.what();
+  EXPECT_CONFIG_ERROR(e, 7, "fabric.link.fibre_length", "must not be negative");
 }
 
 TEST(ConfigErrors, MissingRequiredKeyPointsAtItsMapping) {
@@ -160,27 +162,22 @@ TEST(ConfigErrors, MissingRequiredKeyPointsAtItsMapping) {
                        "    lanes: 8\n"
                        "    fibre_length: 1 m\n");
   const ConfigError e = error_of(f);
-  EXPECT_EQ(e.loc().line, 7);  // the link mapping starts on the line of its first key
-  EXPECT_EQ(e.key_path(), "fabric.link.propagation_delay");
-  EXPECT_NE(e.detail().find("missing required key"), std::string::npos) << e.what();
+  // the link mapping starts on the line of its first key
+  EXPECT_CONFIG_ERROR(e, 7, "fabric.link.propagation_delay", "missing required key");
 }
 
 TEST(ConfigErrors, IntegerWithUnitOrWord) {
   const auto d = temp_dir();
   const auto f = write(d / "s.yaml", std::string(kGood) + "  link:\n    lanes: many\n");
   const ConfigError e = error_of(f);
-  EXPECT_EQ(e.loc().line, 7);
-  EXPECT_EQ(e.key_path(), "fabric.link.lanes");
-  EXPECT_NE(e.detail().find("expected an integer"), std::string::npos) << e.what();
+  EXPECT_CONFIG_ERROR(e, 7, "fabric.link.lanes", "expected an integer");
 }
 
 TEST(ConfigErrors, UnknownPresetListsKnownOnes) {
   const auto d = temp_dir();
   const auto f = write(d / "s.yaml", "name: t\npackage:\n  preset: lite-half\nfabric:\n  preset: cpo-pair\n");
   const ConfigError e = error_of(f);
-  EXPECT_EQ(e.loc().line, 3);
-  EXPECT_EQ(e.key_path(), "package.preset");
-  EXPECT_NE(e.detail().find("lite-quarter"), std::string::npos) << e.what();
+  EXPECT_CONFIG_ERROR(e, 3, "package.preset", "lite-quarter");
 }
 
 TEST(ConfigErrors, PresetCycle) {
@@ -196,9 +193,7 @@ TEST(ConfigErrors, UnknownTopologyKind) {
   const auto d = temp_dir();
   const auto f = write(d / "s.yaml", std::string(kGood) + "  topology:\n    kind: torus\n");
   const ConfigError e = error_of(f);
-  EXPECT_EQ(e.loc().line, 7);
-  EXPECT_EQ(e.key_path(), "fabric.topology.kind");
-  EXPECT_NE(e.detail().find("registered: pair, ring"), std::string::npos) << e.what();
+  EXPECT_CONFIG_ERROR(e, 7, "fabric.topology.kind", "registered: pair, ring");
 }
 
 TEST(ConfigErrors, TopologyParameterOutOfRange) {
