@@ -24,7 +24,11 @@ void NetworkInterface::route(tlm::tlm_generic_payload& trans) {
     deliver_(trans);
     return;
   }
-  const int port = router_.next_port(vertex_, ext->info.dst);
+  RouteQuery q;
+  q.vertex = vertex_;
+  q.src_gpu = ext->info.src;
+  q.dst_gpu = ext->info.dst;
+  const int port = router_.route(q).port;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   (*to_port.at(static_cast<size_t>(port)))->b_transport(trans, delay);
 }

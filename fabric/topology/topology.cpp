@@ -4,36 +4,73 @@
 
 namespace litesim {
 
-int Topology::add_gpu() {
-  const auto v = boost::add_vertex(TopoVertex{TopoVertex::Kind::Gpu, gpus_}, g_);
+int Topology::add_gpu(std::vector<int> coord, int group) {
+  if (switches_ > 0) throw std::logic_error("GPUs must be added before switches");
+  TopoVertex tv;
+  tv.kind = TopoVertex::Kind::Gpu;
+  tv.index = gpus_;
+  tv.role = "gpu";
+  tv.group = group;
+  tv.coord = std::move(coord);
+  const auto v = boost::add_vertex(tv, g_);
+  port_link_.emplace_back();
   ++gpus_;
   return static_cast<int>(v);
 }
 
-void Topology::add_link(int u, int v) {
+int Topology::add_switch(std::string role, int group, TopoVertex::Kind kind) {
+  if (kind == TopoVertex::Kind::Gpu) throw std::logic_error("add_switch adds switches");
+  TopoVertex tv;
+  tv.kind = kind;
+  tv.index = switches_++;
+  tv.role = std::move(role);
+  tv.group = group;
+  const auto v = boost::add_vertex(tv, g_);
+  port_link_.emplace_back();
+  return static_cast<int>(v);
+}
+
+int Topology::add_link(int u, int v, const LinkOpts& opts) {
   if (u == v) throw std::logic_error("a link needs two different ends");
+  if (u < 0 || v < 0 || u >= num_vertices() || v >= num_vertices()) throw std::logic_error("link end out of range");
   TopoEdge e;
   e.id = num_links();
   e.u = u;
   e.v = v;
   e.port_u = degree(u);
   e.port_v = degree(v);
+  e.lanes = opts.lanes;
+  e.fibre_m = opts.fibre_m;
+  e.dim = opts.dim;
+  e.wrap = opts.wrap;
+  e.cls = opts.cls;
+  e.one_way = opts.one_way;
   boost::add_edge(static_cast<size_t>(u), static_cast<size_t>(v), e, g_);
+  port_link_[static_cast<size_t>(u)].push_back(e.id);
+  port_link_[static_cast<size_t>(v)].push_back(e.id);
+  links_.push_back(e);
+  return e.id;
 }
 
-std::vector<TopoEdge> Topology::links() const {
-  std::vector<TopoEdge> out(static_cast<size_t>(num_links()));
-  for (auto [it, end] = boost::edges(g_); it != end; ++it) out[static_cast<size_t>(g_[*it].id)] = g_[*it];
-  return out;
+const TopoEdge& Topology::link_at(int vertex, int port) const {
+  return links_.at(static_cast<size_t>(port_link_.at(static_cast<size_t>(vertex)).at(static_cast<size_t>(port))));
 }
 
 std::pair<int, int> Topology::peer(int vertex, int port) const {
-  for (auto [it, end] = boost::out_edges(static_cast<size_t>(vertex), g_); it != end; ++it) {
-    const TopoEdge& e = g_[*it];
-    if (e.u == vertex && e.port_u == port) return {e.v, e.port_v};
-    if (e.v == vertex && e.port_v == port) return {e.u, e.port_u};
-  }
-  throw std::out_of_range("no such port");
+  const TopoEdge& e = link_at(vertex, port);
+  if (e.u == vertex && e.port_u == port) return {e.v, e.port_v};
+  return {e.u, e.port_u};
+}
+
+bool Topology::can_send(int vertex, int port) const {
+  const TopoEdge& e = link_at(vertex, port);
+  return !e.one_way || (e.u == vertex && e.port_u == port);
+}
+
+std::vector<int> Topology::bisection_side() const {
+  std::vector<int> out;
+  for (int r = 0; r < gpus_ / 2; ++r) out.push_back(r);
+  return out;
 }
 
 }  // namespace litesim

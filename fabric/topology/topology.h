@@ -1,7 +1,16 @@
 #pragma once
-// A rack topology: a Boost.Graph of GPUs (and, with the fabric issue, switches and OCS) joined by
-// links. Each vertex numbers its links as ports 0, 1, ... in the order they were added.
-// Topologies register by name (category "topology") and are chosen by `fabric.topology.kind`.
+// A rack topology: a Boost.Graph of GPUs, electrical packet switches and optical circuit switches
+// joined by full-duplex links. Each vertex numbers its links as ports 0, 1, ... in the order they
+// were added. Topologies register by name (category "topology") and are chosen by
+// `fabric.topology.kind`.
+//
+// Invariants every topology keeps (the routers and backends rely on them):
+//  - GPUs are added before any switch, so GPU rank r is vertex r (vertices >= num_gpus() are switches);
+//  - a link's optional overrides (lanes, fibre length) apply to that link only; 0 / negative means
+//    "as fabric.link";
+//  - mesh and torus topologies give every GPU its coordinate (dims()) and mark each link with the
+//    dimension it runs along and whether it is a wrap-around link (the dateline for deadlock-free
+//    dimension-order routing).
 #include <string>
 #include <vector>
 
@@ -13,14 +22,33 @@
 namespace litesim {
 
 struct TopoVertex {
-  enum class Kind { Gpu, Switch } kind = Kind::Gpu;
-  int index = 0;  // GPU number (rank) for GPUs
+  enum class Kind { Gpu, Switch, Ocs } kind = Kind::Gpu;
+  int index = 0;           // GPU rank for GPUs; switch number (0, 1, ... over switches and OCS) otherwise
+  std::string role;        // what the vertex is in its topology ("leaf", "spine", "router", ...), for reports
+  int group = -1;          // group number (dragonfly group, hierarchical level-0 group), -1 when none
+  std::vector<int> coord;  // position in dims() for mesh/torus GPUs; empty otherwise
 };
 
 struct TopoEdge {
   int id = 0;                  // link number
   int u = 0, v = 0;            // end vertices (u = end "a", v = end "b")
   int port_u = 0, port_v = 0;  // port number at each end
+  int lanes = 0;               // lanes per direction; 0: fabric.link.lanes
+  double fibre_m = -1;         // fibre length in metres; negative: fabric.link.fibre_length
+  int dim = -1;                // mesh/torus dimension the link runs along; -1 when none
+  bool wrap = false;           // torus wrap-around link (crosses the dateline of its dimension)
+  std::string cls;             // link class for reports: "local", "global", "up", ... (may be empty)
+  bool one_way = false;        // traffic may only flow u -> v (a unidirectional ring)
+};
+
+// Per-link options for Topology::add_link.
+struct LinkOpts {
+  int lanes = 0;
+  double fibre_m = -1;
+  int dim = -1;
+  bool wrap = false;
+  std::string cls;
+  bool one_way = false;
 };
 
 using TopoGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, TopoVertex, TopoEdge>;
@@ -30,20 +58,40 @@ class Topology {
   virtual ~Topology() = default;
   const TopoGraph& graph() const { return g_; }
   int num_gpus() const { return gpus_; }
+  int num_vertices() const { return static_cast<int>(boost::num_vertices(g_)); }
+  int num_switches() const { return num_vertices() - gpus_; }
   int num_links() const { return static_cast<int>(boost::num_edges(g_)); }
   int degree(int vertex) const { return static_cast<int>(boost::out_degree(static_cast<size_t>(vertex), g_)); }
+  const TopoVertex& vertex(int v) const { return g_[static_cast<size_t>(v)]; }
+  bool is_gpu(int v) const { return v < gpus_; }
   // Links in id order.
-  std::vector<TopoEdge> links() const;
+  const std::vector<TopoEdge>& links() const { return links_; }
   // The far end (vertex, port) of `port` at `vertex`.
   std::pair<int, int> peer(int vertex, int port) const;
+  // Whether traffic may leave `vertex` through `port` (false only on the far end of a one-way link).
+  bool can_send(int vertex, int port) const;
+  // The link at (vertex, port).
+  const TopoEdge& link_at(int vertex, int port) const;
+  // Mesh/torus extent per dimension (empty for other topologies).
+  const std::vector<int>& dims() const { return dims_; }
+  // GPUs on one side of this topology's canonical bisection (the cut its bisection bandwidth is
+  // quoted for). Default: ranks [0, num_gpus/2). Topologies whose natural halves differ override it.
+  virtual std::vector<int> bisection_side() const;
 
  protected:
-  int add_gpu();
-  void add_link(int u, int v);
+  // Must all come before the first add_switch (GPU rank r is vertex r).
+  int add_gpu(std::vector<int> coord = {}, int group = -1);
+  int add_switch(std::string role, int group = -1, TopoVertex::Kind kind = TopoVertex::Kind::Switch);
+  int add_link(int u, int v, const LinkOpts& opts = {});
+  void set_dims(std::vector<int> dims) { dims_ = std::move(dims); }
 
  private:
   TopoGraph g_;
   int gpus_ = 0;
+  int switches_ = 0;
+  std::vector<TopoEdge> links_;
+  std::vector<std::vector<int>> port_link_;  // [vertex][port] -> link id
+  std::vector<int> dims_;
 };
 
 using TopologyRegistry = Registry<Topology>;

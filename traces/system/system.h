@@ -7,7 +7,7 @@
 #include <systemc>
 
 #include "core/sim_context.h"
-#include "fabric/fabric.h"
+#include "fabric/fabric_builder.h"
 #include "hw/die/compute_die.h"
 #include "memory/hbm/hbm.h"
 #include "traces/system/system_config.h"
@@ -37,19 +37,17 @@ class System {
   int gpus() const { return static_cast<int>(gpus_.size()); }
   Gpu& gpu(int g) { return *gpus_.at(static_cast<size_t>(g)); }
   const Gpu& gpu(int g) const { return *gpus_.at(static_cast<size_t>(g)); }
-  Fabric& fabric() { return *fabric_; }
-  const Fabric& fabric() const { return *fabric_; }
+  Fabric& fabric() { return net_->fabric(); }
+  const Fabric& fabric() const { return net_->fabric(); }
   // Ends the run for every block that needs it (HBM refresh of the idle tail), before the ledger closes.
   void finish(Time end);
-  const Topology& topology() const { return *topology_; }
+  const Topology& topology() const { return net_->topology(); }
   const SystemParams& params() const { return params_; }
 
  private:
   SystemParams params_;
-  std::unique_ptr<Topology> topology_;
-  std::unique_ptr<Router> router_;
+  std::unique_ptr<FabricInstance> net_;  // before the GPUs: the fabric's modules are named first
   std::vector<std::unique_ptr<Gpu>> gpus_;
-  std::unique_ptr<Fabric> fabric_;
 };
 
 }  // namespace litesim

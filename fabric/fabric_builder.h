@@ -1,0 +1,38 @@
+#pragma once
+// Builds a whole network from resolved parameters: the topology, its router and the fabric backend,
+// after checking that every GPU's optics has the lanes its links take. Used by the system builder
+// (GPUs with dies and HBM) and by the fabric testbenches (the network alone).
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/sim_context.h"
+#include "fabric/fabric.h"
+
+namespace litesim {
+
+class FabricInstance {
+ public:
+  // gpu_cpo[g] is GPU g's package optics; a single entry applies to every GPU. `where(key)` locates
+  // a config key (e.g. "fabric.link.lanes") for errors; it may return an empty SourceLoc.
+  FabricInstance(const FabricParams& params, std::vector<CpoParams> gpu_cpo, SimContext& sim,
+                 const std::function<SourceLoc(const std::string&)>& where);
+
+  const Topology& topology() const { return *topology_; }
+  const Router& router() const { return *router_; }
+  Fabric& fabric() { return *fabric_; }
+  const Fabric& fabric() const { return *fabric_; }
+  int gpus() const { return topology_->num_gpus(); }
+
+ private:
+  std::unique_ptr<Topology> topology_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Fabric> fabric_;
+};
+
+// The `where` for configs built in code: no location.
+SourceLoc no_location(const std::string& key);
+
+}  // namespace litesim
