@@ -18,16 +18,20 @@ int Topology::add_gpu(std::vector<int> coord, int group) {
   return static_cast<int>(v);
 }
 
-int Topology::add_switch(std::string role, int group, TopoVertex::Kind kind) {
-  if (kind == TopoVertex::Kind::Gpu) throw std::logic_error("add_switch adds switches");
+int Topology::add_switch(std::string role, int group) {
   TopoVertex tv;
-  tv.kind = kind;
+  tv.kind = TopoVertex::Kind::Switch;
   tv.index = switches_++;
   tv.role = std::move(role);
   tv.group = group;
   const auto v = boost::add_vertex(tv, g_);
   port_link_.emplace_back();
   return static_cast<int>(v);
+}
+
+int Topology::add_ocs(int ports, std::string role) {
+  ocs_.push_back(OcsUnit{ports, std::move(role), {}});
+  return static_cast<int>(ocs_.size()) - 1;
 }
 
 int Topology::add_link(int u, int v, const LinkOpts& opts) {
@@ -45,6 +49,12 @@ int Topology::add_link(int u, int v, const LinkOpts& opts) {
   e.wrap = opts.wrap;
   e.cls = opts.cls;
   e.one_way = opts.one_way;
+  e.ocs = opts.ocs;
+  if (e.ocs >= 0) {
+    OcsUnit& unit = ocs_.at(static_cast<size_t>(e.ocs));
+    if (2 * static_cast<int>(unit.links.size() + 1) > unit.ports) throw std::logic_error("OCS unit out of ports");
+    unit.links.push_back(e.id);
+  }
   boost::add_edge(static_cast<size_t>(u), static_cast<size_t>(v), e, g_);
   port_link_[static_cast<size_t>(u)].push_back(e.id);
   port_link_[static_cast<size_t>(v)].push_back(e.id);

@@ -1,6 +1,8 @@
 #pragma once
-// A rack topology: a Boost.Graph of GPUs, electrical packet switches and optical circuit switches
-// joined by full-duplex links. Each vertex numbers its links as ports 0, 1, ... in the order they
+// A rack topology: a Boost.Graph of GPUs and electrical packet switches joined by full-duplex
+// links. An optical circuit switch (OCS) is not a vertex: it buffers nothing and makes no routing
+// decision, so each circuit it holds is a link (GPU to GPU, or to a switch) marked with the OCS
+// unit it passes through; the units themselves (ports, circuits) are listed beside the graph. Each vertex numbers its links as ports 0, 1, ... in the order they
 // were added. Topologies register by name (category "topology") and are chosen by
 // `fabric.topology.kind`.
 //
@@ -22,8 +24,8 @@
 namespace litesim {
 
 struct TopoVertex {
-  enum class Kind { Gpu, Switch, Ocs } kind = Kind::Gpu;
-  int index = 0;           // GPU rank for GPUs; switch number (0, 1, ... over switches and OCS) otherwise
+  enum class Kind { Gpu, Switch } kind = Kind::Gpu;
+  int index = 0;           // GPU rank for GPUs; switch number (0, 1, ...) for switches
   std::string role;        // what the vertex is in its topology ("leaf", "spine", "router", ...), for reports
   int group = -1;          // group number (dragonfly group, hierarchical level-0 group), -1 when none
   std::vector<int> coord;  // position in dims() for mesh/torus GPUs; empty otherwise
@@ -39,6 +41,14 @@ struct TopoEdge {
   bool wrap = false;           // torus wrap-around link (crosses the dateline of its dimension)
   std::string cls;             // link class for reports: "local", "global", "up", ... (may be empty)
   bool one_way = false;        // traffic may only flow u -> v (a unidirectional ring)
+  int ocs = -1;                // OCS unit this link is a circuit through; -1 for a plain fibre
+};
+
+// One optical circuit switch: its port count and the links (circuits) it currently holds.
+struct OcsUnit {
+  int ports = 0;
+  std::string role;
+  std::vector<int> links;
 };
 
 // Per-link options for Topology::add_link.
@@ -49,6 +59,7 @@ struct LinkOpts {
   bool wrap = false;
   std::string cls;
   bool one_way = false;
+  int ocs = -1;  // the OCS unit (from add_ocs) this circuit passes through
 };
 
 using TopoGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, TopoVertex, TopoEdge>;
@@ -72,6 +83,7 @@ class Topology {
   bool can_send(int vertex, int port) const;
   // The link at (vertex, port).
   const TopoEdge& link_at(int vertex, int port) const;
+  const std::vector<OcsUnit>& ocs_units() const { return ocs_; }
   // Mesh/torus extent per dimension (empty for other topologies).
   const std::vector<int>& dims() const { return dims_; }
   // GPUs on one side of this topology's canonical bisection (the cut its bisection bandwidth is
@@ -81,7 +93,9 @@ class Topology {
  protected:
   // Must all come before the first add_switch (GPU rank r is vertex r).
   int add_gpu(std::vector<int> coord = {}, int group = -1);
-  int add_switch(std::string role, int group = -1, TopoVertex::Kind kind = TopoVertex::Kind::Switch);
+  int add_switch(std::string role, int group = -1);
+  // An OCS unit with `ports` ports; links added with LinkOpts::ocs = its number take two of its ports.
+  int add_ocs(int ports, std::string role);
   int add_link(int u, int v, const LinkOpts& opts = {});
   void set_dims(std::vector<int> dims) { dims_ = std::move(dims); }
 
@@ -92,6 +106,7 @@ class Topology {
   std::vector<TopoEdge> links_;
   std::vector<std::vector<int>> port_link_;  // [vertex][port] -> link id
   std::vector<int> dims_;
+  std::vector<OcsUnit> ocs_;
 };
 
 using TopologyRegistry = Registry<Topology>;
