@@ -174,6 +174,26 @@ class ParamSet : public SchemaBase {
       return norm;
     });
   }
+  // A nested block that may be left out (std::nullopt when absent or null): for parts a config
+  // needs only sometimes (a fabric's switches). Absent, it is absent from the normalised tree too.
+  template <class U>
+  void optional_section(std::string key, std::optional<U> T::*member, std::string doc) {
+    FieldInfo f = base(std::move(key), std::move(doc), FieldKind::Section);
+    const ParamSet<U>& sub = U::schema();
+    f.section = &sub;
+    f.default_text = std::string("(none)");
+    infos_.push_back(f);
+    binders_.push_back(
+        [member, &sub](T& t, const ConfigPtr& v, const std::string& path, const SourceLoc& parent) -> ConfigPtr {
+          if (!v || v->is_null()) {
+            t.*member = std::nullopt;
+            return nullptr;
+          }
+          ConfigPtr norm;
+          t.*member = sub.resolve(v, path, parent, &norm);
+          return norm;
+        });
+  }
   // A swappable part chosen by `kind:` from a registry category (see core/registry.h).
   void impl(std::string key, ImplConfig T::*member, std::string category, std::string doc,
             std::optional<std::string> default_kind = std::nullopt) {
@@ -207,7 +227,7 @@ class ParamSet : public SchemaBase {
       const FieldInfo& f = infos_[i];
       const std::string fpath = detail::join_path(path, f.key);
       ConfigPtr v = node ? node->find(f.key) : nullptr;
-      out->set(f.key, binders_[i](t, v, fpath, here));
+      if (ConfigPtr n = binders_[i](t, v, fpath, here)) out->set(f.key, n);
     }
     if (normalized) *normalized = out;
     return t;

@@ -12,4 +12,9 @@ inline Time from_sc(const sc_core::sc_time& t) { return Time{static_cast<int64_t
 inline Time sim_now() { return from_sc(sc_core::sc_time_stamp()); }
 void check_time_resolution();
 
+struct SimContext;
+// Runs the elaborated simulation until nothing is left to do. A SystemC error becomes a SimError;
+// the first exception a guarded process threw is rethrown with its own type.
+void run_to_completion(SimContext& sim);
+
 }  // namespace litesim

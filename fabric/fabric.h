@@ -15,6 +15,7 @@
 #include "fabric/link/link_params.h"
 #include "fabric/optics/cpo_params.h"
 #include "fabric/routing/router.h"
+#include "fabric/switch/switch_params.h"
 #include "fabric/topology/topology.h"
 
 namespace litesim {
@@ -24,6 +25,8 @@ struct FabricParams {
   ImplConfig topology;  // topology
   ImplConfig routing;   // router
   LinkParams link;
+  std::optional<SwitchParams> eps;  // `switch`: required when the topology has switches
+  std::optional<OcsParams> ocs;     // required when the topology has OCS units
   static const ParamSet<FabricParams>& schema();
 };
 
@@ -32,7 +35,7 @@ struct FabricContext {
   const Topology& topology;
   const Router& router;
   std::vector<CpoParams> cpo;
-  LinkParams link;
+  const FabricParams& params;
   SimContext& sim;
 };
 
@@ -40,10 +43,10 @@ struct FabricContext {
 struct LinkReport {
   int id = 0;
   std::string name;
-  int end_a = 0, end_b = 0;  // GPU numbers
+  int end_a = 0, end_b = 0;  // vertex numbers (GPU rank for GPUs; switches follow the GPUs)
   double rate_Gbps = 0;      // per direction
   uint64_t bytes_ab = 0, bytes_ba = 0;
-  uint64_t messages = 0;
+  uint64_t messages = 0;  // packets that crossed it, both directions
   double utilization_ab = 0, utilization_ba = 0;
   double energy_pJ = 0;  // both transceivers of the link (the fibre itself is passive)
 };
@@ -54,7 +57,8 @@ class Fabric {
   // wait() (the destination DMA writes the payload into HBM). The message counts as delivered when
   // it returns.
   using ArrivalHandler = std::function<void(const MessageInfo&)>;
-  // Called once the message is delivered.
+  // Called once the message is delivered. It must not wait(): without an arrival handler it runs
+  // inside the fabric's event method.
   using DeliveredCallback = std::function<void(const MessageInfo&)>;
 
   virtual ~Fabric() = default;
@@ -68,6 +72,8 @@ class Fabric {
   // Network latency of delivered messages: injection to arrival at the destination, in ns.
   virtual const Histogram& latency_ns() const = 0;
   virtual std::vector<LinkReport> link_reports(Time end) const = 0;
+  // What is waiting where, for a run that ended with messages in flight (a deadlock); empty if nothing.
+  virtual std::string stuck_report() const { return ""; }
 };
 
 using FabricRegistry = Registry<Fabric, const FabricContext&>;

@@ -25,13 +25,14 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
       need += e.lanes > 0 ? e.lanes : params.link.lanes;
     }
     const CpoParams& c = gpu_cpo[static_cast<size_t>(g)];
-    if (need > c.lanes)
+    if (need > c.lanes())
       throw ConfigError(where("fabric.link.lanes"), "fabric.link.lanes",
                         fmt::format("GPU {} has {} links taking {} lanes in all, but its package optics '{}' has {} "
                                     "lanes per direction",
-                                    g, topology_->degree(g), need, c.name, c.lanes));
+                                    g, topology_->degree(g), need, c.name, c.lanes()));
   }
-  FabricContext ctx{*topology_, *router_, std::move(gpu_cpo), params.link, sim};
+  params_ = params;
+  FabricContext ctx{*topology_, *router_, std::move(gpu_cpo), params_, sim};
   fabric_ = FabricRegistry::instance().create(params.backend, ctx);
 }
 

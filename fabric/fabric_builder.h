@@ -27,6 +27,7 @@ class FabricInstance {
   int gpus() const { return topology_->num_gpus(); }
 
  private:
+  FabricParams params_;  // the backend keeps a reference
   std::unique_ptr<Topology> topology_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Fabric> fabric_;

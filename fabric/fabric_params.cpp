@@ -9,6 +9,8 @@ const ParamSet<FabricParams>& FabricParams::schema() {
     p.impl("topology", &FabricParams::topology, "topology", "rack topology");
     p.impl("routing", &FabricParams::routing, "router", "routing algorithm", std::string("shortest"));
     p.section("link", &FabricParams::link, "every link of the topology");
+    p.optional_section("switch", &FabricParams::eps, "the electrical packet switches (configs/switch/)");
+    p.optional_section("ocs", &FabricParams::ocs, "the optical circuit switches (configs/ocs/)");
   });
   return s;
 }

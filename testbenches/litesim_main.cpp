@@ -2,6 +2,7 @@
 //   litesim run     [--system F] [--workload F] [--out DIR] [--set K=V ...] [--seed N]
 //   litesim config  [--system F] [--set K=V ...]   (the resolved config as YAML, on stdout)
 //   litesim list                                    (every registered part and its parameters)
+//   litesim topo    [--system F] [--json] [--set K=V ...] [--configs DIR]  (topology properties, no simulation)
 // Exit status: 0 success, 2 bad input (config, workload, command line), 3 the simulation could not
 // finish (deadlock) or broke an invariant, 1 anything else.
 #include <unistd.h>
@@ -20,8 +21,11 @@
 
 #include "core/error.h"
 #include "core/registry.h"
+#include "testbenches/tb_collective.h"
 #include "testbenches/tb_hbm.h"
+#include "testbenches/tb_fabric.h"
 #include "testbenches/tb_kernel.h"
+#include "testbenches/tb_topo.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
 #include "traces/workload/workload.h"
@@ -117,8 +121,16 @@ int main(int argc, char** argv) {
   auto* tb_hbm = add_tb_hbm(*tb, tb_hbm_opts);
   TbKernelOptions tb_kernel_opts;
   auto* tb_kernel = add_tb_kernel(*tb, tb_kernel_opts);
+  TbLinkOptions tb_link_opts;
+  auto* tb_link = add_tb_link(*tb, tb_link_opts);
+  TbTrafficOptions tb_traffic_opts;
+  auto* tb_traffic = add_tb_traffic(*tb, tb_traffic_opts);
+  TbCollectiveOptions tb_collective_opts;
+  auto* tb_collective = add_tb_collective(*tb, tb_collective_opts);
   CostOptions cost_opts;
   auto* cost = add_cost(app, cost_opts);
+  TopoOptions topo_opts;
+  auto* topo = add_topo(app, topo_opts);
 
   try {
     app.parse(argc, argv);
@@ -132,7 +144,11 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return cmd_list();
     if (tb_hbm->parsed()) return run_tb_hbm(tb_hbm_opts, cfg, LITESIM_VERSION);
     if (tb_kernel->parsed()) return run_tb_kernel(tb_kernel_opts, cfg, LITESIM_VERSION);
+    if (tb_link->parsed()) return run_tb_link(tb_link_opts, cfg, LITESIM_VERSION);
+    if (tb_traffic->parsed()) return run_tb_traffic(tb_traffic_opts, cfg, LITESIM_VERSION);
+    if (tb_collective->parsed()) return run_tb_collective(tb_collective_opts, cfg, LITESIM_VERSION);
     if (cost->parsed()) return run_cost(cost_opts, cfg);
+    if (topo->parsed()) return run_topo(topo_opts, cfg);
     if (system_file.empty()) system_file = default_system(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {

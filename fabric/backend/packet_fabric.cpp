@@ -1,8 +1,16 @@
-// `packet` backend: every message travels as one TLM transaction through real modules:
-// source network interface -> transceiver (serialise, SerDes) -> link (time of flight) ->
-// transceiver (SerDes) -> network interface (deliver, or forward to the next port) -> ...
-// Per hop the message is stored and forwarded whole; packetisation at an MTU, credits and
-// switches come with the fabric issue behind the same interface.
+// `packet` backend: messages cut into packets at the MTU, each crossing real blocks hop by hop:
+// source GPU port (serialiser, credits) -> transceiver -> fibre (time of flight, FEC, OCS) ->
+// transceiver -> input buffer of the next switch or GPU -> routed to an output port -> ... ->
+// destination GPU, where the packets are reassembled and the message delivered.
+//
+// Flow control is credit-based and per virtual channel: a port sends a packet only when the input
+// buffer it feeds has room for all of it (virtual cut-through), so congestion backs up and nothing
+// is ever dropped. A buffer slot is freed when the packet's tail leaves that buffer and the credit
+// reaches the sender one link latency later. The router picks each hop's port and virtual channel.
+//
+// Timing runs on the fabric's EventQueue (fabric/backend/event_queue.h): one SystemC method for all
+// packets, deterministic. docs/fabric.md gives the equations.
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,7 +20,8 @@
 
 #include "core/error.h"
 #include "core/sim_time.h"
-#include "fabric/backend/network_interface.h"
+#include "fabric/backend/event_queue.h"
+#include "fabric/backend/packet_params.h"
 #include "fabric/fabric.h"
 #include "fabric/link/link.h"
 #include "fabric/optics/transceiver.h"
@@ -20,85 +29,97 @@
 namespace litesim {
 namespace {
 
-struct PacketParams {
-  static const ParamSet<PacketParams>& schema() {
-    static const ParamSet<PacketParams> s("packet", "message-level store-and-forward fabric of TLM modules");
-    return s;
-  }
+uint64_t mix64(uint64_t x) {  // splitmix64 finaliser: a message's flow hash for multipath routers
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct Packet {
+  uint32_t msg = 0;      // index into msgs_
+  uint32_t payload = 0;  // message bytes carried
+  uint32_t wire = 0;     // payload + header
+  int vc = 0;            // virtual channel on the current / next hop
+  int in_port = -1;      // port it arrived on at the current vertex (-1: injected there)
+  int in_vc = 0;
+  Time head, tail;       // arrival of its first and last bit at the current vertex
+};
+
+struct Msg {
+  MessageInfo info;
+  Fabric::DeliveredCallback done;
+  uint64_t to_send = 0;  // payload bytes not yet packetised
+  uint64_t arrived = 0;  // payload bytes reassembled at the destination
+  bool sent_any = false;
+  uint64_t flow = 0;
+  int vc = 0;  // first hop's virtual channel
+  Time injected;
+};
+
+// One direction of one link, at its sending vertex: the serialiser and what waits for it.
+struct OutPort {
+  Link::Direction* dir = nullptr;
+  int vertex = 0, port = 0, peer_vertex = 0, peer_port = 0;
+  std::vector<std::deque<uint32_t>> queue;  // forwarded packets ready to go, per VC
+  std::deque<uint32_t> inject;              // messages injected here (GPU ports), served round robin
+  std::vector<int64_t> credits;             // free bytes in the peer's input buffer, per VC
+  int64_t buffer = 0;                       // that buffer's size per VC
+  Time free_at;
+  int rr = 0;
+};
+
+// A switch or GPU as a packet forwarder.
+struct Node {
+  bool gpu = true;
+  Time latency;
+  bool cut_through = true;
+  double pj_per_bit = 0;
+  EnergyLedger::AccountId account = 0;
+  bool has_account = false;
 };
 
 class PacketFabric : public sc_core::sc_module, public Fabric {
  public:
-  PacketFabric(sc_core::sc_module_name name, const FabricContext& ctx)
+  PacketFabric(sc_core::sc_module_name name, const PacketParams& pp, const FabricContext& ctx)
       : sc_module(name),
+        pp_(pp),
         topo_(ctx.topology),
+        router_(ctx.router),
         sim_(ctx.sim),
+        eq_("events", ctx.sim),
         stats_(ctx.sim.stats.group(this->name())),
-        injected_(stats_.counter("bytes_injected", "B", "bytes handed to the fabric")),
-        delivered_(stats_.counter("bytes_delivered", "B", "bytes delivered to their destination")),
-        latency_(stats_.histogram("latency", "ns", "injection to arrival, per message")) {
-    const auto& g = topo_.graph();
-    const int n = static_cast<int>(boost::num_vertices(g));
-    for (int v = 0; v < n; ++v) {
-      nis_.push_back(std::make_unique<NetworkInterface>(fmt::format("gpu{}_ni", v).c_str(), v, topo_.degree(v),
-                                                        ctx.router,
-                                                        [this](tlm::tlm_generic_payload& t) { deliver(t); }));
-    }
-    xcvr_.resize(static_cast<size_t>(n));
-    for (int v = 0; v < n; ++v) xcvr_[static_cast<size_t>(v)].resize(static_cast<size_t>(topo_.degree(v)));
-    for (const TopoEdge& e : topo_.links()) {
-      const CpoParams& cu = ctx.cpo.at(static_cast<size_t>(e.u));
-      const CpoParams& cv = ctx.cpo.at(static_cast<size_t>(e.v));
-      const DataRate rate{ctx.link.lanes * std::min(cu.lane_rate.bits_per_s, cv.lane_rate.bits_per_s)};
-      auto make = [&](int v, int port, const CpoParams& c) {
-        TransceiverConfig tc{ctx.link.lanes, rate, c.serdes_latency, c.energy_per_bit,
-                             Power{ctx.link.lanes * c.static_power_per_lane.watts}};
-        auto t = std::make_unique<Transceiver>(fmt::format("gpu{}_cpo_port{}", v, port).c_str(), tc, sim_);
-        Transceiver* raw = t.get();
-        xcvr_[static_cast<size_t>(v)][static_cast<size_t>(port)] = std::move(t);
-        return raw;
-      };
-      Transceiver* tu = make(e.u, e.port_u, cu);
-      Transceiver* tv = make(e.v, e.port_v, cv);
-      auto link = std::make_unique<Link>(fmt::format("link{}", e.id).c_str(), ctx.link, rate, sim_);
-      // u -> link -> v
-      (*nis_[static_cast<size_t>(e.u)]->to_port[static_cast<size_t>(e.port_u)]).bind(tu->tx_in);
-      tu->line_out.bind(link->a_in);
-      link->b_out.bind(tv->line_in);
-      tv->rx_out.bind(*nis_[static_cast<size_t>(e.v)]->from_port[static_cast<size_t>(e.port_v)]);
-      // v -> link -> u
-      (*nis_[static_cast<size_t>(e.v)]->to_port[static_cast<size_t>(e.port_v)]).bind(tv->tx_in);
-      tv->line_out.bind(link->b_in);
-      link->a_out.bind(tu->line_in);
-      tu->rx_out.bind(*nis_[static_cast<size_t>(e.u)]->from_port[static_cast<size_t>(e.port_u)]);
-      ends_.push_back({tu, tv});
-      links_.push_back(std::move(link));
-    }
+        injected_(stats_.counter("bytes_injected", "B", "message bytes handed to the fabric")),
+        delivered_(stats_.counter("bytes_delivered", "B", "message bytes delivered to their destination")),
+        packets_(stats_.counter("packets", "", "packets injected")),
+        latency_(stats_.histogram("latency", "ns", "message injection to arrival of its last byte")) {
+    build(ctx);
   }
 
   void set_arrival_handler(ArrivalHandler h) override { arrival_ = std::move(h); }
 
-  void send(const MessageInfo& msg, DeliveredCallback done) override {
-    injected_.add(static_cast<double>(msg.bytes));
+  void send(const MessageInfo& m, DeliveredCallback done) override {
+    if (m.src == m.dst) throw SimError(fmt::format("message {} is sent from GPU {} to itself", m.id, m.src));
+    injected_.add(static_cast<double>(m.bytes));
     ++in_flight_;
-    sc_core::sc_spawn_options opts;
-    sc_core::sc_spawn(sim_.guard([this, msg, done]() {
-      tlm::tlm_generic_payload trans;
-      MessageExtension ext(msg);
-      ScopedExtension attached(trans, ext);
-      trans.set_command(tlm::TLM_WRITE_COMMAND);
-      trans.set_address(0);
-      trans.set_data_ptr(nullptr);
-      if (msg.bytes > UINT32_MAX) throw SimError("a message of 4 GiB or more does not fit one TLM payload");
-      trans.set_data_length(static_cast<unsigned>(msg.bytes));
-      trans.set_streaming_width(static_cast<unsigned>(msg.bytes));
-      inject_time_[msg.id] = sim_now();
-      nis_.at(static_cast<size_t>(msg.src))->inject(trans);
-      delivered_.add(static_cast<double>(msg.bytes));
-      --in_flight_;
-      if (done) done(msg);
-    }),
-                      fmt::format("msg{}", msg.id).c_str(), &opts);
+    const uint32_t id = static_cast<uint32_t>(msgs_.size());
+    Msg msg;
+    msg.info = m;
+    msg.done = std::move(done);
+    msg.to_send = m.bytes;
+    msg.flow = mix64(mix64(m.id) ^ (static_cast<uint64_t>(m.src) << 32 | static_cast<uint32_t>(m.dst)));
+    msg.injected = sim_now();
+    RouteQuery q;
+    q.vertex = m.src;
+    q.src_gpu = m.src;
+    q.dst_gpu = m.dst;
+    q.flow = msg.flow;
+    const RouteChoice c = router_.route(q);
+    msg.vc = c.vc;
+    msgs_.push_back(std::move(msg));
+    OutPort& o = out(m.src, c.port);
+    o.inject.push_back(id);
+    eq_.at(sim_now(), [this, &o] { try_start(o); });
   }
 
   uint64_t bytes_injected() const override { return static_cast<uint64_t>(injected_.value()); }
@@ -107,57 +128,320 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   const Histogram& latency_ns() const override { return latency_; }
 
   std::vector<LinkReport> link_reports(Time end) const override {
-    std::vector<LinkReport> out;
+    std::vector<LinkReport> outv;
     const auto& accounts = sim_.ledger.accounts();
     for (size_t i = 0; i < links_.size(); ++i) {
       const Link& l = *links_[i];
-      const TopoEdge e = topo_.links()[i];
+      const TopoEdge& e = topo_.links()[i];
       LinkReport r;
       r.id = e.id;
       r.name = l.name();
-      r.end_a = topo_.graph()[static_cast<size_t>(e.u)].index;
-      r.end_b = topo_.graph()[static_cast<size_t>(e.v)].index;
-      r.rate_Gbps = l.rate().bits_per_s / 1e9;
-      r.bytes_ab = static_cast<uint64_t>(l.a_to_b().bytes.value());
-      r.bytes_ba = static_cast<uint64_t>(l.b_to_a().bytes.value());
-      r.messages = static_cast<uint64_t>(l.a_to_b().messages.value() + l.b_to_a().messages.value());
-      r.utilization_ab = l.a_to_b().serialisation.utilization(end);
-      r.utilization_ba = l.b_to_a().serialisation.utilization(end);
-      r.energy_pJ =
-          accounts.at(ends_[i].first->account()).total_pj() + accounts.at(ends_[i].second->account()).total_pj();
-      out.push_back(r);
+      r.end_a = e.u;
+      r.end_b = e.v;
+      r.rate_Gbps = l.line_bps() / 1e9;
+      r.bytes_ab = static_cast<uint64_t>(l.a_to_b().payload_bytes->value());
+      r.bytes_ba = static_cast<uint64_t>(l.b_to_a().payload_bytes->value());
+      r.messages = static_cast<uint64_t>(l.a_to_b().packets->value() + l.b_to_a().packets->value());
+      r.utilization_ab = l.a_to_b().busy->utilization(end);
+      r.utilization_ba = l.b_to_a().busy->utilization(end);
+      r.energy_pJ = accounts.at(l.a_to_b().tx->account()).total_pj() + accounts.at(l.b_to_a().tx->account()).total_pj();
+      outv.push_back(r);
     }
-    return out;
+    return outv;
+  }
+
+  std::string stuck_report() const override {
+    std::string s;
+    for (const auto& ports : out_)
+      for (const OutPort& o : ports) {
+        size_t waiting = o.inject.size();
+        for (const auto& q : o.queue) waiting += q.size();
+        if (waiting == 0) continue;
+        std::string credits;
+        for (size_t vc = 0; vc < o.credits.size(); ++vc)
+          credits += fmt::format("{}vc{} {}/{} B", vc ? ", " : "", vc, o.credits[vc], o.buffer);
+        s += fmt::format("  {} port {} -> {}: {} packet(s) or message(s) waiting; credits {}\n",
+                         vertex_name(o.vertex), o.port, vertex_name(o.peer_vertex), waiting, credits);
+      }
+    return s;
   }
 
  private:
-  void deliver(tlm::tlm_generic_payload& trans) {
-    const MessageInfo& m = trans.get_extension<MessageExtension>()->info;
-    latency_.add((sim_now() - inject_time_.at(m.id)).ns());
-    inject_time_.erase(m.id);
-    if (arrival_) arrival_(m);
+  std::string vertex_name(int v) const {
+    const TopoVertex& tv = topo_.vertex(v);
+    return tv.kind == TopoVertex::Kind::Gpu ? fmt::format("gpu{}", tv.index) : fmt::format("switch{}", tv.index);
   }
 
+  OutPort& out(int vertex, int port) { return out_[static_cast<size_t>(vertex)][static_cast<size_t>(port)]; }
+
+  void build(const FabricContext& ctx) {
+    const FabricParams& fp = ctx.params;
+    const int n = topo_.num_vertices();
+    const int vcs = router_.vcs();
+    const int64_t packet_max = static_cast<int64_t>(pp_.mtu.bytes + pp_.header.bytes);
+    nodes_.resize(static_cast<size_t>(n));
+    out_.resize(static_cast<size_t>(n));
+    if (topo_.num_switches() > 0 && !fp.eps)
+      throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch",
+                        fmt::format("the topology has {} switch(es): give their parameters (e.g. `switch: {{preset: "
+                                    "NAME}}` from configs/switch/)",
+                                    topo_.num_switches()));
+    if (!topo_.ocs_units().empty() && !fp.ocs)
+      throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.ocs",
+                        "the topology has optical circuit switches: give their parameters (configs/ocs/)");
+    for (int v = 0; v < n; ++v) {
+      Node& node = nodes_[static_cast<size_t>(v)];
+      out_[static_cast<size_t>(v)].resize(static_cast<size_t>(topo_.degree(v)));
+      if (topo_.is_gpu(v)) {
+        node.gpu = true;
+        node.latency = pp_.forward_latency;
+        node.cut_through = pp_.forward_mode == "cut_through";
+      } else {
+        const SwitchParams& sp = *fp.eps;
+        if (topo_.degree(v) > sp.radix)
+          throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch.radix",
+                            fmt::format("{} ({}) has {} links but the switch has radix {}", vertex_name(v),
+                                        topo_.vertex(v).role, topo_.degree(v), sp.radix));
+        if (static_cast<int64_t>(sp.buffer_per_port.bytes) < packet_max)
+          throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch.buffer_per_port",
+                            fmt::format("{} B cannot hold one packet of {} B (mtu + header)", sp.buffer_per_port.bytes,
+                                        packet_max));
+        node.gpu = false;
+        node.latency = sp.latency;
+        node.cut_through = sp.cut_through();
+        node.pj_per_bit = sp.energy_per_bit.pj_per_bit;
+        node.account = sim_.ledger.open(fmt::format("{}.{}", name(), vertex_name(v)), "switch", sp.static_power);
+        node.has_account = true;
+      }
+    }
+    if (static_cast<int64_t>(pp_.buffer_per_port.bytes) < packet_max)
+      throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.backend.buffer_per_port",
+                        fmt::format("{} B cannot hold one packet of {} B (mtu + header)", pp_.buffer_per_port.bytes,
+                                    packet_max));
+    for (size_t u = 0; u < topo_.ocs_units().size(); ++u) {
+      const OcsUnit& unit = topo_.ocs_units()[u];
+      sim_.ledger.open(fmt::format("{}.ocs{}", name(), u), "ocs",
+                       Power{unit.ports * fp.ocs->static_power_per_port.watts});
+    }
+    for (const TopoEdge& e : topo_.links()) {
+      const int lanes = e.lanes > 0 ? e.lanes : fp.link.lanes;
+      auto make_end = [&](int v, int port) {
+        DataRate rate;
+        const TransceiverTech* tech;
+        if (topo_.is_gpu(v)) {
+          const CpoParams& c = ctx.cpo.at(static_cast<size_t>(v));
+          rate = c.lane_rate;
+          tech = &c.transceiver;
+        } else {
+          rate = fp.eps->lane_rate;
+          tech = &fp.eps->transceiver;
+        }
+        xcvrs_.push_back(std::make_unique<Transceiver>(fmt::format("{}_port{}", vertex_name(v), port).c_str(), lanes,
+                                                       rate, *tech, sim_));
+        return xcvrs_.back().get();
+      };
+      Transceiver* ta = make_end(e.u, e.port_u);
+      Transceiver* tb = make_end(e.v, e.port_v);
+      const double metres = e.fibre_m >= 0 ? e.fibre_m : fp.link.fibre_length.m;
+      const Time fibre = duration_of(metres * fp.link.propagation_delay.ps_per_m, 1e12);
+      const Time extra = e.ocs >= 0 ? fp.ocs->insertion_latency : Time{};
+      links_.push_back(std::make_unique<Link>(fmt::format("link{}", e.id).c_str(), *ta, *tb, fibre, extra, sim_));
+      Link& l = *links_.back();
+      auto wire_port = [&](OutPort& o, Link::Direction& d, int v, int p, int pv, int pp) {
+        o.dir = &d;
+        o.vertex = v;
+        o.port = p;
+        o.peer_vertex = pv;
+        o.peer_port = pp;
+        o.queue.resize(static_cast<size_t>(vcs));
+        o.buffer = static_cast<int64_t>(topo_.is_gpu(pv) ? pp_.buffer_per_port.bytes : fp.eps->buffer_per_port.bytes);
+        o.credits.assign(static_cast<size_t>(vcs), o.buffer);
+      };
+      wire_port(out(e.u, e.port_u), l.a_to_b(), e.u, e.port_u, e.v, e.port_v);
+      wire_port(out(e.v, e.port_v), l.b_to_a(), e.v, e.port_v, e.u, e.port_u);
+    }
+  }
+
+  uint32_t alloc_packet() {
+    if (!free_.empty()) {
+      const uint32_t i = free_.back();
+      free_.pop_back();
+      return i;
+    }
+    pkts_.emplace_back();
+    return static_cast<uint32_t>(pkts_.size() - 1);
+  }
+
+  // The next packet of message `m`, or none if it has nothing left to packetise.
+  Packet next_packet(uint32_t m) const {
+    const Msg& msg = msgs_[m];
+    Packet p;
+    p.msg = m;
+    p.payload = static_cast<uint32_t>(std::min<uint64_t>(msg.to_send, pp_.mtu.bytes));
+    p.wire = p.payload + static_cast<uint32_t>(pp_.header.bytes);
+    p.vc = msg.vc;
+    return p;
+  }
+
+  void try_start(OutPort& o) {
+    const Time now = sim_now();
+    if (now < o.free_at) return;  // the serialiser's end-of-packet action calls again
+    const int slots = static_cast<int>(o.queue.size()) + 1;  // one per VC, then local injection
+    for (int k = 0; k < slots; ++k) {
+      const int c = (o.rr + k) % slots;
+      if (c < static_cast<int>(o.queue.size())) {
+        auto& q = o.queue[static_cast<size_t>(c)];
+        if (q.empty() || o.credits[static_cast<size_t>(c)] < pkts_[q.front()].wire) continue;
+        const uint32_t i = q.front();
+        q.pop_front();
+        o.rr = (c + 1) % slots;
+        transmit(o, i);
+        return;
+      }
+      for (size_t tries = o.inject.size(); tries > 0; --tries) {
+        const uint32_t m = o.inject.front();
+        o.inject.pop_front();
+        const Packet p = next_packet(m);
+        if (o.credits[static_cast<size_t>(p.vc)] < p.wire) {
+          o.inject.push_back(m);
+          continue;
+        }
+        Msg& msg = msgs_[m];
+        msg.to_send -= p.payload;
+        msg.sent_any = true;
+        if (msg.to_send > 0) o.inject.push_back(m);
+        const uint32_t i = alloc_packet();
+        pkts_[i] = p;
+        packets_.add();
+        o.rr = (c + 1) % slots;
+        transmit(o, i);
+        return;
+      }
+    }
+  }
+
+  void transmit(OutPort& o, uint32_t i) {
+    Packet& p = pkts_[i];
+    Link::Direction& d = *o.dir;
+    const Time start = sim_now();
+    const Time end = start + d.serialise(p.wire);
+    o.free_at = end;
+    o.credits[static_cast<size_t>(p.vc)] -= p.wire;
+    const double bits = 8.0 * p.wire;
+    d.tx->transmit(bits);
+    d.rx->receive(bits);
+    d.payload_bytes->add(p.payload);
+    d.wire_bytes->add(p.wire);
+    d.packets->add();
+    d.busy->add(start, end);
+    const Node& node = nodes_[static_cast<size_t>(o.vertex)];
+    if (node.has_account) {
+      sim_.ledger.add_dynamic(node.account, bits * node.pj_per_bit);
+      sim_.ledger.add_bits(node.account, bits);
+    }
+    if (p.in_port >= 0) return_credit(o.vertex, p.in_port, p.in_vc, p.wire, end);
+    p.head = start + d.head_latency;
+    p.tail = end + d.head_latency;
+    p.in_port = o.peer_port;
+    p.in_vc = p.vc;
+    const int to = o.peer_vertex;
+    eq_.at(p.head, [this, to, i] { arrive(to, i); });
+    eq_.at(end, [this, &o] { try_start(o); });
+  }
+
+  // The buffer at (vertex, in_port) frees `bytes` of `vc` at `when`; the credit reaches the sender
+  // after the reverse direction's latency.
+  void return_credit(int vertex, int in_port, int vc, uint32_t bytes, Time when) {
+    OutPort& back = out(vertex, in_port);
+    OutPort& up = out(back.peer_vertex, back.peer_port);
+    eq_.at(when + back.dir->head_latency, [this, &up, vc, bytes] {
+      up.credits[static_cast<size_t>(vc)] += bytes;
+      try_start(up);
+    });
+  }
+
+  void arrive(int v, uint32_t i) {
+    Packet& p = pkts_[i];
+    const Msg& msg = msgs_[p.msg];
+    if (v == msg.info.dst) {
+      eq_.at(p.tail, [this, v, i] { eject(v, i); });
+      return;
+    }
+    RouteQuery q;
+    q.vertex = v;
+    q.in_port = p.in_port;
+    q.in_vc = p.in_vc;
+    q.src_gpu = msg.info.src;
+    q.dst_gpu = msg.info.dst;
+    q.flow = msg.flow;
+    const RouteChoice c = router_.route(q);
+    OutPort& o = out(v, c.port);
+    const Node& node = nodes_[static_cast<size_t>(v)];
+    Time ready = (node.cut_through ? p.head : p.tail) + node.latency;
+    // cut-through onto a faster link cannot finish sending before the tail has arrived
+    const Time ser_out = o.dir->serialise(p.wire);
+    if (ready + ser_out < p.tail) ready = p.tail - ser_out;
+    p.vc = c.vc;
+    eq_.at(ready, [this, &o, i] {
+      o.queue[static_cast<size_t>(pkts_[i].vc)].push_back(i);
+      try_start(o);
+    });
+  }
+
+  void eject(int v, uint32_t i) {
+    const Packet p = pkts_[i];
+    free_.push_back(i);
+    return_credit(v, p.in_port, p.in_vc, p.wire, sim_now());
+    Msg& msg = msgs_[p.msg];
+    msg.arrived += p.payload;
+    if (msg.arrived < msg.info.bytes || msg.to_send > 0) return;
+    latency_.add((sim_now() - msg.injected).ns());
+    const uint32_t m = p.msg;
+    if (!arrival_) {  // nothing to wait for: deliver now, without a process per message
+      delivered_.add(static_cast<double>(msg.info.bytes));
+      --in_flight_;
+      if (msg.done) msg.done(msg.info);
+      msg.done = nullptr;
+      return;
+    }
+    sc_core::sc_spawn(sim_.guard([this, m] {
+      Msg& done = msgs_[m];
+      if (arrival_) arrival_(done.info);
+      delivered_.add(static_cast<double>(done.info.bytes));
+      --in_flight_;
+      if (done.done) done.done(done.info);
+      done.done = nullptr;
+    }),
+                      fmt::format("deliver{}", msg.info.id).c_str());
+  }
+
+  PacketParams pp_;
   const Topology& topo_;
+  const Router& router_;
   SimContext& sim_;
+  EventQueue eq_;
   StatGroup& stats_;
   Counter& injected_;
   Counter& delivered_;
+  Counter& packets_;
   Histogram& latency_;
-  std::vector<std::unique_ptr<NetworkInterface>> nis_;
-  std::vector<std::vector<std::unique_ptr<Transceiver>>> xcvr_;
+  std::vector<Node> nodes_;
+  std::vector<std::vector<OutPort>> out_;
+  std::vector<std::unique_ptr<Transceiver>> xcvrs_;
   std::vector<std::unique_ptr<Link>> links_;
-  std::vector<std::pair<Transceiver*, Transceiver*>> ends_;
+  std::deque<Msg> msgs_;
+  std::vector<Packet> pkts_;
+  std::vector<uint32_t> free_;
   ArrivalHandler arrival_;
-  std::map<uint64_t, Time> inject_time_;
   uint64_t in_flight_ = 0;
 };
 
 const bool registered = [] {
   FabricRegistry::instance().add("fabric-backend", "packet",
-                                 "message-level store-and-forward fabric built of TLM transceivers and links",
-                                 &PacketParams::schema(), [](const ConfigPtr&, const FabricContext& ctx) {
-                                   return std::unique_ptr<Fabric>(new PacketFabric("fabric", ctx));
+                                 "packets at an MTU with credit flow control through transceivers, links and switches",
+                                 &PacketParams::schema(), [](const ConfigPtr& params, const FabricContext& ctx) {
+                                   const PacketParams pp = PacketParams::schema().resolve(params, "fabric.backend", {});
+                                   return std::unique_ptr<Fabric>(new PacketFabric("fabric", pp, ctx));
                                  });
   return true;
 }();

@@ -1,52 +1,50 @@
 #pragma once
-// A point-to-point full-duplex fibre between two transceivers (ends a and b). Passive: it adds the
-// time of flight (fibre_length x propagation_delay) and counts what crosses it per direction.
-// Its utilisation per direction is the serialisation time of what crossed it over the run.
+// A full-duplex link between two transceivers (ends a and b). Each direction is a serialiser at
+// the sending end's payload rate, and a pipe whose head latency is
+//   tx SerDes + FEC (if the sender encodes) + fibre time of flight + OCS insertion (if a circuit)
+//   + rx SerDes.
+// A packet of W wire bytes occupies the serialiser for W x 8 / payload_rate, where payload_rate =
+// lanes x lane rate (the slower end's) x the sender's FEC code rate; its tail arrives that long after
+// its head. Credits for the receiver's buffers travel back with the same latency (the reverse
+// direction's control symbols; their bandwidth is not modelled). docs/fabric.md has the equations.
 #include <string>
 
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 #include <systemc>
-#include <tlm>
 
 #include "core/sim_context.h"
-#include "fabric/link/link_params.h"
+#include "fabric/optics/transceiver.h"
 
 namespace litesim {
 
 class Link : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Link> a_in;      // from end a's transmitter
-  tlm_utils::simple_initiator_socket<Link> b_out;  // to end b's receiver
-  tlm_utils::simple_target_socket<Link> b_in;      // from end b's transmitter
-  tlm_utils::simple_initiator_socket<Link> a_out;  // to end a's receiver
-
-  // `rate` is the per-direction rate both ends run this link at.
-  Link(sc_core::sc_module_name name, const LinkParams& params, DataRate rate, SimContext& ctx);
-
   struct Direction {
-    Counter& bytes;
-    Counter& messages;
-    BusyTime& serialisation;  // sum of L x 8 / rate over what crossed
+    Transceiver* tx = nullptr;
+    Transceiver* rx = nullptr;
+    double payload_bps = 0;
+    Time head_latency;
+    Counter* payload_bytes = nullptr;
+    Counter* wire_bytes = nullptr;
+    Counter* packets = nullptr;
+    BusyTime* busy = nullptr;
+    // Serialisation time of W wire bytes.
+    Time serialise(uint64_t wire_bytes) const;
   };
+
+  // `extra` is latency added in the fibre path (an OCS), `fibre` the time of flight.
+  Link(sc_core::sc_module_name name, Transceiver& a, Transceiver& b, Time fibre, Time extra, SimContext& ctx);
+
+  Direction& a_to_b() { return ab_; }
+  Direction& b_to_a() { return ba_; }
   const Direction& a_to_b() const { return ab_; }
   const Direction& b_to_a() const { return ba_; }
-  DataRate rate() const { return rate_; }
-  Time propagation() const { return prop_; }
-  const LinkParams& params() const { return p_; }
+  double line_bps() const { return line_bps_; }
+  Time fibre() const { return fibre_; }
 
  private:
-  void a_to_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void b_to_a_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void forward(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, Direction& d,
-               tlm_utils::simple_initiator_socket<Link>& out);
-
-  LinkParams p_;
-  DataRate rate_;
-  Time prop_;
-  EnergyLedger& ledger_;
-  EnergyLedger::AccountId account_;
   StatGroup& stats_;
+  Time fibre_;
+  double line_bps_ = 0;
   Direction ab_, ba_;
 };
 

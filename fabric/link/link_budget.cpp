@@ -8,9 +8,9 @@ LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const CpoParam
   LinkBudget b;
   b.lanes = e.lanes > 0 ? e.lanes : link.lanes;
   b.rate_bps = b.lanes * std::min(end_u.lane_rate.bits_per_s, end_v.lane_rate.bits_per_s);
-  b.static_W = b.lanes * (end_u.static_power_per_lane.watts + end_v.static_power_per_lane.watts);
+  b.static_W = b.lanes * (end_u.static_power_per_lane().watts + end_v.static_power_per_lane().watts);
   b.fibre_m = e.fibre_m >= 0 ? e.fibre_m : link.fibre_length.m;
-  b.optical_lanes = end_u.engines > 0 && end_v.engines > 0 ? b.lanes : 0;
+  b.optical_lanes = end_u.optical() && end_v.optical() ? b.lanes : 0;
   return b;
 }
 

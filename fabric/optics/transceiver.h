@@ -1,58 +1,42 @@
 #pragma once
-// One co-packaged-optics transceiver: the package end of one optical link.
-//
-// Send side (tx_in -> line_out): a message of L bytes waits for the serialiser, occupies it for
-// L x 8 / rate (rate = lanes x lane_rate of the link), then leaves after serdes_latency.
-// Receive side (line_in -> rx_out): adds serdes_latency. Each crossing books L x 8 x energy_per_bit;
-// lasers and idle electronics burn static power for the whole run.
-// Messages are serialised whole (store-and-forward per hop); MTU packetisation and FEC come with
-// the packet fabric issue.
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
+// One end of one link: the transceiver lanes a link takes from a package's optics (or a switch
+// port's). It books its energy in the ledger: static power for its lanes for the whole run (lasers
+// at the wall and idle electronics burn whether or not bits flow), and per bit sent
+// (modulator/driver + SerDes/DSP) or received (receiver/TIA + SerDes/DSP). Timing lives in the link
+// (fabric/link/link.h), which knows both ends.
+#include <string>
+
 #include <systemc>
-#include <tlm>
 
 #include "core/sim_context.h"
 #include "fabric/optics/cpo_params.h"
 
 namespace litesim {
 
-// What one transceiver instance runs at, resolved by the fabric builder from both ends' CpoParams.
-struct TransceiverConfig {
-  int lanes = 0;
-  DataRate rate;  // lanes x lane rate (the slower end's lane rate)
-  Time serdes_latency;
-  EnergyPerBit energy_per_bit;
-  Power static_power;
-};
-
 class Transceiver : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Transceiver> tx_in;        // from the local network interface
-  tlm_utils::simple_initiator_socket<Transceiver> line_out;  // into the fibre
-  tlm_utils::simple_target_socket<Transceiver> line_in;      // out of the fibre
-  tlm_utils::simple_initiator_socket<Transceiver> rx_out;    // to the local network interface
+  Transceiver(sc_core::sc_module_name name, int lanes, DataRate lane_rate, const TransceiverTech& tech,
+              SimContext& ctx);
 
-  Transceiver(sc_core::sc_module_name name, const TransceiverConfig& cfg, SimContext& ctx);
+  void transmit(double bits);
+  void receive(double bits);
 
-  const TransceiverConfig& config() const { return cfg_; }
+  int lanes() const { return lanes_; }
+  DataRate lane_rate() const { return lane_rate_; }
+  const TransceiverTech& tech() const { return tech_; }
   EnergyLedger::AccountId account() const { return account_; }
-  uint64_t bytes_sent() const { return static_cast<uint64_t>(sent_.value()); }
-  uint64_t bytes_received() const { return static_cast<uint64_t>(received_.value()); }
-  const BusyTime& tx_busy() const { return busy_; }
+  double bits_sent() const { return sent_.value(); }
+  double bits_received() const { return received_.value(); }
 
  private:
-  void transmit(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void receive(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-
-  TransceiverConfig cfg_;
+  int lanes_;
+  DataRate lane_rate_;
+  TransceiverTech tech_;
   EnergyLedger& ledger_;
   EnergyLedger::AccountId account_;
-  Time tx_free_{};
   StatGroup& stats_;
   Counter& sent_;
   Counter& received_;
-  BusyTime& busy_;
 };
 
 }  // namespace litesim

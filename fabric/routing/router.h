@@ -8,7 +8,8 @@
 //    `flow`, which the fabric derives from (source, destination, message), so a message's packets
 //    stay in order unless the router says otherwise;
 //  - vcs() is how many virtual channels the router's routes use (0 .. vcs()-1); it is part of the
-//    router's deadlock-freedom argument, which docs/fabric.md states for each router;
+//    router's deadlock-freedom argument, which docs/fabric.md states for each router and
+//    fabric/routing/deadlock.h checks (channel dependency graph of every route);
 //  - a route never leaves through a port the topology forbids (Topology::can_send).
 #include <cstdint>
 #include <memory>
@@ -36,8 +37,9 @@ struct RouteChoice {
 class Router {
  public:
   virtual ~Router() = default;
-  // Called once, after the topology is built. May throw ConfigError-free std::logic_error only for
-  // programming errors; a topology this router cannot serve is reported by the registrar's check.
+  // Called once, after the topology is built. A topology this router cannot serve (`dor` without
+  // coordinates) throws ConfigError with key path "fabric.routing" (location "<fabric>");
+  // std::logic_error only for programming errors.
   virtual void build(const Topology& topo) = 0;
   virtual RouteChoice route(const RouteQuery& q) const = 0;
   virtual int vcs() const { return 1; }

@@ -1,12 +1,17 @@
 // `shortest`: minimum-hop routing. For every destination a breadth-first search backwards from it
-// (over the directions links may carry) gives each vertex its distance; a packet leaves by the
-// lowest-numbered port whose far end is one hop closer, so routes are deterministic.
-// Deadlock freedom: a packet takes virtual channel h on its h-th hop (hop-indexed buffer classes,
-// Gunther 1981): every dependency goes from class h to class h+1, so the channel dependency graph
-// has no cycle. vcs() is therefore the longest route in hops (the diameter).
-#include <deque>
+// (over the directions links may carry) gives each vertex its distance (HopDistance); a packet
+// leaves by the lowest-numbered port whose far end is one hop closer, so routes are deterministic
+// and depend only on (vertex, destination).
+// Virtual channels: build() checks the channel dependency graph (CDG) of these routes on a single
+// VC (fabric/routing/deadlock.h). Acyclic (a pair, a star, a leaf-spine Clos: up/down routes):
+// one VC, deadlock-free by Dally & Seitz (1987). Cyclic (rings, tori, meshes routed this way):
+// the packet takes VC h on its h-th hop (hop-indexed buffer classes, Gunther 1981; Merlin &
+// Schweitzer 1980): every dependency goes from class h to class h+1, so the CDG has no cycle;
+// vcs() is then the longest route in hops (the diameter).
 #include <stdexcept>
 
+#include "fabric/routing/deadlock.h"
+#include "fabric/routing/hop_distance.h"
 #include "fabric/routing/router.h"
 
 namespace litesim {
@@ -14,7 +19,8 @@ namespace {
 
 struct ShortestParams {
   static const ParamSet<ShortestParams>& schema() {
-    static const ParamSet<ShortestParams> s("shortest", "minimum-hop routing with hop-indexed virtual channels");
+    static const ParamSet<ShortestParams> s(
+        "shortest", "minimum-hop routing, lowest port first; one VC when that is deadlock-free, else hop-indexed VCs");
     return s;
   }
 };
@@ -24,57 +30,45 @@ class ShortestPathRouter : public Router {
   explicit ShortestPathRouter(const ShortestParams&) {}
 
   void build(const Topology& topo) override {
+    const HopDistance dist(topo);
     const int n = topo.num_vertices();
-    const int gpus = topo.num_gpus();
-    next_.assign(static_cast<size_t>(n) * static_cast<size_t>(gpus), -1);
-    gpus_ = gpus;
-    int longest = 0;
-    for (int dst = 0; dst < gpus; ++dst) {
-      std::vector<int> dist(static_cast<size_t>(n), -1);
-      dist[static_cast<size_t>(dst)] = 0;
-      std::deque<int> queue{dst};
-      while (!queue.empty()) {
-        const int v = queue.front();
-        queue.pop_front();
-        for (int p = 0; p < topo.degree(v); ++p) {
-          const auto [u, up] = topo.peer(v, p);
-          // u can reach v through u's port up if u may send there
-          if (dist[static_cast<size_t>(u)] >= 0 || !topo.can_send(u, up)) continue;
-          // only GPUs that are the destination end traffic; other GPUs forward (direct topologies)
-          dist[static_cast<size_t>(u)] = dist[static_cast<size_t>(v)] + 1;
-          queue.push_back(u);
-        }
-      }
+    vertices_ = n;
+    next_.assign(static_cast<size_t>(n) * static_cast<size_t>(topo.num_gpus()), -1);
+    std::vector<int> ports;
+    for (int dst = 0; dst < topo.num_gpus(); ++dst)
       for (int v = 0; v < n; ++v) {
-        if (v == dst || dist[static_cast<size_t>(v)] < 0) continue;
-        if (v < gpus) longest = std::max(longest, dist[static_cast<size_t>(v)]);
-        for (int p = 0; p < topo.degree(v); ++p) {
-          const int u = topo.peer(v, p).first;
-          if (topo.can_send(v, p) && dist[static_cast<size_t>(u)] == dist[static_cast<size_t>(v)] - 1) {
-            next_[static_cast<size_t>(v) * static_cast<size_t>(gpus) + static_cast<size_t>(dst)] = p;
-            break;
-          }
-        }
+        dist.minimal_ports(v, dst, &ports);
+        if (!ports.empty()) next_[slot(v, dst)] = ports.front();
       }
-    }
-    vcs_ = std::max(1, longest);
+    const CdgResult one_vc = check_destination_routes_single_vc(topo, [this](int v, int dst, std::vector<int>* out) {
+      out->clear();
+      const int p = next_[slot(v, dst)];
+      if (p >= 0) out->push_back(p);
+    });
+    hop_indexed_ = !one_vc.acyclic;
+    vcs_ = hop_indexed_ ? std::max(1, dist.diameter()) : 1;
   }
 
   RouteChoice route(const RouteQuery& q) const override {
-    const int p = next_.at(static_cast<size_t>(q.vertex) * static_cast<size_t>(gpus_) + static_cast<size_t>(q.dst_gpu));
+    const int p = next_.at(slot(q.vertex, q.dst_gpu));
     if (p < 0) throw std::logic_error("no route");
-    return {p, q.in_port < 0 ? 0 : q.in_vc + 1};
+    return {p, hop_indexed_ && q.in_port >= 0 ? q.in_vc + 1 : 0};
   }
   int vcs() const override { return vcs_; }
 
  private:
-  std::vector<int> next_;  // [vertex * gpus + dst] -> port
-  int gpus_ = 0;
+  // Destination-major, as HopDistance, so build() fills it in order.
+  size_t slot(int vertex, int dst) const {
+    return static_cast<size_t>(dst) * static_cast<size_t>(vertices_) + static_cast<size_t>(vertex);
+  }
+  std::vector<int> next_;  // [dst * vertices + vertex] -> port, -1 when none
+  int vertices_ = 0;
+  bool hop_indexed_ = false;
   int vcs_ = 1;
 };
 
-const RouterRegistrar<ShortestPathRouter, ShortestParams> reg("shortest",
-                                                               "minimum-hop routes, hop-indexed virtual channels");
+const RouterRegistrar<ShortestPathRouter, ShortestParams> reg(
+    "shortest", "minimum-hop routes (lowest port first); one VC if deadlock-free, else hop-indexed VCs");
 
 }  // namespace
 }  // namespace litesim

@@ -26,12 +26,7 @@ nlohmann::json run_hbm_tb(const DramParams& dram, const TrafficParams& traffic) 
   HbmDram hbm("hbm", dram, sim);
   TrafficGenerator gen("gen", traffic, dram.capacity());
   gen.out.bind(hbm.tsock);
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimError(fmt::format("SystemC: {}", e.what()));
-  }
-  if (sim.error) std::rethrow_exception(sim.error);
+  run_to_completion(sim);
   if (gen.responses() != traffic.requests)
     throw SimError(fmt::format("deadlock: {} of {} requests answered", gen.responses(), traffic.requests));
   const Time end = sim_now();

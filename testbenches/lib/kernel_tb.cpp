@@ -23,12 +23,7 @@ nlohmann::json run_kernel_tb(const ResolvedPackage& pkg, const KernelDesc& k) {
                       done = true;
                     }),
                     "kernel");
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimError(fmt::format("SystemC: {}", e.what()));
-  }
-  if (sim.error) std::rethrow_exception(sim.error);
+  run_to_completion(sim);
   if (!done) throw SimError(fmt::format("deadlock: kernel '{}' did not finish", k.name));
   const Time end = sim_now();
   gpu.hbm->finish(end);

@@ -1,78 +1,58 @@
-// A transceiver -> link -> transceiver chain on its own: serialisation, contention for the
-// serialiser, time of flight and energy per end, against closed forms.
+// A transceiver pair and the link between them on their own: FEC code rate, head latency, energy
+// parts and static power against the equations of docs/fabric.md, computed here from the numbers.
 #include <gtest/gtest.h>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 #include <systemc>
 
-#include "core/sim_time.h"
 #include "fabric/link/link.h"
 #include "fabric/optics/transceiver.h"
 
 using namespace litesim;
 
 namespace {
-
-struct Source : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Source> out{"out"};
-  explicit Source(sc_core::sc_module_name n) : sc_module(n) {}
-  void send(unsigned bytes) {
-    tlm::tlm_generic_payload t;
-    t.set_command(tlm::TLM_WRITE_COMMAND);
-    t.set_data_length(bytes);
-    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
-    out->b_transport(t, d);
-  }
-};
-
-struct Sink : sc_core::sc_module {
-  tlm_utils::simple_target_socket<Sink> in{"in"};
-  std::vector<Time> arrivals;
-  explicit Sink(sc_core::sc_module_name n) : sc_module(n) { in.register_b_transport(this, &Sink::arrive); }
-  void arrive(tlm::tlm_generic_payload&, sc_core::sc_time& d) {
-    sc_core::wait(d);
-    d = sc_core::SC_ZERO_TIME;
-    arrivals.push_back(sim_now());
-  }
-};
-
+TransceiverTech tech(const std::string& fec) {
+  TransceiverTech t;
+  t.name = "t";
+  t.medium = "optical";
+  t.modulation = "pam4";
+  t.fec = fec;
+  t.fec_latency = Time{100000};
+  t.serdes_latency = Time{7000};
+  t.laser_power_per_lane = Power{0.02};
+  t.laser_wall_plug_efficiency = 0.25;
+  t.idle_power_per_lane = Power{0.005};
+  t.modulator_driver_energy = EnergyPerBit{0.5};
+  t.receiver_tia_energy = EnergyPerBit{0.25};
+  t.serdes_dsp_energy = EnergyPerBit{1.0};
+  return t;
+}
 }  // namespace
 
-TEST(Optics, TwoMessagesQueueForOneSerialiser) {
+TEST(Optics, FecSlowsThePayloadAndAddsItsLatencyOnce) {
   SimContext sim;
-  const TransceiverConfig cfg{4, DataRate{4 * 25e9}, Time{3000}, EnergyPerBit{2.0}, Power{0.1}};
-  LinkParams lp;
-  lp.lanes = 4;
-  lp.fibre_length = Length{3};
-  lp.propagation_delay = DelayPerLength{5000};
-  Transceiver a("a", cfg, sim), b("b", cfg, sim);
-  Link link("link", lp, cfg.rate, sim);
-  Source src("src");
-  Sink sink("sink"), unused_sink("unused_sink");
-  Source unused_src("unused_src");
-  src.out.bind(a.tx_in);
-  a.line_out.bind(link.a_in);
-  link.b_out.bind(b.line_in);
-  b.rx_out.bind(sink.in);
-  unused_src.out.bind(b.tx_in);  // the reverse direction, idle here
-  b.line_out.bind(link.b_in);
-  link.a_out.bind(a.line_in);
-  a.rx_out.bind(unused_sink.in);
+  Transceiver a("a", 8, DataRate{106.25e9}, tech("rs544"), sim);
+  Transceiver b("b", 8, DataRate{106.25e9}, tech("none"), sim);
+  Link link("link", a, b, Time{15000}, Time{1000}, sim);
+  // a -> b: encoded by a: payload rate = lanes x lane rate x 514/544; latency = SerDes x 2 + FEC + fibre + OCS
+  EXPECT_DOUBLE_EQ(link.a_to_b().payload_bps, 8 * 106.25e9 * 514.0 / 544.0);
+  EXPECT_EQ(link.a_to_b().head_latency.ps, 7000 + 100000 + 15000 + 1000 + 7000);
+  // b -> a: b sends without FEC
+  EXPECT_DOUBLE_EQ(link.b_to_a().payload_bps, 8 * 106.25e9);
+  EXPECT_EQ(link.b_to_a().head_latency.ps, 7000 + 15000 + 1000 + 7000);
+  // 4160 B at 850 Gb/s: 39.152941... ns, rounded up to the next picosecond
+  EXPECT_EQ(link.b_to_a().serialise(4160).ps, 39153);
+}
 
-  const unsigned L = 125000;  // 1e6 bits: 10 us at 100 Gb/s
-  sc_core::sc_spawn([&] { src.send(L); });
-  sc_core::sc_spawn([&] { src.send(L); });
-  sc_core::sc_start();
-
-  const int64_t ser = 10000000, flight = 3 * 5000, serdes = 3000;
-  ASSERT_EQ(sink.arrivals.size(), 2u);
-  EXPECT_EQ(sink.arrivals[0].ps, ser + serdes + flight + serdes);
-  EXPECT_EQ(sink.arrivals[1].ps, 2 * ser + serdes + flight + serdes);  // waited for the first
-  EXPECT_EQ(a.bytes_sent(), 2u * L);
-  EXPECT_EQ(b.bytes_received(), 2u * L);
-  EXPECT_EQ(link.a_to_b().bytes.value(), 2.0 * L);
-  EXPECT_DOUBLE_EQ(link.a_to_b().serialisation.busy().ps, 2.0 * ser);
-  // each end books 2 x 1e6 bits x 2 pJ/bit
-  EXPECT_DOUBLE_EQ(sim.ledger.accounts()[a.account()].dynamic_pj, 4e6);
-  EXPECT_DOUBLE_EQ(sim.ledger.accounts()[b.account()].dynamic_pj, 4e6);
+TEST(Optics, EnergyPartsAndStaticPower) {
+  SimContext sim;
+  Transceiver a("a", 4, DataRate{100e9}, tech("none"), sim);
+  a.transmit(1e6);
+  a.receive(2e6);
+  const auto& acc = sim.ledger.accounts()[a.account()];
+  // transmit: modulator/driver + SerDes; receive: TIA + SerDes
+  EXPECT_DOUBLE_EQ(acc.dynamic_pj, 1e6 * (0.5 + 1.0) + 2e6 * (0.25 + 1.0));
+  EXPECT_DOUBLE_EQ(acc.bits, 1e6);  // a link bit counts once, at its sender
+  // static: 4 lanes x (20 mW of light / 25 % wall-plug efficiency + 5 mW idle)
+  EXPECT_DOUBLE_EQ(acc.static_power.watts, 4 * (0.02 / 0.25 + 0.005));
+  sim.ledger.close(Time{1000000000});  // 1 ms
+  EXPECT_NEAR(sim.ledger.accounts()[a.account()].static_pj, 4 * 0.085 * 1e-3 * 1e12, 1e-3);
 }

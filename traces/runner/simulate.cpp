@@ -56,14 +56,7 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   }
   System sys(rs.params, rs.tree, sim);
   Runner runner(sys, workload, sim);
-  // sc_stop() after a failed process is ours; its informational report would only be noise
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimError(fmt::format("SystemC: {}", e.what()));
-  }
-  if (sim.error) std::rethrow_exception(sim.error);
+  run_to_completion(sim);
   runner.check_complete();
   const Time end = sim_now();
   sys.finish(end);

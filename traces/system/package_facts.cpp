@@ -20,7 +20,7 @@ nlohmann::json package_peaks(const PackageParams& p) {
           {"peak_TFLOPS", tf},
           {"peak_GBps", h.peak_bytes_per_s / 1e9},
           {"hbm_GB", static_cast<double>(h.capacity) / 1e9},
-          {"network_GBps_per_direction", p.cpo.lanes * p.cpo.lane_rate.bytes_per_s() / 1e9},
+          {"network_GBps_per_direction", p.cpo.lanes() * p.cpo.payload_lane_bps() / 8e9},
           {"power_W", p.power_budget.watts},
           {"die_area_mm2", p.die.geometry().area_mm2()}};
 }

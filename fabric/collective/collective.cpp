@@ -1,0 +1,151 @@
+#include "fabric/collective/collective.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "fabric/collective/schedule_builder.h"
+
+namespace litesim {
+
+namespace {
+const std::vector<std::pair<CollOp, std::string>>& op_table() {
+  static const std::vector<std::pair<CollOp, std::string>> t = {
+      {CollOp::AllReduce, "allreduce"}, {CollOp::AllGather, "allgather"}, {CollOp::ReduceScatter, "reducescatter"},
+      {CollOp::AllToAll, "alltoall"},   {CollOp::Broadcast, "broadcast"}, {CollOp::Reduce, "reduce"},
+      {CollOp::SendRecv, "sendrecv"}};
+  return t;
+}
+}  // namespace
+
+const char* op_name(CollOp op) {
+  for (const auto& [o, n] : op_table())
+    if (o == op) return n.c_str();
+  return "?";
+}
+
+const std::vector<std::string>& op_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& e : op_table()) v.push_back(e.second);
+    return v;
+  }();
+  return names;
+}
+
+CollOp parse_op(const std::string& name) {
+  for (const auto& [o, n] : op_table())
+    if (n == name) return o;
+  throw CollectiveError(fmt::format("no collective op named '{}'; ops: {}", name, fmt::join(op_names(), ", ")));
+}
+
+double busbw_factor(CollOp op, int ranks) {
+  const double n = ranks;
+  switch (op) {
+    case CollOp::AllReduce: return 2 * (n - 1) / n;
+    case CollOp::AllGather:
+    case CollOp::ReduceScatter:
+    case CollOp::AllToAll: return (n - 1) / n;
+    case CollOp::Broadcast:
+    case CollOp::Reduce:
+    case CollOp::SendRecv: return 1;
+  }
+  return 1;
+}
+
+uint64_t data_space(CollOp op, uint64_t bytes, int ranks) {
+  return op == CollOp::AllToAll || op == CollOp::SendRecv ? bytes * static_cast<uint64_t>(ranks) : bytes;
+}
+
+std::vector<Range> split_even(Range r, int n) {
+  std::vector<Range> out;
+  const uint64_t q = r.bytes / static_cast<uint64_t>(n), extra = r.bytes % static_cast<uint64_t>(n);
+  uint64_t at = r.offset;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t len = q + (static_cast<uint64_t>(i) < extra ? 1 : 0);
+    out.push_back({at, len});
+    at += len;
+  }
+  return out;
+}
+
+std::vector<Range> split_chunks(Range r, uint64_t chunk) {
+  if (chunk == 0 || r.bytes <= chunk) return {r};
+  std::vector<Range> out;
+  for (uint64_t at = r.offset; at < r.end(); at += chunk) out.push_back({at, std::min(chunk, r.end() - at)});
+  return out;
+}
+
+uint64_t CollSchedule::sends() const {
+  return static_cast<uint64_t>(
+      std::count_if(steps.begin(), steps.end(), [](const CollStep& s) { return s.kind == CollStep::Kind::Send; }));
+}
+
+uint64_t CollSchedule::bytes_sent() const {
+  uint64_t b = 0;
+  for (const auto& s : steps)
+    if (s.kind == CollStep::Kind::Send) b += s.data.bytes;
+  return b;
+}
+
+uint64_t CollSchedule::bytes_sent(int gpu) const {
+  uint64_t b = 0;
+  for (const auto& s : steps)
+    if (s.kind == CollStep::Kind::Send && s.src == gpu) b += s.data.bytes;
+  return b;
+}
+
+ImplConfig parse_algorithm(const std::string& text, const std::string& where) {
+  const SourceLoc loc{where, 0, 0};
+  std::istringstream in(text);
+  std::string name, word;
+  in >> name;
+  const auto names = Catalog::instance().names("collective");
+  const CatalogEntry* e = Catalog::instance().find("collective", name);
+  if (!e)
+    throw ConfigError(loc, "", fmt::format("no collective algorithm named '{}'; registered: {}", name,
+                                           fmt::join(names, ", ")));
+  ConfigPtr params = ConfigNode::make_map(loc);
+  while (in >> word) {
+    const auto eq = word.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(loc, "", fmt::format("expected key=value after the algorithm name, got '{}'", word));
+    params->set(word.substr(0, eq), ConfigNode::make_scalar(word.substr(eq + 1), loc), loc);
+  }
+  return ImplConfig{name, e->schema->normalize(params, name, loc)};
+}
+
+CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo, const Topology* topo) {
+  const int p = static_cast<int>(req.group.size());
+  if (p < 2) throw CollectiveError(fmt::format("a collective needs at least 2 ranks, the group has {}", p));
+  std::set<int> seen;
+  for (int g : req.group) {
+    if (g < 0 || (topo && g >= topo->num_gpus()))
+      throw CollectiveError(topo ? fmt::format("GPU {} is not in the system (GPUs 0..{})", g, topo->num_gpus() - 1)
+                                 : fmt::format("GPU {} is negative", g));
+    if (!seen.insert(g).second) throw CollectiveError(fmt::format("GPU {} appears twice in the group", g));
+  }
+  if (req.bytes == 0) throw CollectiveError("a collective of 0 bytes moves nothing");
+  if (req.root < 0 || req.root >= p)
+    throw CollectiveError(fmt::format("root {} is not a rank of the {}-rank group (0..{})", req.root, p, p - 1));
+  ImplConfig impl = algo;
+  if (!impl.params) {
+    const CatalogEntry* e = Catalog::instance().find("collective", impl.kind);
+    if (!e) throw CollectiveError(fmt::format("no collective algorithm named '{}'", impl.kind));
+    impl.params = e->schema->normalize(nullptr, impl.kind, {});
+  }
+  const auto a = CollectiveRegistry::instance().create(impl, topo);
+  ScheduleBuilder b(req.chunk);
+  a->emit(b, CollView{req.op, req.group, req.bytes, 0, req.root});
+  CollSchedule s;
+  s.request = req;
+  s.algorithm = impl.kind;
+  s.space = data_space(req.op, req.bytes, p);
+  s.steps = b.take();
+  return s;
+}
+
+}  // namespace litesim

@@ -1,0 +1,132 @@
+#pragma once
+// Collective communication as real traffic: a request (op, group, bytes, chunking) is turned by a
+// named algorithm into a schedule, a DAG of sends and reductions, which the executor
+// (collective_executor.h) runs over any Fabric. Algorithms register by name in category
+// "collective" from their own files (ring.cpp, direct.cpp, ...); docs/fabric-collectives.md gives
+// each one's DAG and alpha-beta cost.
+//
+// Data space. Every step moves a byte range of the op's *data space*, laid out per op so that the
+// schedule can be checked for data conservation (tests/unit/test_collective_schedule.cpp):
+//   allreduce, reduce, broadcast, reducescatter: [0, bytes), one buffer every rank holds;
+//   allgather:  [0, bytes) is the output; rank i contributes block i;
+//   alltoall, sendrecv: [0, p x bytes); rank i's send buffer is [i x bytes, (i+1) x bytes).
+// "Block i of n" of a range is always the i-th part of split_even(range, n).
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/params.h"
+#include "core/registry.h"
+#include "fabric/topology/topology.h"
+
+namespace litesim {
+
+// `bytes` follows nccl-tests (the size column of its output):
+//   allreduce, broadcast, reduce: the buffer size (every rank's input and output);
+//   allgather: the output size (each rank contributes bytes / p);
+//   reducescatter: the input size (each rank ends with bytes / p of it reduced);
+//   alltoall: the total each rank sends, itself included (bytes / p to each rank);
+//   sendrecv: what each rank sends to the next rank of the group (and receives from the previous).
+enum class CollOp { AllReduce, AllGather, ReduceScatter, AllToAll, Broadcast, Reduce, SendRecv };
+
+const char* op_name(CollOp op);
+// Throws CollectiveError naming the ops for an unknown name.
+CollOp parse_op(const std::string& name);
+const std::vector<std::string>& op_names();
+// nccl-tests' bus bandwidth factor: busbw = algbw x factor.
+double busbw_factor(CollOp op, int ranks);
+// Size of the op's data space (see above).
+uint64_t data_space(CollOp op, uint64_t bytes, int ranks);
+
+// A request or schedule the algorithm cannot do (wrong op, group size, ...). Callers turn it into
+// their own error (the testbench: a ConfigError naming the option, exit status 2).
+struct CollectiveError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+struct Range {
+  uint64_t offset = 0, bytes = 0;
+  uint64_t end() const { return offset + bytes; }
+};
+// `r` cut into n contiguous parts, the first r.bytes % n of them one byte larger.
+std::vector<Range> split_even(Range r, int n);
+// `r` cut into pieces of `chunk` bytes (the last may be shorter); chunk 0: `r` whole.
+std::vector<Range> split_chunks(Range r, uint64_t chunk);
+
+struct CollectiveRequest {
+  CollOp op = CollOp::AllReduce;
+  std::vector<int> group;  // GPU ranks in order: group[i] is collective rank i
+  uint64_t bytes = 0;      // see CollOp
+  int root = 0;            // collective rank (index into group) of broadcast / reduce
+  uint64_t chunk = 0;      // largest message: transfers are cut into pieces of at most this; 0: whole
+  int64_t tag_base = 0;    // MessageInfo.tag of step i is tag_base + i
+};
+
+struct CollStep {
+  enum class Kind { Send, Reduce };
+  Kind kind = Kind::Send;
+  int src = 0;         // Send: sending GPU; Reduce: the reducing GPU
+  int dst = 0;         // Send: receiving GPU; Reduce: == src
+  Range data;          // bytes of the data space moved or reduced
+  bool reduce = false;  // Send: the receiver reduces the data into its buffer (a Reduce step follows)
+                        // rather than copying it over its own
+  int input = -1;       // Reduce: the Send whose data it reduces
+  std::vector<int> deps;  // steps (all earlier in the schedule) that must finish before this starts
+  std::string phase;      // "reduce-scatter", "all-gather", "tree0-up", ... for reports and tests
+};
+
+struct CollSchedule {
+  CollectiveRequest request;
+  std::string algorithm;
+  uint64_t space = 0;  // data_space(op, bytes, p)
+  std::vector<CollStep> steps;  // in a topological order (deps point backwards)
+
+  uint64_t sends() const;
+  uint64_t bytes_sent() const;         // all ranks
+  uint64_t bytes_sent(int gpu) const;  // by one GPU
+};
+
+class ScheduleBuilder;
+
+// One collective's view of its part of a (possibly composed) schedule: the ranks taking part (GPU
+// numbers, in collective-rank order) and where its data space starts in the whole schedule's.
+struct CollView {
+  CollOp op = CollOp::AllReduce;
+  std::vector<int> gpus;
+  uint64_t bytes = 0;  // as CollOp
+  uint64_t base = 0;   // offset of this collective's data space
+  int root = 0;        // collective rank
+  int size() const { return static_cast<int>(gpus.size()); }
+};
+
+class CollectiveAlgorithm {
+ public:
+  virtual ~CollectiveAlgorithm() = default;
+  // Appends the steps of `v` to `b`. Throws CollectiveError for an op or group it cannot do.
+  virtual void emit(ScheduleBuilder& b, const CollView& v) const = 0;
+};
+
+// Algorithms are built from their parameters and the topology (null when there is none at hand:
+// only `hierarchical` looks at it, for vertex.group).
+using CollectiveRegistry = Registry<CollectiveAlgorithm, const Topology*>;
+
+template <class T, class P>
+struct CollectiveRegistrar {
+  CollectiveRegistrar(const std::string& name, const std::string& doc) {
+    CollectiveRegistry::instance().add("collective", name, doc, &P::schema(),
+                                       [](const ConfigPtr& params, const Topology* topo) {
+                                         return std::unique_ptr<CollectiveAlgorithm>(
+                                             new T(P::schema().resolve(params, "", {}), topo));
+                                       });
+  }
+};
+
+// "ring" or "hierarchical group_size=4 inner=ring outer=halving_doubling": an algorithm name and its
+// parameters as key=value words, validated against its schema. Errors are ConfigErrors at `where`.
+ImplConfig parse_algorithm(const std::string& text, const std::string& where);
+
+// Checks the request (group, root, bytes) and builds the schedule. Throws CollectiveError.
+CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo, const Topology* topo = nullptr);
+
+}  // namespace litesim

@@ -1,0 +1,155 @@
+#include "fabric/collective/collective_executor.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/sim_time.h"
+
+namespace litesim {
+
+CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& schedule, const ExecutorParams& params,
+                                       SimContext& sim)
+    : fabric_(fabric), schedule_(schedule), params_(params), sim_(sim) {
+  const size_t n = schedule.steps.size();
+  dependents_.resize(n);
+  waiting_.resize(n);
+  timing_.resize(n);
+  int gpus = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const CollStep& s = schedule.steps[i];
+    gpus = std::max({gpus, s.src + 1, s.dst + 1});
+    waiting_[i] = s.deps.size();
+    for (int d : s.deps) {
+      if (d < 0 || static_cast<size_t>(d) >= i)
+        throw std::logic_error(fmt::format("collective step {} depends on step {}, not an earlier one", i, d));
+      dependents_[static_cast<size_t>(d)].push_back(i);
+    }
+  }
+  engine_free_.assign(static_cast<size_t>(gpus), Time{});
+}
+
+void CollectiveExecutor::run() {
+  if (started_) throw std::logic_error("a CollectiveExecutor runs once");
+  started_ = true;
+  start_ = end_ = sim_now();
+  if (schedule_.steps.empty()) return;
+  for (size_t i = 0; i < schedule_.steps.size(); ++i)
+    if (waiting_[i] == 0) issue(i);
+  if (!finished()) sc_core::wait(all_done_);
+}
+
+void CollectiveExecutor::issue(size_t i) {
+  const CollStep& s = schedule_.steps[i];
+  StepTiming& t = timing_[i];
+  t.ready = t.start = sim_now();
+  if (s.kind == CollStep::Kind::Send) {
+    Connection& c = connections_[{s.src, s.dst}];
+    if (params_.connection_window > 0 && c.in_flight >= params_.connection_window) {
+      c.queued.push_back(i);
+      return;
+    }
+    start_send(i);
+    return;
+  }
+  t.started = true;
+  if (params_.reduce_bandwidth.bits_per_s <= 0) {
+    complete(i);
+    return;
+  }
+  // The GPU reduces one piece at a time, at reduce_bandwidth, in the order pieces become ready.
+  Time& free = engine_free_[static_cast<size_t>(s.src)];
+  t.start = std::max(sim_now(), free);
+  free = t.start + transfer_time(s.data.bytes, params_.reduce_bandwidth);
+  const Time wake = free;
+  sc_core::sc_spawn(sim_.guard([this, i, wake] {
+                      sc_core::wait(to_sc(wake - sim_now()));
+                      complete(i);
+                    }),
+                    fmt::format("coll_reduce{}", params_.id_base + i).c_str());
+}
+
+void CollectiveExecutor::start_send(size_t i) {
+  const CollStep& s = schedule_.steps[i];
+  timing_[i].start = sim_now();
+  timing_[i].started = true;
+  ++connections_[{s.src, s.dst}].in_flight;
+  ++messages_;
+  const MessageInfo m{params_.id_base + i, s.src, s.dst, s.data.bytes,
+                      schedule_.request.tag_base + static_cast<int64_t>(i)};
+  fabric_.send(m, [this, i](const MessageInfo&) { complete(i); });
+}
+
+void CollectiveExecutor::complete(size_t i) {
+  StepTiming& t = timing_[i];
+  t.end = sim_now();
+  t.done = true;
+  end_ = std::max(end_, t.end);
+  ++done_;
+  const CollStep& s = schedule_.steps[i];
+  if (s.kind == CollStep::Kind::Send) {  // the connection's next message goes before newly ready ones
+    Connection& c = connections_[{s.src, s.dst}];
+    --c.in_flight;
+    if (!c.queued.empty()) {
+      const size_t next = c.queued.front();
+      c.queued.pop_front();
+      start_send(next);
+    }
+  }
+  for (size_t d : dependents_[i])
+    if (--waiting_[d] == 0) issue(d);
+  if (finished()) all_done_.notify();
+}
+
+void CollectiveExecutor::check_complete() const {
+  if (finished()) return;
+  std::string list;
+  size_t shown = 0, pending = 0;
+  for (size_t i = 0; i < schedule_.steps.size(); ++i) {
+    if (timing_[i].done) continue;
+    ++pending;
+    if (shown == 20) continue;
+    ++shown;
+    const CollStep& s = schedule_.steps[i];
+    std::string what;
+    if (!started_)
+      what = "the collective never started";
+    else if (waiting_[i] > 0)
+      what = fmt::format("waits for {} of steps {}", waiting_[i], fmt::join(s.deps, ","));
+    else if (s.kind == CollStep::Kind::Send && !timing_[i].started)
+      what = fmt::format("ready at {} ns, queued behind an undelivered message of its connection",
+                         timing_[i].ready.ns());
+    else if (s.kind == CollStep::Kind::Send)
+      what = fmt::format("message {} sent at {} ns, never delivered", params_.id_base + i, timing_[i].start.ns());
+    else
+      what = fmt::format("reduction started at {} ns, never finished", timing_[i].start.ns());
+    const std::string kind = s.kind == CollStep::Kind::Send ? fmt::format("send {}->{}", s.src, s.dst)
+                                                            : fmt::format("reduce at {}", s.src);
+    list += fmt::format("\n  step {} ({}, {}, {} B): {}", i, kind, s.phase, s.data.bytes, what);
+  }
+  throw SimError(fmt::format("collective {} ({}) did not finish: {} of {} steps pending{}{}",
+                             op_name(schedule_.request.op), schedule_.algorithm, pending, schedule_.steps.size(), list,
+                             pending > shown ? fmt::format("\n  ... and {} more", pending - shown) : ""));
+}
+
+std::string CollectiveExecutor::csv_header() {
+  return "step,kind,phase,src,dst,offset,bytes,deps,ready_ns,start_ns,end_ns";
+}
+
+std::string CollectiveExecutor::csv_rows(const std::string& prefix) const {
+  std::ostringstream o;
+  for (size_t i = 0; i < schedule_.steps.size(); ++i) {
+    const CollStep& s = schedule_.steps[i];
+    const StepTiming& t = timing_[i];
+    if (!prefix.empty()) o << prefix << ',';
+    o << i << ',' << (s.kind == CollStep::Kind::Send ? "send" : "reduce") << ',' << s.phase << ',' << s.src << ','
+      << s.dst << ',' << s.data.offset << ',' << s.data.bytes << ',' << fmt::format("{}", fmt::join(s.deps, " "))
+      << ',' << fmt::format("{}", t.ready.ns()) << ',' << fmt::format("{}", t.start.ns()) << ','
+      << fmt::format("{}", t.end.ns()) << '\n';
+  }
+  return o.str();
+}
+
+}  // namespace litesim

@@ -1,0 +1,59 @@
+#pragma once
+// Builds a schedule from transfers, inferring every dependency from the data: each GPU keeps, per
+// byte of the data space, the last step that wrote it there (a Reduce at that GPU, or a copying
+// Send into it). A Send depends on the writers of what it reads at its source; a Reduce on its
+// input Send and on the writers of its range at its GPU. Algorithms therefore only state *what*
+// moves, in an order where every read comes after the write it needs; the dependencies come out
+// exact (chunk c of ring step s+1 waits for chunk c of step s and its reduction, nothing else), and
+// composed algorithms (hierarchical) chain through their data without barriers.
+// Only read-after-write is tracked: receive buffers are taken as distinct from send buffers, as in
+// NCCL, so a write never waits for an earlier read of the same bytes.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fabric/collective/collective.h"
+
+namespace litesim {
+
+class ScheduleBuilder {
+ public:
+  explicit ScheduleBuilder(uint64_t chunk) : chunk_(chunk) {}
+
+  // Moves `r` from GPU `from` to GPU `to` in pieces of at most chunk bytes; the receiver reduces
+  // each piece into its buffer (reduce) or copies it over its own. Empty ranges add nothing.
+  void transfer(int from, int to, Range r, bool reduce, const std::string& phase);
+
+  uint64_t chunk() const { return chunk_; }
+  std::vector<CollStep> take() { return std::move(steps_); }
+
+ private:
+  int add(CollStep s);
+  std::vector<int> writers(int gpu, Range r) const;
+  void set_writer(int gpu, Range r, int step);
+
+  uint64_t chunk_;
+  std::vector<CollStep> steps_;
+  // gpu -> (start of a run of bytes -> its last writer, -1: none); runs are contiguous up to the
+  // next key, and the last run reaches the end of the data space.
+  std::map<int, std::map<uint64_t, int>> written_;
+};
+
+// Shared patterns, over `order`: the GPUs of a ring in the direction data travels.
+// Ring reduce-scatter of blocks[k] (blocks.size() == order.size()): after p-1 steps, order[k] holds
+// blocks[k] reduced over every rank. Step s: order[k] sends blocks[(k - s - 1) mod p] to order[k+1].
+void ring_reduce_scatter(ScheduleBuilder& b, const std::vector<int>& order, const std::vector<Range>& blocks,
+                         const std::string& phase);
+// Ring all-gather: order[k] starts with blocks[k]; step s: order[k] sends blocks[(k - s) mod p]
+// to order[k+1]; after p-1 steps everyone has every block.
+void ring_all_gather(ScheduleBuilder& b, const std::vector<int>& order, const std::vector<Range>& blocks,
+                     const std::string& phase);
+// A chain order[0] -> order[1] -> ... -> order[n-1] carrying `r`; pipelined by the builder's chunks.
+void chain(ScheduleBuilder& b, const std::vector<int>& order, Range r, bool reduce, const std::string& phase);
+// `gpus` rotated so that collective rank `first` comes first, reversed when `backwards`.
+std::vector<int> ring_order(const std::vector<int>& gpus, int first, bool backwards);
+
+// For algorithms' error messages.
+[[noreturn]] void unsupported(const std::string& algo, CollOp op, const std::string& supported);
+
+}  // namespace litesim

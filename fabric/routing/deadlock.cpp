@@ -1,0 +1,246 @@
+#include "fabric/routing/deadlock.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/depth_first_search.hpp>
+
+#include "fabric/routing/hop_distance.h"
+
+namespace litesim {
+
+std::string channel_name(const Topology& topo, const Channel& c) {
+  const TopoVertex& v = topo.vertex(c.vertex);
+  const char* kind = v.kind == TopoVertex::Kind::Gpu ? "gpu" : "switch";
+  return fmt::format("{}{} port{} vc{}", kind, v.index, c.port, c.vc);
+}
+
+ChannelDependencyGraph::ChannelDependencyGraph(const Topology& topo, int vcs) : topo_(topo), vcs_(std::max(1, vcs)) {
+  int total = 0;
+  for (int v = 0; v < topo.num_vertices(); ++v) {
+    port_base_.push_back(total);
+    total += topo.degree(v);
+  }
+  port_base_.push_back(total);
+  used_.assign(static_cast<size_t>(total) * static_cast<size_t>(vcs_), 0);
+  size_t bits = 0;
+  for (int v = 0; v < topo.num_vertices(); ++v)
+    for (int p = 0; p < topo.degree(v); ++p) {
+      far_.push_back(topo.peer(v, p).first);
+      const size_t next = static_cast<size_t>(topo.degree(far_.back())) * static_cast<size_t>(vcs_);
+      for (int vc = 0; vc < vcs_; ++vc) {
+        succ_base_.push_back(bits);
+        bits += next;
+      }
+    }
+  succ_base_.push_back(bits);
+  succ_.assign((bits + 63) / 64, 0);
+}
+
+int ChannelDependencyGraph::index(const Channel& c) const {
+  const size_t v = static_cast<size_t>(c.vertex);
+  if (c.vertex < 0 || v + 1 >= port_base_.size() || c.port < 0 || c.port >= port_base_[v + 1] - port_base_[v] ||
+      c.vc < 0 || c.vc >= vcs_)
+    throw std::logic_error(fmt::format("channel out of range: vertex {} port {} vc {}", c.vertex, c.port, c.vc));
+  return (port_base_[v] + c.port) * vcs_ + c.vc;
+}
+
+Channel ChannelDependencyGraph::channel(int index) const {
+  const int port_index = index / vcs_;
+  // port_base_ is increasing: the vertex is the last one whose base is <= port_index.
+  const auto it = std::upper_bound(port_base_.begin(), port_base_.end(), port_index);
+  const int vertex = static_cast<int>(it - port_base_.begin()) - 1;
+  return Channel{vertex, port_index - port_base_[static_cast<size_t>(vertex)], index % vcs_};
+}
+
+void ChannelDependencyGraph::add_dependency(const Channel& from, const Channel& to) {
+  const int a = index(from);
+  const int b = index(to);
+  if (far_[static_cast<size_t>(a / vcs_)] != to.vertex)
+    throw std::logic_error("dependency between channels that do not meet: " + channel_name(topo_, from) + " -> " +
+                           channel_name(topo_, to));
+  used_[static_cast<size_t>(a)] = 1;
+  used_[static_cast<size_t>(b)] = 1;
+  const size_t bit = succ_base_[static_cast<size_t>(a)] + static_cast<size_t>(to.port) * static_cast<size_t>(vcs_) +
+                     static_cast<size_t>(to.vc);
+  succ_[bit / 64] |= uint64_t{1} << (bit % 64);
+}
+
+void ChannelDependencyGraph::add_dependencies(const Channel& from, const std::vector<int>& to_ports, int to_vc) {
+  const int a = index(from);
+  const size_t u = static_cast<size_t>(far_[static_cast<size_t>(a / vcs_)]);
+  const int degree = port_base_[u + 1] - port_base_[u];
+  if (to_vc < 0 || to_vc >= vcs_) throw std::logic_error("dependency to a virtual channel out of range");
+  used_[static_cast<size_t>(a)] = 1;
+  const size_t base = succ_base_[static_cast<size_t>(a)];
+  for (int q : to_ports) {
+    if (q < 0 || q >= degree) throw std::logic_error("dependency to a port out of range");
+    const size_t k = static_cast<size_t>(q) * static_cast<size_t>(vcs_) + static_cast<size_t>(to_vc);
+    succ_[(base + k) / 64] |= uint64_t{1} << ((base + k) % 64);
+    used_[static_cast<size_t>(port_base_[u]) * static_cast<size_t>(vcs_) + k] = 1;
+  }
+}
+
+void ChannelDependencyGraph::add_route(const std::vector<Channel>& hops) {
+  if (hops.size() == 1) used_[static_cast<size_t>(index(hops.front()))] = 1;
+  for (size_t i = 1; i < hops.size(); ++i) add_dependency(hops[i - 1], hops[i]);
+}
+
+namespace {
+
+using Cdg = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+
+// Records DFS tree parents and the first back edge (an edge to a vertex still on the DFS stack:
+// exactly the edges that close a cycle).
+struct CycleFinder : boost::default_dfs_visitor {
+  std::vector<int>* parent;
+  std::pair<int, int>* back;  // (-1, -1) until found
+  void tree_edge(Cdg::edge_descriptor e, const Cdg& g) const {
+    (*parent)[boost::target(e, g)] = static_cast<int>(boost::source(e, g));
+  }
+  void back_edge(Cdg::edge_descriptor e, const Cdg& g) const {
+    if (back->first < 0) *back = {static_cast<int>(boost::source(e, g)), static_cast<int>(boost::target(e, g))};
+  }
+};
+
+}  // namespace
+
+CdgResult ChannelDependencyGraph::check() const {
+  CdgResult r;
+  r.channels = static_cast<int>(std::count(used_.begin(), used_.end(), 1));
+  // Edges in channel order: the same routes give the same graph and the same reported cycle.
+  Cdg g(used_.size());
+  for (size_t a = 0; a < used_.size(); ++a) {
+    if (!used_[a]) continue;
+    const int u = far_[a / static_cast<size_t>(vcs_)];
+    for (size_t bit = succ_base_[a]; bit < succ_base_[a + 1]; ++bit) {
+      if (!(succ_[bit / 64] >> (bit % 64) & 1)) continue;
+      const int k = static_cast<int>(bit - succ_base_[a]);
+      boost::add_edge(a, static_cast<size_t>(index(Channel{u, k / vcs_, k % vcs_})), g);
+      ++r.dependencies;
+    }
+  }
+  std::vector<int> parent(used_.size(), -1);
+  std::pair<int, int> back{-1, -1};
+  CycleFinder finder;
+  finder.parent = &parent;
+  finder.back = &back;
+  std::vector<boost::default_color_type> color(used_.size());
+  boost::depth_first_search(g, boost::visitor(finder).color_map(boost::make_iterator_property_map(
+                                   color.begin(), boost::get(boost::vertex_index, g))));
+  if (back.first < 0) return r;
+  r.acyclic = false;
+  // back = (u, v) with v an ancestor of u: the cycle is v -> ... -> u (tree path) -> v.
+  std::vector<int> rev;
+  for (int x = back.first; x != back.second; x = parent[static_cast<size_t>(x)]) rev.push_back(x);
+  rev.push_back(back.second);
+  for (auto it = rev.rbegin(); it != rev.rend(); ++it) r.cycle.push_back(channel(*it));
+  for (const Channel& c : r.cycle) r.cycle_text += channel_name(topo_, c) + " -> ";
+  r.cycle_text += channel_name(topo_, r.cycle.front());
+  return r;
+}
+
+std::vector<Channel> route_channels(const Topology& topo, const Router& router, int src_gpu, int dst_gpu,
+                                    uint64_t flow) {
+  std::vector<Channel> hops;
+  RouteQuery q;
+  q.vertex = src_gpu;
+  q.src_gpu = src_gpu;
+  q.dst_gpu = dst_gpu;
+  q.flow = flow;
+  const size_t limit = static_cast<size_t>(topo.num_vertices()) * static_cast<size_t>(std::max(1, router.vcs()));
+  while (q.vertex != dst_gpu) {
+    const RouteChoice c = router.route(q);
+    if (c.port < 0 || c.port >= topo.degree(q.vertex) || !topo.can_send(q.vertex, c.port))
+      throw std::logic_error(fmt::format("router chose an unusable port {} at vertex {}", c.port, q.vertex));
+    if (c.vc < 0 || c.vc >= router.vcs()) throw std::logic_error("router chose a virtual channel out of range");
+    hops.push_back(Channel{q.vertex, c.port, c.vc});
+    const auto [next, in_port] = topo.peer(q.vertex, c.port);
+    q.vertex = next;
+    q.in_port = in_port;
+    q.in_vc = c.vc;
+    if (hops.size() > limit) throw std::logic_error(fmt::format("routing loop from gpu{} to gpu{}", src_gpu, dst_gpu));
+  }
+  return hops;
+}
+
+CdgResult check_deadlock_free(const Topology& topo, const Router& router, const CdgOptions& opts) {
+  ChannelDependencyGraph cdg(topo, opts.single_vc ? 1 : router.vcs());
+  const int n = topo.num_gpus();
+  for (int s = 0; s < n; ++s)
+    for (int d = 0; d < n; ++d) {
+      if (s == d) continue;
+      for (uint64_t f = 0; f < std::max<uint64_t>(1, opts.flows); ++f) {
+        std::vector<Channel> hops = route_channels(topo, router, s, d, f);
+        if (opts.single_vc)
+          for (Channel& c : hops) c.vc = 0;
+        cdg.add_route(hops);
+      }
+    }
+  return cdg.check();
+}
+
+CdgResult check_destination_routes_single_vc(const Topology& topo, const NextPorts& next) {
+  ChannelDependencyGraph cdg(topo, 1);
+  const int n = topo.num_vertices();
+  std::vector<std::vector<int>> ports(static_cast<size_t>(n));
+  std::vector<char> seen(static_cast<size_t>(n));
+  std::vector<int> stack, order;
+  for (int dst = 0; dst < topo.num_gpus(); ++dst) {
+    // The vertices some route to dst passes: everything the allowed choices reach from the GPUs.
+    std::fill(seen.begin(), seen.end(), 0);
+    order.clear();
+    for (int s = 0; s < topo.num_gpus(); ++s) {
+      if (s == dst || seen[static_cast<size_t>(s)]) continue;
+      seen[static_cast<size_t>(s)] = 1;
+      stack.push_back(s);
+      while (!stack.empty()) {
+        const int v = stack.back();
+        stack.pop_back();
+        order.push_back(v);
+        std::vector<int>& pv = ports[static_cast<size_t>(v)];
+        next(v, dst, &pv);
+        for (int p : pv) {
+          const int u = topo.peer(v, p).first;
+          if (u == dst || seen[static_cast<size_t>(u)]) continue;
+          seen[static_cast<size_t>(u)] = 1;
+          stack.push_back(u);
+        }
+      }
+    }
+    // A packet at v leaving by p reaches u, and leaves u by any of u's choices.
+    for (int v : order)
+      for (int p : ports[static_cast<size_t>(v)]) {
+        const int u = topo.peer(v, p).first;
+        if (u == dst) {
+          cdg.add_route({Channel{v, p, 0}});
+          continue;
+        }
+        cdg.add_dependencies(Channel{v, p, 0}, ports[static_cast<size_t>(u)], 0);
+      }
+  }
+  return cdg.check();
+}
+
+MinimalityResult check_minimal(const Topology& topo, const Router& router, uint64_t flows) {
+  const HopDistance dist(topo);
+  MinimalityResult r;
+  const int n = topo.num_gpus();
+  for (int s = 0; s < n; ++s)
+    for (int d = 0; d < n; ++d) {
+      if (s == d) continue;
+      for (uint64_t f = 0; f < std::max<uint64_t>(1, flows); ++f) {
+        const int hops = static_cast<int>(route_channels(topo, router, s, d, f).size());
+        ++r.routes;
+        if (hops != dist.at(s, d) && r.minimal) {
+          r.minimal = false;
+          r.first_violation = fmt::format("gpu{} -> gpu{} flow {}: {} hops, shortest {}", s, d, f, hops, dist.at(s, d));
+        }
+      }
+    }
+  return r;
+}
+
+}  // namespace litesim

@@ -1,0 +1,48 @@
+#include "fabric/routing/hop_distance.h"
+
+#include <algorithm>
+#include <deque>
+
+namespace litesim {
+
+void HopDistance::build(const Topology& topo) {
+  const int n = topo.num_vertices();
+  const int gpus = topo.num_gpus();
+  vertices_ = n;
+  diameter_ = 0;
+  port_base_.assign(1, 0);
+  far_.clear();
+  std::vector<std::vector<int>> senders(static_cast<size_t>(n));  // [v] -> vertices that may send to v
+  for (int v = 0; v < n; ++v) {
+    for (int p = 0; p < topo.degree(v); ++p) {
+      far_.push_back(topo.can_send(v, p) ? topo.peer(v, p).first : -1);
+      if (far_.back() >= 0) senders[static_cast<size_t>(far_.back())].push_back(v);
+    }
+    port_base_.push_back(static_cast<int>(far_.size()));
+  }
+  dist_.assign(static_cast<size_t>(n) * static_cast<size_t>(gpus), -1);
+  for (int dst = 0; dst < gpus; ++dst) {
+    int* d = &dist_[static_cast<size_t>(dst) * static_cast<size_t>(n)];
+    d[dst] = 0;
+    std::deque<int> queue{dst};
+    while (!queue.empty()) {
+      const int v = queue.front();
+      queue.pop_front();
+      // Backwards: u is one hop further than v if u may send to v (one-way links respected).
+      for (int u : senders[static_cast<size_t>(v)]) {
+        if (d[u] >= 0) continue;
+        d[u] = d[v] + 1;
+        queue.push_back(u);
+      }
+    }
+    for (int v = 0; v < gpus; ++v) diameter_ = std::max(diameter_, d[v]);
+  }
+}
+
+void HopDistance::minimal_ports(int vertex, int dst_gpu, std::vector<int>* out) const {
+  out->clear();
+  for (int p = 0; p < degree(vertex); ++p)
+    if (minimal_port(vertex, p, dst_gpu)) out->push_back(p);
+}
+
+}  // namespace litesim

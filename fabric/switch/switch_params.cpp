@@ -1,0 +1,45 @@
+#include "fabric/switch/switch_params.h"
+
+#include "core/registry.h"
+
+namespace litesim {
+
+const ParamSet<SwitchParams>& SwitchParams::schema() {
+  static const ParamSet<SwitchParams> s(
+      "switch", "electrical packet switch of the fabric (configs/switch/)", [](ParamSet<SwitchParams>& p) {
+        p.string("name", &SwitchParams::name, "label of this switch").fallback("switch");
+        p.integer("radix", &SwitchParams::radix, "ports of one switch").at_least(2);
+        p.quantity("latency", &SwitchParams::latency, "port-to-port latency").non_negative();
+        p.choice("mode", &SwitchParams::mode, {"cut_through", "store_and_forward"},
+                 "forward from the head's (cut-through) or the tail's arrival");
+        p.quantity("buffer_per_port", &SwitchParams::buffer_per_port, "input buffer per port per virtual channel")
+            .positive();
+        p.quantity("energy_per_bit", &SwitchParams::energy_per_bit, "switching energy per bit").non_negative();
+        p.quantity("static_power", &SwitchParams::static_power, "static power of one switch (port optics excluded)")
+            .non_negative();
+        p.quantity("lane_rate", &SwitchParams::lane_rate, "line rate of one lane of a switch port").positive();
+        p.section("transceiver", &SwitchParams::transceiver, "the switch ports' transceiver technology");
+      });
+  return s;
+}
+
+const ParamSet<OcsParams>& OcsParams::schema() {
+  static const ParamSet<OcsParams> s(
+      "ocs", "optical circuit switch of the fabric (configs/ocs/)", [](ParamSet<OcsParams>& p) {
+        p.string("name", &OcsParams::name, "label of this OCS").fallback("ocs");
+        p.quantity("insertion_latency", &OcsParams::insertion_latency, "latency added to each circuit")
+            .non_negative();
+        p.quantity("reconfiguration_time", &OcsParams::reconfiguration_time, "time to set up new circuits")
+            .non_negative();
+        p.quantity("static_power_per_port", &OcsParams::static_power_per_port, "static power per port")
+            .non_negative();
+      });
+  return s;
+}
+
+namespace {
+const BlockRegistrar reg_switch(SwitchParams::schema());
+const BlockRegistrar reg_ocs(OcsParams::schema());
+}  // namespace
+
+}  // namespace litesim

@@ -1,0 +1,42 @@
+#pragma once
+// The collective testbench (`litesim tb collective`): one collective run as real traffic over a
+// system's fabric alone (no dies, no HBM), timed and reported nccl-tests style.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/params.h"
+#include "core/units.h"
+#include "fabric/collective/collective.h"
+#include "traces/system/system_config.h"
+
+namespace litesim {
+
+struct CollectiveTbConfig {
+  CollOp op = CollOp::AllReduce;
+  ImplConfig algo;         // from parse_algorithm
+  std::string algo_text;   // as given, for reports
+  uint64_t bytes = 0;      // nccl-tests convention (CollOp)
+  uint64_t chunk = 0;      // 0: transfers whole
+  std::vector<int> group;  // empty: every GPU of the system in rank order
+  int root = 0;
+  int iters = 1;              // back to back; each starts when the previous one has finished
+  DataRate reduce_bandwidth;  // 0: reductions not modelled (ExecutorParams)
+};
+
+struct CollectiveTbResult {
+  nlohmann::json tb;      // the summary's `collective_tb` object
+  std::string steps_csv;  // one row per step of every iteration
+  std::string human;      // the one-screen text summary
+};
+
+// Builds the fabric of `rs`, runs the collective (one simulation: call once per process) and
+// reports: op, algo, gpus, group, bytes, chunk, iters, time_ns (mean per iteration), iter_time_ns,
+// algbw_GBps (bytes / time), busbw_GBps (algbw x busbw_factor), bytes_injected, bytes_delivered,
+// messages, steps, energy_pJ (the whole ledger, closed at the end) and pJ_per_bit (per bit
+// delivered), sim_time_ns. Throws CollectiveError for a request the algorithm cannot do and
+// SimError when the collective cannot finish.
+CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveTbConfig& c);
+
+}  // namespace litesim

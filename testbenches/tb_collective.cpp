@@ -1,0 +1,115 @@
+#include "testbenches/tb_collective.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/units.h"
+#include "testbenches/lib/collective_tb.h"
+#include "testbenches/lib/output_files.h"
+
+namespace litesim {
+
+CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
+  auto* c = tb.add_subcommand("collective", "run one collective as real traffic over a system's fabric: time, algbw, "
+                                            "busbw (nccl-tests definitions), traffic, energy");
+  c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
+  c->add_option("--op", o.op, "allreduce | allgather | reducescatter | alltoall | broadcast | reduce | sendrecv")
+      ->required();
+  c->add_option("--algo", o.algo,
+                "collective algorithm and its parameters, e.g. 'hierarchical group_size=2 inner=ring outer=ring' "
+                "(litesim list, [collective])")
+      ->capture_default_str();
+  c->add_option("--bytes", o.bytes, "size as nccl-tests counts it, with unit, e.g. 64MiB (docs/fabric-collectives.md)")
+      ->required();
+  c->add_option("--chunk", o.chunk, "largest message: transfers are cut into chunks of this and pipelined; 0: whole")
+      ->capture_default_str();
+  c->add_option("--group", o.group, "GPUs taking part in rank order, e.g. 0,1,2,3 (default: all)");
+  c->add_option("--root", o.root, "rank (index into the group) of broadcast / reduce")->capture_default_str();
+  c->add_option("--iters", o.iters, "iterations, back to back")->capture_default_str()->check(CLI::Range(1, 1000000));
+  c->add_option("--reduce-bw", o.reduce_bw, "rate at which a GPU reduces received data, e.g. 1TB/s; 0: not modelled")
+      ->capture_default_str();
+  c->add_option("--set", o.sets, "override a system config value, KEY=VALUE (repeatable)");
+  c->add_option("--out", o.out, "output folder")->capture_default_str();
+  return c;
+}
+
+namespace {
+
+Quantity option_quantity(const std::string& text, Dim dim, const char* option) {
+  try {
+    return parse_quantity(text, dim);
+  } catch (const UnitError& e) {
+    throw ConfigError(SourceLoc{option, 0, 0}, "", e.what());
+  }
+}
+
+std::vector<int> parse_group(const std::string& text) {
+  std::vector<int> out;
+  if (text.empty() || text == "all") return out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    const std::string word = text.substr(at, comma - at);
+    size_t used = 0;
+    int v = 0;
+    try {
+      v = std::stoi(word, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (word.empty() || used != word.size())
+      throw ConfigError(SourceLoc{"--group", 0, 0}, "",
+                        fmt::format("expected GPU numbers separated by commas (e.g. 0,1,2,3), got '{}'", text));
+    out.push_back(v);
+    at = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_dir, const std::string& version) {
+  CollectiveTbConfig c;
+  try {
+    c.op = parse_op(o.op);
+  } catch (const CollectiveError& e) {
+    throw ConfigError(SourceLoc{"--op", 0, 0}, "", e.what());
+  }
+  c.algo = parse_algorithm(o.algo, "--algo");
+  c.algo_text = o.algo;
+  c.bytes = static_cast<uint64_t>(option_quantity(o.bytes, Dim::DataSize, "--bytes").value);
+  c.chunk = o.chunk == "0" ? 0 : static_cast<uint64_t>(option_quantity(o.chunk, Dim::DataSize, "--chunk").value);
+  c.group = parse_group(o.group);
+  c.root = o.root;
+  c.iters = o.iters;
+  if (o.reduce_bw != "0") c.reduce_bandwidth = DataRate{option_quantity(o.reduce_bw, Dim::DataRate, "--reduce-bw").value};
+  const std::string system = o.system.empty() ? configs_dir + "/system/default.yaml" : o.system;
+  const ResolvedSystem rs = resolve_system(system, o.sets, configs_dir);
+
+  // Bad input changes nothing on disk; a failed run must not leave an older summary to pass for its.
+  std::filesystem::remove(std::filesystem::path(o.out) / "summary.json");
+  CollectiveTbResult r;
+  try {
+    r = run_collective_tb(rs, c);
+  } catch (const CollectiveError& e) {
+    throw ConfigError(SourceLoc{"--algo " + o.algo, 0, 0}, "", e.what());
+  }
+  nlohmann::json s;
+  s["schema_version"] = 1;
+  s["litesim_version"] = version;
+  s["config_digest"] = rs.digest;
+  s["system"] = rs.params.name;
+  s["sim_time_ns"] = r.tb["sim_time_ns"];
+  s["collective_tb"] = r.tb;
+  put_output_file(o.out, "system_config.yaml", rs.yaml);
+  put_output_file(o.out, "steps.csv", r.steps_csv);
+  put_output_file(o.out, "summary.json", s.dump(2) + "\n");
+  std::cout << r.human << fmt::format("results in {}/ (summary.json, steps.csv)\n", o.out);
+  return 0;
+}
+
+}  // namespace litesim

@@ -1,0 +1,158 @@
+#include "testbenches/tb_fabric.h"
+
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "testbenches/lib/fabric_tb.h"
+#include "testbenches/lib/output_files.h"
+
+namespace litesim {
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+double quantity_option(const std::string& text, Dim dim, const char* option) {
+  try {
+    return parse_quantity(text, dim).value;
+  } catch (const UnitError& e) {
+    throw ConfigError(SourceLoc{option, 0, 0}, "", e.what());
+  }
+}
+
+ResolvedSystem system_of(const std::string& file, const std::vector<std::string>& sets, const std::string& cfg) {
+  return resolve_system(file.empty() ? cfg + "/system/default.yaml" : file, sets, cfg);
+}
+
+nlohmann::json header(const ResolvedSystem& rs, const std::string& version) {
+  nlohmann::json s;
+  s["schema_version"] = 1;
+  s["litesim_version"] = version;
+  s["config_digest"] = rs.digest;
+  s["system"] = rs.params.name;
+  return s;
+}
+
+}  // namespace
+
+CLI::App* add_tb_link(CLI::App& tb, TbLinkOptions& o) {
+  auto* c = tb.add_subcommand("link", "latency and bandwidth against message size between two GPUs");
+  c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
+  c->add_option("--from", o.from, "source GPU")->capture_default_str();
+  c->add_option("--to", o.to, "destination GPU")->capture_default_str();
+  c->add_option("--sizes", o.sizes, "message sizes, comma-separated")->capture_default_str();
+  c->add_option("--set", o.sets, "override a config value, KEY=VALUE (repeatable)");
+  c->add_option("--out", o.out, "output folder")->capture_default_str();
+  return c;
+}
+
+int run_tb_link(const TbLinkOptions& o, const std::string& configs_dir, const std::string& version) {
+  const ResolvedSystem rs = system_of(o.system, o.sets, configs_dir);
+  LinkTbOptions t;
+  t.src = o.from;
+  t.dst = o.to;
+  for (const auto& s : split(o.sizes)) t.sizes.push_back(static_cast<uint64_t>(quantity_option(s, Dim::DataSize, "--sizes")));
+  nlohmann::json tb;
+  try {
+    tb = run_link_tb(rs, t);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(SourceLoc{"tb link", 0, 0}, "", e.what());
+  }
+  nlohmann::json s = header(rs, version);
+  s["sim_time_ns"] = tb["sim_time_ns"];
+  s["link_tb"] = tb;
+  std::string csv = "bytes,latency_ns,bandwidth_GBps\n";
+  for (const auto& r : tb["rows"])
+    csv += fmt::format("{},{},{}\n", r["bytes"].get<uint64_t>(), r["latency_ns"].get<double>(),
+                       r["bandwidth_GBps"].get<double>());
+  put_output_file(o.out, "system_config.yaml", rs.yaml);
+  put_output_file(o.out, "link.csv", csv);
+  put_output_file(o.out, "summary.json", s.dump(2) + "\n");
+  std::cout << fmt::format("LiteSim tb link: gpu{} -> gpu{} on '{}' ({} hops)\n", o.from, o.to, rs.params.name,
+                           tb["hops"].get<int>());
+  std::cout << fmt::format("  {:>14} {:>14} {:>12}\n", "bytes", "latency (ns)", "GB/s");
+  for (const auto& r : tb["rows"])
+    std::cout << fmt::format("  {:>14} {:>14.1f} {:>12.2f}\n", r["bytes"].get<uint64_t>(),
+                             r["latency_ns"].get<double>(), r["bandwidth_GBps"].get<double>());
+  if (tb.contains("alpha_ns"))
+    std::cout << fmt::format("  alpha-beta fit: alpha {:.1f} ns, beta {:.2f} GB/s\n", tb["alpha_ns"].get<double>(),
+                             tb["beta_GBps"].get<double>());
+  std::cout << fmt::format("results in {}/summary.json, link.csv\n", o.out);
+  return 0;
+}
+
+CLI::App* add_tb_traffic(CLI::App& tb, TbTrafficOptions& o) {
+  auto* c = tb.add_subcommand("traffic", "latency against offered load and saturation throughput of a traffic pattern");
+  c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
+  c->add_option("--pattern", o.pattern, "uniform | permutation | transpose | hotspot | all-to-all")
+      ->capture_default_str();
+  c->add_option("--load", o.loads, "offered loads, fractions of each GPU's injection bandwidth, comma-separated")
+      ->capture_default_str();
+  c->add_option("--message", o.message, "message size")->capture_default_str();
+  c->add_option("--window", o.window, "injection time per load (the network drains after it)")->capture_default_str();
+  c->add_option("--hotspot", o.hotspot, "hotspot: share of traffic aimed at GPU 0")->capture_default_str();
+  c->add_option("--seed", o.seed, "random seed")->capture_default_str()->check(CLI::NonNegativeNumber);
+  c->add_option("--set", o.sets, "override a config value, KEY=VALUE (repeatable)");
+  c->add_option("--out", o.out, "output folder")->capture_default_str();
+  return c;
+}
+
+int run_tb_traffic(const TbTrafficOptions& o, const std::string& configs_dir, const std::string& version) {
+  const ResolvedSystem rs = system_of(o.system, o.sets, configs_dir);
+  TrafficTbOptions t;
+  t.pattern = o.pattern;
+  for (const auto& s : split(o.loads)) {
+    try {
+      size_t used = 0;
+      t.loads.push_back(std::stod(s, &used));
+      if (used != s.size()) throw std::invalid_argument(s);
+    } catch (const std::exception&) {
+      throw ConfigError(SourceLoc{"--load", 0, 0}, "", fmt::format("'{}' is not a number", s));
+    }
+  }
+  t.message_bytes = static_cast<uint64_t>(quantity_option(o.message, Dim::DataSize, "--message"));
+  t.window = Time{static_cast<int64_t>(quantity_option(o.window, Dim::Time, "--window"))};
+  t.hotspot_fraction = o.hotspot;
+  t.seed = static_cast<uint64_t>(o.seed);
+  nlohmann::json tb;
+  try {
+    tb = run_traffic_tb(rs, t);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(SourceLoc{"tb traffic", 0, 0}, "", e.what());
+  }
+  nlohmann::json s = header(rs, version);
+  s["seed"] = t.seed;
+  s["sim_time_ns"] = tb["sim_time_ns"];
+  s["traffic_tb"] = tb;
+  std::string csv = "load,offered_GBps_per_gpu,accepted_GBps_per_gpu,latency_mean_ns,latency_p50_ns,latency_p99_ns\n";
+  for (const auto& l : tb["loads"])
+    csv += fmt::format("{},{},{},{},{},{}\n", l["load"].get<double>(), l["offered_GBps_per_gpu"].get<double>(),
+                       l["accepted_GBps_per_gpu"].get<double>(), l["latency_ns"]["mean"].get<double>(),
+                       l["latency_ns"]["p50"].get<double>(), l["latency_ns"]["p99"].get<double>());
+  put_output_file(o.out, "system_config.yaml", rs.yaml);
+  put_output_file(o.out, "traffic.csv", csv);
+  put_output_file(o.out, "summary.json", s.dump(2) + "\n");
+  std::cout << fmt::format("LiteSim tb traffic: {} on '{}' ({} GPUs, {:.1f} GB/s injection per GPU)\n", o.pattern,
+                           rs.params.name, tb["gpus"].get<int>(), tb["injection_GBps_per_gpu"].get<double>());
+  std::cout << fmt::format("  {:>6} {:>12} {:>12} {:>12} {:>12}\n", "load", "offered", "accepted", "mean ns", "p99 ns");
+  for (const auto& l : tb["loads"])
+    std::cout << fmt::format("  {:>6.2f} {:>12.2f} {:>12.2f} {:>12.1f} {:>12.1f}\n", l["load"].get<double>(),
+                             l["offered_GBps_per_gpu"].get<double>(), l["accepted_GBps_per_gpu"].get<double>(),
+                             l["latency_ns"]["mean"].get<double>(), l["latency_ns"]["p99"].get<double>());
+  std::cout << fmt::format("  saturation throughput {:.2f} GB/s per GPU ({:.1f}% of injection bandwidth)\n",
+                           tb["saturation_GBps_per_gpu"].get<double>(), 100 * tb["saturation_fraction"].get<double>());
+  std::cout << fmt::format("results in {}/summary.json, traffic.csv\n", o.out);
+  return 0;
+}
+
+}  // namespace litesim

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""`litesim tb collective` against alpha-beta closed forms (Thakur, Rabenseifner & Gropp 2005) of
+the resolved system and nccl-tests' busbw. Usage: collective_tb_test.py LITESIM CASE. Every
+reference is computed here from the resolved config (`litesim config`), never from the simulator's
+own results."""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+LITESIM, CASE = sys.argv[1], sys.argv[2]
+MiB = 1 << 20
+UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3, "u": 1e-6, "n": 1e-9, "p": 1e-12,
+         "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}
+
+
+def qty(text):
+    """'112.5 Gbps' -> 1.125e11 (bit/s), '5 ns' -> 5e-9 (s), '4 KiB' -> 4096 (B), '5 ns/m' -> 5e-9 (s/m)."""
+    v, u = str(text).split()
+    for base in ("bps", "B/s", "s/m", "s", "B", "m"):
+        if u.endswith(base) and u[: -len(base)] in UNITS:
+            return float(v) * UNITS[u[: -len(base)]] * (8 if base == "B/s" else 1)
+    raise ValueError(text)
+
+
+def ceil_ps(seconds):  # the simulator rounds every serialisation up to the picosecond
+    return math.ceil(seconds * 1e12 - 1e-6) / 1e12
+
+
+# ---- the one place that knows the backend's timing (docs/fabric.md, "Packets, links and credits").
+def one_hop_s(cfg, nbytes):
+    """Time for one message of `nbytes` over one idle link, injection to delivery, packet backend:
+    the message is cut into ceil(S / mtu) packets of payload + header wire bytes; each occupies the
+    serialiser 8 W / B (rounded up to the ps), back to back; delivery is when the last tail arrives,
+    one head latency h after it leaves. B = lanes x lane_rate x FEC code rate (the payload rate of one
+    direction); h = 2 serdes_latency + fec_latency (when FEC is on) + fibre_length x propagation_delay.
+    So alpha = h and beta = 8 (1 + header / mtu) / B per byte, up to the rounding."""
+    cpo, link, be = cfg["package"]["cpo"], cfg["fabric"]["link"], cfg["fabric"]["backend"]
+    tr = cpo["transceiver"]
+    code = {"none": 1.0, "rs544": 514 / 544, "rs272": 257 / 272}[tr["fec"]]
+    B = link["lanes"] * qty(cpo["lane_rate"]) * code
+    h = 2 * qty(tr["serdes_latency"]) + (qty(tr["fec_latency"]) if tr["fec"] != "none" else 0) \
+        + qty(link["fibre_length"]) * qty(link["propagation_delay"])
+    mtu, header = int(qty(be["mtu"])), int(qty(be["header"]))
+    full, rest = divmod(nbytes, mtu)
+    t = full * ceil_ps(8 * (mtu + header) / B) + (ceil_ps(8 * (rest + header) / B) if rest or not full else 0)
+    return t + h
+
+
+def config(*sets):
+    args = [LITESIM, "config"]
+    for s in sets:
+        args += ["--set", s]
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"FAIL [{CASE}]: litesim config exited {r.returncode}: {r.stderr}")
+    return yaml.safe_load(r.stdout)
+
+
+def tb(*args, sets=(), expect=0):
+    d = tempfile.mkdtemp()
+    cmd = [LITESIM, "tb", "collective", "--out", d, *args]
+    for s in sets:
+        cmd += ["--set", s]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != expect:
+        sys.exit(f"FAIL [{CASE}]: {' '.join(cmd[2:])} exited {r.returncode}, expected {expect}: {r.stderr}")
+    if expect != 0:
+        return r
+    with open(os.path.join(d, "summary.json")) as f:
+        text = f.read()
+    return json.loads(text)["collective_tb"], text
+
+
+def check(ok, what):
+    if not ok:
+        sys.exit(f"FAIL [{CASE}]: {what}")
+
+
+def close(sim_ns, ref_s, what, tol_ns=0.002):
+    check(abs(sim_ns - ref_s * 1e9) <= tol_ns, f"{what}: {sim_ns} ns, closed form {ref_s * 1e9} ns")
+
+
+if CASE == "ring_allreduce_closed_form":
+    # Unchunked ring all-reduce: 2(p-1) steps, each one message of S/p to the next rank.
+    for p, S in ((4, 64 * MiB), (4, 3 * MiB), (6, 6 * MiB), (8, 8 * MiB)):
+        sets = [f"fabric.topology.gpus={p}"]
+        cfg = config(*sets)
+        s, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", f"{S}B", sets=sets)
+        close(s["time_ns"], 2 * (p - 1) * one_hop_s(cfg, S // p), f"ring allreduce p={p} S={S}")
+        check(math.isclose(s["busbw_GBps"], S / s["time_ns"] * 2 * (p - 1) / p, rel_tol=1e-12), "busbw definition")
+
+elif CASE == "pipelined_broadcast":
+    # Chain broadcast over p-1 hops. Whole: (p-1) one-hop times of S. In C chunks, each connection
+    # sends its next chunk when the previous is delivered: (C + p - 2) one-hop times of S/C.
+    cfg = config()
+    p, S, C = 4, 8 * MiB, 8
+    whole, _ = tb("--op", "broadcast", "--bytes", f"{S}B")
+    piped, _ = tb("--op", "broadcast", "--bytes", f"{S}B", "--chunk", f"{S // C}B")
+    close(whole["time_ns"], (p - 1) * one_hop_s(cfg, S), "whole broadcast")
+    close(piped["time_ns"], (C + p - 2) * one_hop_s(cfg, S // C), "pipelined broadcast")
+
+elif CASE == "reduce_cost":
+    # A reduce of S/p at rate R after every reduce-scatter step: (p-1)(2 hop + S/p / R) + (p-1) hop.
+    cfg = config()
+    p, S, R = 4, 16 * MiB, 100e9  # 100 GB/s
+    s, _ = tb("--op", "allreduce", "--bytes", f"{S}B", "--reduce-bw", "100 GB/s")
+    hop = one_hop_s(cfg, S // p)
+    close(s["time_ns"], (p - 1) * (hop + ceil_ps(S / p / R)) + (p - 1) * hop, "ring allreduce with reductions")
+
+elif CASE == "busbw_approaches_link_rate":
+    # busbw of ring all-reduce = (S/p) / (alpha + beta S/p) -> the link's payload rate as S grows.
+    cfg = config()
+    rate = (1 << 30) / (one_hop_s(cfg, 1 << 30) - one_hop_s(cfg, 0))  # B/s, headers included in beta
+    last = 0
+    for S in (64 * 1024, MiB, 16 * MiB, 256 * MiB):
+        s, _ = tb("--op", "allreduce", "--bytes", f"{S}B")
+        check(s["busbw_GBps"] > last, f"busbw {s['busbw_GBps']} GB/s at {S} B not above {last}")
+        last = s["busbw_GBps"]
+    check(0.99 * rate / 1e9 <= last <= rate / 1e9 * (1 + 1e-9), f"busbw {last} GB/s vs link {rate / 1e9} GB/s")
+
+elif CASE == "bidirectional_twice_ring":
+    # Both directions of every ring link carry half the data: twice the ring's bandwidth.
+    one, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", "256MiB")
+    two, _ = tb("--op", "allreduce", "--algo", "bidirectional_ring", "--bytes", "256MiB")
+    ratio = one["time_ns"] / two["time_ns"]
+    check(1.95 <= ratio <= 2.0 + 1e-9, f"ring / bidirectional ring time = {ratio}")
+
+elif CASE == "traffic_volume":
+    # Bytes every algorithm puts on the fabric (p = 4, S divisible by everything here), per iteration:
+    # Thakur et al. 2005 for ring / halving-doubling / direct; NCCL's trees move S/2 up and down p-1
+    # edges per tree; hierarchical (m groups of G): an inner reduce-scatter and all-gather of (G-1)S
+    # per group, and G rail all-reduces of S/G over m ranks, 2(m-1)S/G each.
+    p, S, it = 4, 12 * MiB, 2
+    G, m = 2, 2
+    cases = [("allreduce", "ring", 2 * (p - 1) * S), ("allreduce", "bidirectional_ring", 2 * (p - 1) * S),
+             ("allreduce", "direct", 2 * (p - 1) * S), ("allreduce", "halving_doubling", 2 * (p - 1) * S),
+             ("allreduce", "double_binary_tree", 2 * (p - 1) * S),
+             ("allreduce", "hierarchical group_size=2", 2 * m * (G - 1) * S + 2 * (m - 1) * S),
+             ("allgather", "ring", (p - 1) * S), ("reducescatter", "ring", (p - 1) * S),
+             ("alltoall", "direct", (p - 1) * S), ("broadcast", "ring", (p - 1) * S),
+             ("reduce", "direct", (p - 1) * S), ("sendrecv", "ring", p * S)]
+    for op, algo, per_iter in cases:
+        s, _ = tb("--op", op, "--algo", algo, "--bytes", f"{S}B", "--iters", str(it), "--chunk", "1MiB")
+        check(s["bytes_injected"] == s["bytes_delivered"] == it * per_iter,
+              f"{algo} {op}: injected {s['bytes_injected']}, delivered {s['bytes_delivered']}, expected {it * per_iter}")
+        check(s["pJ_per_bit"] > 0 and s["energy_pJ"] > 0, f"{algo} {op}: no energy booked")
+
+elif CASE == "deterministic":
+    _, a = tb("--op", "allreduce", "--algo", "double_binary_tree", "--bytes", "8MiB", "--chunk", "512KiB")
+    _, b = tb("--op", "allreduce", "--algo", "double_binary_tree", "--bytes", "8MiB", "--chunk", "512KiB")
+    check(a == b, "two runs wrote different summary.json")
+
+elif CASE == "bad_input":
+    def bad(args, text, sets=()):
+        r = tb(*args, sets=sets, expect=2)
+        check(text in r.stderr, f"{args}: stderr lacks '{text}': {r.stderr}")
+    bad(["--op", "allreduse", "--bytes", "1MiB"], "no collective op named 'allreduse'")
+    bad(["--op", "allreduce", "--algo", "rign", "--bytes", "1MiB"], "no collective algorithm named 'rign'")
+    bad(["--op", "allreduce", "--bytes", "12 parsecs"], "--bytes")
+    bad(["--op", "allreduce", "--bytes", "1MiB", "--group", "0,1,9"], "GPU 9 is not in the system")
+    bad(["--op", "allreduce", "--bytes", "1MiB", "--group", "0,x"], "--group")
+    bad(["--op", "allreduce", "--algo", "halving_doubling", "--bytes", "1MiB"], "power-of-two",
+        sets=["fabric.topology.gpus=6"])
+    bad(["--op", "alltoall", "--algo", "ring", "--bytes", "1MiB"], "does not implement alltoall")
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "broken.yaml")
+    with open(path, "w") as f:
+        f.write("name: broken\npackage:\n  preset: lite-quarter\nfabric:\n  preset: cpo-ring\n  linc: {}\n")
+    bad(["--system", path, "--op", "allreduce", "--bytes", "1MiB"], f"{path}:6")
+
+else:
+    sys.exit(f"unknown case {CASE}")
