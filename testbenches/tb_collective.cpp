@@ -23,7 +23,7 @@ CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
                 "collective algorithm and its parameters, e.g. 'hierarchical group_size=2 inner=ring outer=ring' "
                 "(litesim list, [collective])")
       ->capture_default_str();
-  c->add_option("--bytes", o.bytes, "size as nccl-tests counts it, with unit, e.g. 64MiB (docs/fabric-collectives.md)")
+  c->add_option("--bytes", o.bytes, "size as nccl-tests counts it, with unit, e.g. 64MiB (docs/fabric.md)")
       ->required();
   c->add_option("--chunk", o.chunk, "largest message: transfers are cut into chunks of this and pipelined; 0: whole")
       ->capture_default_str();

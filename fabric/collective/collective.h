@@ -2,7 +2,7 @@
 // Collective communication as real traffic: a request (op, group, bytes, chunking) is turned by a
 // named algorithm into a schedule, a DAG of sends and reductions, which the executor
 // (collective_executor.h) runs over any Fabric. Algorithms register by name in category
-// "collective" from their own files (ring.cpp, direct.cpp, ...); docs/fabric-collectives.md gives
+// "collective" from their own files (ring.cpp, direct.cpp, ...); docs/fabric.md gives
 // each one's DAG and alpha-beta cost.
 //
 // Data space. Every step moves a byte range of the op's *data space*, laid out per op so that the
