@@ -12,6 +12,7 @@
 #include "core/params.h"
 #include "core/registry.h"
 #include "core/sim_context.h"
+#include "fabric/link/link_budget.h"
 #include "fabric/link/link_params.h"
 #include "fabric/optics/cpo_params.h"
 #include "fabric/routing/router.h"
@@ -37,6 +38,11 @@ struct FabricContext {
   std::vector<CpoParams> cpo;
   const FabricParams& params;
   SimContext& sim;
+
+  // The optics at vertex v's end of its links: the GPU's package optics or the switch ports'.
+  LinkEnd end_optics(int v) const {
+    return topology.is_gpu(v) ? LinkEnd::of(cpo.at(static_cast<size_t>(v))) : LinkEnd::of(*params.eps);
+  }
 };
 
 // One row of links.csv / summary.json links[].

@@ -20,10 +20,7 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
   // Every link takes its lanes (its own, or fabric.link.lanes) of each GPU end's optics.
   for (int g = 0; g < n; ++g) {
     int64_t need = 0;
-    for (int p = 0; p < topology_->degree(g); ++p) {
-      const TopoEdge& e = topology_->link_at(g, p);
-      need += e.lanes > 0 ? e.lanes : params.link.lanes;
-    }
+    for (int p = 0; p < topology_->degree(g); ++p) need += link_lanes(topology_->link_at(g, p), params.link);
     const CpoParams& c = gpu_cpo[static_cast<size_t>(g)];
     if (need > c.lanes())
       throw ConfigError(where("fabric.link.lanes"), "fabric.link.lanes",
@@ -32,8 +29,8 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
                                     g, topology_->degree(g), need, c.name, c.lanes()));
   }
   params_ = params;
-  FabricContext ctx{*topology_, *router_, std::move(gpu_cpo), params_, sim};
-  fabric_ = FabricRegistry::instance().create(params.backend, ctx);
+  ctx_.reset(new FabricContext{*topology_, *router_, std::move(gpu_cpo), params_, sim});
+  fabric_ = FabricRegistry::instance().create(params.backend, *ctx_);
 }
 
 }  // namespace litesim

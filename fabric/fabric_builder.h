@@ -25,11 +25,13 @@ class FabricInstance {
   Fabric& fabric() { return *fabric_; }
   const Fabric& fabric() const { return *fabric_; }
   int gpus() const { return topology_->num_gpus(); }
+  const FabricContext& context() const { return *ctx_; }
 
  private:
   FabricParams params_;  // the backend keeps a reference
   std::unique_ptr<Topology> topology_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<FabricContext> ctx_;
   std::unique_ptr<Fabric> fabric_;
 };
 

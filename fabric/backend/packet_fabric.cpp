@@ -224,26 +224,16 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
                        Power{unit.ports * fp.ocs->static_power_per_port.watts});
     }
     for (const TopoEdge& e : topo_.links()) {
-      const int lanes = e.lanes > 0 ? e.lanes : fp.link.lanes;
+      const int lanes = link_lanes(e, fp.link);
       auto make_end = [&](int v, int port) {
-        DataRate rate;
-        const TransceiverTech* tech;
-        if (topo_.is_gpu(v)) {
-          const CpoParams& c = ctx.cpo.at(static_cast<size_t>(v));
-          rate = c.lane_rate;
-          tech = &c.transceiver;
-        } else {
-          rate = fp.eps->lane_rate;
-          tech = &fp.eps->transceiver;
-        }
+        const LinkEnd end = ctx.end_optics(v);
         xcvrs_.push_back(std::make_unique<Transceiver>(fmt::format("{}_port{}", vertex_name(v), port).c_str(), lanes,
-                                                       rate, *tech, sim_));
+                                                       end.lane_rate, *end.tech, sim_));
         return xcvrs_.back().get();
       };
       Transceiver* ta = make_end(e.u, e.port_u);
       Transceiver* tb = make_end(e.v, e.port_v);
-      const double metres = e.fibre_m >= 0 ? e.fibre_m : fp.link.fibre_length.m;
-      const Time fibre = duration_of(metres * fp.link.propagation_delay.ps_per_m, 1e12);
+      const Time fibre = duration_of(link_fibre_m(e, fp.link) * fp.link.propagation_delay.ps_per_m, 1e12);
       const Time extra = e.ocs >= 0 ? fp.ocs->insertion_latency : Time{};
       links_.push_back(std::make_unique<Link>(fmt::format("link{}", e.id).c_str(), *ta, *tb, fibre, extra, sim_));
       Link& l = *links_.back();

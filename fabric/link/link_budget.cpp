@@ -4,13 +4,16 @@
 
 namespace litesim {
 
-LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const CpoParams& end_u, const CpoParams& end_v) {
+LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const LinkEnd& end_u, const LinkEnd& end_v) {
   LinkBudget b;
-  b.lanes = e.lanes > 0 ? e.lanes : link.lanes;
+  b.lanes = link_lanes(e, link);
   b.rate_bps = b.lanes * std::min(end_u.lane_rate.bits_per_s, end_v.lane_rate.bits_per_s);
-  b.static_W = b.lanes * (end_u.static_power_per_lane().watts + end_v.static_power_per_lane().watts);
-  b.fibre_m = e.fibre_m >= 0 ? e.fibre_m : link.fibre_length.m;
-  b.optical_lanes = end_u.optical() && end_v.optical() ? b.lanes : 0;
+  b.payload_bps_uv = b.rate_bps * end_u.tech->fec_code_rate();
+  b.payload_bps_vu = b.rate_bps * end_v.tech->fec_code_rate();
+  b.static_W = b.lanes * (end_u.tech->static_power_per_lane().watts + end_v.tech->static_power_per_lane().watts);
+  b.fibre_m = link_fibre_m(e, link);
+  const bool optical = end_u.tech->medium == "optical" && end_v.tech->medium == "optical";
+  b.optical_lanes = optical ? b.lanes : 0;
   return b;
 }
 

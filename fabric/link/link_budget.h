@@ -2,22 +2,41 @@
 // What one link of a topology runs at, from its own options, fabric.link and the optics at its
 // ends: lanes per direction, rate per direction and the static (laser/idle) power of both ends.
 // A pure function of the parameters, so `litesim topo` can report a large topology without
-// building its modules; the packet backend builds its transceivers from the same numbers.
+// building its modules; the packet backend builds its transceivers and links from the same numbers.
 #include "fabric/link/link_params.h"
 #include "fabric/optics/cpo_params.h"
+#include "fabric/switch/switch_params.h"
 #include "fabric/topology/topology.h"
 
 namespace litesim {
 
+// The optics at one end of a link: a GPU's package optics, or a switch port's.
+struct LinkEnd {
+  DataRate lane_rate;
+  const TransceiverTech* tech = nullptr;
+  static LinkEnd of(const CpoParams& c) { return {c.lane_rate, &c.transceiver}; }
+  static LinkEnd of(const SwitchParams& s) { return {s.lane_rate, &s.transceiver}; }
+};
+
+// A link's lanes per direction and fibre length: its own override, else fabric.link's.
+inline int link_lanes(const TopoEdge& e, const LinkParams& link) { return e.lanes > 0 ? e.lanes : link.lanes; }
+inline double link_fibre_m(const TopoEdge& e, const LinkParams& link) {
+  return e.fibre_m >= 0 ? e.fibre_m : link.fibre_length.m;
+}
+
 struct LinkBudget {
   int lanes = 0;          // lanes per direction
   double rate_bps = 0;    // line rate per direction (lanes x the slower end's lane rate)
+  double payload_bps_uv = 0, payload_bps_vu = 0;  // after the sender's FEC, each direction
   double static_W = 0;    // static power of both ends' transceivers for this link's lanes
   double fibre_m = 0;     // fibre length
   int optical_lanes = 0;  // lanes per direction carried on optics (0 for electrical ends)
 };
 
-// `end_u` / `end_v`: the optics at each end (a switch port's optics, or a GPU's package optics).
-LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const CpoParams& end_u, const CpoParams& end_v);
+LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const LinkEnd& end_u, const LinkEnd& end_v);
+inline LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const CpoParams& end_u,
+                              const CpoParams& end_v) {
+  return link_budget(e, link, LinkEnd::of(end_u), LinkEnd::of(end_v));
+}
 
 }  // namespace litesim

@@ -145,24 +145,7 @@ CdgResult ChannelDependencyGraph::check() const {
 std::vector<Channel> route_channels(const Topology& topo, const Router& router, int src_gpu, int dst_gpu,
                                     uint64_t flow) {
   std::vector<Channel> hops;
-  RouteQuery q;
-  q.vertex = src_gpu;
-  q.src_gpu = src_gpu;
-  q.dst_gpu = dst_gpu;
-  q.flow = flow;
-  const size_t limit = static_cast<size_t>(topo.num_vertices()) * static_cast<size_t>(std::max(1, router.vcs()));
-  while (q.vertex != dst_gpu) {
-    const RouteChoice c = router.route(q);
-    if (c.port < 0 || c.port >= topo.degree(q.vertex) || !topo.can_send(q.vertex, c.port))
-      throw std::logic_error(fmt::format("router chose an unusable port {} at vertex {}", c.port, q.vertex));
-    if (c.vc < 0 || c.vc >= router.vcs()) throw std::logic_error("router chose a virtual channel out of range");
-    hops.push_back(Channel{q.vertex, c.port, c.vc});
-    const auto [next, in_port] = topo.peer(q.vertex, c.port);
-    q.vertex = next;
-    q.in_port = in_port;
-    q.in_vc = c.vc;
-    if (hops.size() > limit) throw std::logic_error(fmt::format("routing loop from gpu{} to gpu{}", src_gpu, dst_gpu));
-  }
+  for (const RouteStep& h : router.steps(topo, src_gpu, dst_gpu, flow)) hops.push_back(Channel{h.vertex, h.port, h.vc});
   return hops;
 }
 

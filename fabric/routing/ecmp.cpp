@@ -39,30 +39,42 @@ class EcmpRouter : public Router {
   explicit EcmpRouter(const EcmpParams&) {}
 
   void build(const Topology& topo) override {
-    dist_.build(topo);
+    const HopDistance dist(topo);
     const CdgResult one_vc = check_destination_routes_single_vc(
-        topo, [this](int v, int dst, std::vector<int>* out) { dist_.minimal_ports(v, dst, out); });
+        topo, [&dist](int v, int dst, std::vector<int>* out) { dist.minimal_ports(v, dst, out); });
     hop_indexed_ = !one_vc.acyclic;
-    vcs_ = hop_indexed_ ? std::max(1, dist_.diameter()) : 1;
+    vcs_ = hop_indexed_ ? std::max(1, dist.diameter()) : 1;
+    // Every (vertex, destination)'s minimal ports, lowest first, in one flat table: route() is
+    // called per packet per hop and then costs one lookup, not a scan of the vertex's ports.
+    gpus_ = topo.num_gpus();
+    first_.assign(static_cast<size_t>(topo.num_vertices()) * static_cast<size_t>(gpus_) + 1, 0);
+    ports_.clear();
+    std::vector<int> minimal;
+    for (int v = 0; v < topo.num_vertices(); ++v)
+      for (int dst = 0; dst < gpus_; ++dst) {
+        dist.minimal_ports(v, dst, &minimal);
+        ports_.insert(ports_.end(), minimal.begin(), minimal.end());
+        first_[index(v, dst) + 1] = static_cast<uint32_t>(ports_.size());
+      }
   }
 
   RouteChoice route(const RouteQuery& q) const override {
-    // Count the minimal ports, then take the hashed one: no allocation per hop.
-    int count = 0;
-    const int degree = dist_.degree(q.vertex);
-    for (int p = 0; p < degree; ++p) count += dist_.minimal_port(q.vertex, p, q.dst_gpu) ? 1 : 0;
+    const size_t i = index(q.vertex, q.dst_gpu);
+    const uint32_t count = first_[i + 1] - first_[i];
     if (count == 0) throw std::logic_error("no route");
-    int pick = static_cast<int>(splitmix64(q.flow ^ splitmix64(static_cast<uint64_t>(q.vertex))) %
-                                static_cast<uint64_t>(count));
-    for (int p = 0; p < degree; ++p)
-      if (dist_.minimal_port(q.vertex, p, q.dst_gpu) && pick-- == 0)
-        return {p, hop_indexed_ && q.in_port >= 0 ? q.in_vc + 1 : 0};
-    throw std::logic_error("unreachable");
+    const uint64_t pick = splitmix64(q.flow ^ splitmix64(static_cast<uint64_t>(q.vertex))) % count;
+    return {ports_[first_[i] + pick], hop_indexed_ && q.in_port >= 0 ? q.in_vc + 1 : 0};
   }
   int vcs() const override { return vcs_; }
 
  private:
-  HopDistance dist_;  // distances and the flattened ports of the topology passed to build()
+  size_t index(int vertex, int dst) const {
+    return static_cast<size_t>(vertex) * static_cast<size_t>(gpus_) + static_cast<size_t>(dst);
+  }
+
+  int gpus_ = 0;
+  std::vector<uint32_t> first_;  // [vertex * gpus + dst] -> its first entry in ports_; one extra at the end
+  std::vector<int> ports_;       // minimal ports, lowest first, per (vertex, destination)
   bool hop_indexed_ = false;
   int vcs_ = 1;
 };

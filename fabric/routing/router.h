@@ -34,6 +34,13 @@ struct RouteChoice {
   int vc = 0;
 };
 
+// One hop of a route: leave `vertex` by `port` on virtual channel `vc`.
+struct RouteStep {
+  int vertex = 0;
+  int port = 0;
+  int vc = 0;
+};
+
 class Router {
  public:
   virtual ~Router() = default;
@@ -47,6 +54,8 @@ class Router {
   // each hop (vcs_out[i] is the VC on the link from path[i] to path[i+1]).
   std::vector<int> path(const Topology& topo, int src_gpu, int dst_gpu, uint64_t flow = 0,
                         std::vector<int>* vcs_out = nullptr) const;
+  // The hops of that route, checked: every port usable, every VC in range, no loop (std::logic_error).
+  std::vector<RouteStep> steps(const Topology& topo, int src_gpu, int dst_gpu, uint64_t flow = 0) const;
 };
 
 using RouterRegistry = Registry<Router>;

@@ -39,18 +39,15 @@ nlohmann::json energy_json(SimContext& sim, Time end, double delivered_bits) {
   return e;
 }
 
-// Payload bandwidth a GPU can inject: the sum of its links' payload rates (bytes/s).
+// Payload bandwidth a GPU can inject: the sum of its links' payload rates out of it (bytes/s).
 double injection_Bps(const FabricInstance& net, const SystemParams& p, int g) {
   double bps = 0;
   const Topology& t = net.topology();
   for (int port = 0; port < t.degree(g); ++port) {
     if (!t.can_send(g, port)) continue;
-    const TopoEdge& e = t.link_at(g, port);
-    const int lanes = e.lanes > 0 ? e.lanes : p.fabric.link.lanes;
     const int peer = t.peer(g, port).first;
-    const double peer_rate = t.is_gpu(peer) ? p.package.cpo.lane_rate.bits_per_s
-                                            : (p.fabric.eps ? p.fabric.eps->lane_rate.bits_per_s : 0.0);
-    bps += lanes * std::min(p.package.cpo.lane_rate.bits_per_s, peer_rate) * p.package.cpo.transceiver.fec_code_rate();
+    const auto& ctx = net.context();
+    bps += link_budget(t.link_at(g, port), p.fabric.link, ctx.end_optics(g), ctx.end_optics(peer)).payload_bps_uv;
   }
   return bps / 8.0;
 }
