@@ -25,6 +25,7 @@
 #include "testbenches/tb_hbm.h"
 #include "testbenches/tb_fabric.h"
 #include "testbenches/tb_kernel.h"
+#include "testbenches/tb_options.h"
 #include "testbenches/tb_topo.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
@@ -40,7 +41,6 @@ std::string configs_dir(const std::string& opt) {
   return LITESIM_CONFIGS_DIR;
 }
 
-std::string default_system(const std::string& cfg) { return cfg + "/system/default.yaml"; }
 std::string default_workload() { return std::string(LITESIM_SAMPLES_DIR) + "/ring-shift-4.yaml"; }
 
 void print_schema(const SchemaBase& s, int indent) {
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
     if (tb_collective->parsed()) return run_tb_collective(tb_collective_opts, cfg, LITESIM_VERSION);
     if (cost->parsed()) return run_cost(cost_opts, cfg);
     if (topo->parsed()) return run_topo(topo_opts, cfg);
-    if (system_file.empty()) system_file = default_system(cfg);
+    if (system_file.empty()) system_file = default_system_file(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {
       std::cout << "# LiteSim resolved config (a valid --system file)\n# from: " << system_file << "\n";

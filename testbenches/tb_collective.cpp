@@ -1,6 +1,5 @@
 #include "testbenches/tb_collective.h"
 
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 #include "core/units.h"
 #include "testbenches/lib/collective_tb.h"
 #include "testbenches/lib/output_files.h"
+#include "testbenches/tb_options.h"
 
 namespace litesim {
 
@@ -38,14 +38,6 @@ CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
 }
 
 namespace {
-
-Quantity option_quantity(const std::string& text, Dim dim, const char* option) {
-  try {
-    return parse_quantity(text, dim);
-  } catch (const UnitError& e) {
-    throw ConfigError(SourceLoc{option, 0, 0}, "", e.what());
-  }
-}
 
 std::vector<int> parse_group(const std::string& text) {
   std::vector<int> out;
@@ -87,22 +79,17 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
   c.root = o.root;
   c.iters = o.iters;
   if (o.reduce_bw != "0") c.reduce_bandwidth = DataRate{option_quantity(o.reduce_bw, Dim::DataRate, "--reduce-bw").value};
-  const std::string system = o.system.empty() ? configs_dir + "/system/default.yaml" : o.system;
-  const ResolvedSystem rs = resolve_system(system, o.sets, configs_dir);
+  const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
 
   // Bad input changes nothing on disk; a failed run must not leave an older summary to pass for its.
-  std::filesystem::remove(std::filesystem::path(o.out) / "summary.json");
+  forget_old_summary(o.out);
   CollectiveTbResult r;
   try {
     r = run_collective_tb(rs, c);
   } catch (const CollectiveError& e) {
     throw ConfigError(SourceLoc{"--algo " + o.algo, 0, 0}, "", e.what());
   }
-  nlohmann::json s;
-  s["schema_version"] = 1;
-  s["litesim_version"] = version;
-  s["config_digest"] = rs.digest;
-  s["system"] = rs.params.name;
+  nlohmann::json s = summary_header(rs, version);
   s["sim_time_ns"] = r.tb["sim_time_ns"];
   s["collective_tb"] = r.tb;
   put_output_file(o.out, "system_config.yaml", rs.yaml);

@@ -1,7 +1,6 @@
 #include "testbenches/tb_fabric.h"
 
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,42 +8,9 @@
 #include "core/error.h"
 #include "testbenches/lib/fabric_tb.h"
 #include "testbenches/lib/output_files.h"
+#include "testbenches/tb_options.h"
 
 namespace litesim {
-namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-double quantity_option(const std::string& text, Dim dim, const char* option) {
-  try {
-    return parse_quantity(text, dim).value;
-  } catch (const UnitError& e) {
-    throw ConfigError(SourceLoc{option, 0, 0}, "", e.what());
-  }
-}
-
-ResolvedSystem system_of(const std::string& file, const std::vector<std::string>& sets, const std::string& cfg) {
-  return resolve_system(file.empty() ? cfg + "/system/default.yaml" : file, sets, cfg);
-}
-
-nlohmann::json header(const ResolvedSystem& rs, const std::string& version) {
-  nlohmann::json s;
-  s["schema_version"] = 1;
-  s["litesim_version"] = version;
-  s["config_digest"] = rs.digest;
-  s["system"] = rs.params.name;
-  return s;
-}
-
-}  // namespace
-
 CLI::App* add_tb_link(CLI::App& tb, TbLinkOptions& o) {
   auto* c = tb.add_subcommand("link", "latency and bandwidth against message size between two GPUs");
   c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
@@ -57,18 +23,19 @@ CLI::App* add_tb_link(CLI::App& tb, TbLinkOptions& o) {
 }
 
 int run_tb_link(const TbLinkOptions& o, const std::string& configs_dir, const std::string& version) {
-  const ResolvedSystem rs = system_of(o.system, o.sets, configs_dir);
+  const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
   LinkTbOptions t;
   t.src = o.from;
   t.dst = o.to;
-  for (const auto& s : split(o.sizes)) t.sizes.push_back(static_cast<uint64_t>(quantity_option(s, Dim::DataSize, "--sizes")));
+  for (const auto& s : split_list(o.sizes)) t.sizes.push_back(static_cast<uint64_t>(option_quantity(s, Dim::DataSize, "--sizes").value));
+  forget_old_summary(o.out);
   nlohmann::json tb;
   try {
     tb = run_link_tb(rs, t);
   } catch (const std::invalid_argument& e) {
     throw ConfigError(SourceLoc{"tb link", 0, 0}, "", e.what());
   }
-  nlohmann::json s = header(rs, version);
+  nlohmann::json s = summary_header(rs, version);
   s["sim_time_ns"] = tb["sim_time_ns"];
   s["link_tb"] = tb;
   std::string csv = "bytes,latency_ns,bandwidth_GBps\n";
@@ -108,10 +75,10 @@ CLI::App* add_tb_traffic(CLI::App& tb, TbTrafficOptions& o) {
 }
 
 int run_tb_traffic(const TbTrafficOptions& o, const std::string& configs_dir, const std::string& version) {
-  const ResolvedSystem rs = system_of(o.system, o.sets, configs_dir);
+  const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
   TrafficTbOptions t;
   t.pattern = o.pattern;
-  for (const auto& s : split(o.loads)) {
+  for (const auto& s : split_list(o.loads)) {
     try {
       size_t used = 0;
       t.loads.push_back(std::stod(s, &used));
@@ -120,17 +87,18 @@ int run_tb_traffic(const TbTrafficOptions& o, const std::string& configs_dir, co
       throw ConfigError(SourceLoc{"--load", 0, 0}, "", fmt::format("'{}' is not a number", s));
     }
   }
-  t.message_bytes = static_cast<uint64_t>(quantity_option(o.message, Dim::DataSize, "--message"));
-  t.window = Time{static_cast<int64_t>(quantity_option(o.window, Dim::Time, "--window"))};
+  t.message_bytes = static_cast<uint64_t>(option_quantity(o.message, Dim::DataSize, "--message").value);
+  t.window = Time{static_cast<int64_t>(option_quantity(o.window, Dim::Time, "--window").value)};
   t.hotspot_fraction = o.hotspot;
   t.seed = static_cast<uint64_t>(o.seed);
+  forget_old_summary(o.out);
   nlohmann::json tb;
   try {
     tb = run_traffic_tb(rs, t);
   } catch (const std::invalid_argument& e) {
     throw ConfigError(SourceLoc{"tb traffic", 0, 0}, "", e.what());
   }
-  nlohmann::json s = header(rs, version);
+  nlohmann::json s = summary_header(rs, version);
   s["seed"] = t.seed;
   s["sim_time_ns"] = tb["sim_time_ns"];
   s["traffic_tb"] = tb;

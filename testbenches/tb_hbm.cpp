@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "testbenches/lib/output_files.h"
+#include "testbenches/tb_options.h"
 #include "core/units.h"
 #include "testbenches/lib/hbm_tb.h"
 
@@ -39,11 +40,7 @@ CLI::App* add_tb_hbm(CLI::App& tb, TbHbmOptions& o) {
 
 namespace {
 uint64_t size_option(const std::string& text, const char* option) {
-  try {
-    return static_cast<uint64_t>(parse_quantity(text, Dim::DataSize).value);
-  } catch (const UnitError& e) {
-    throw ConfigError(SourceLoc{option, 0, 0}, "", e.what());
-  }
+  return static_cast<uint64_t>(option_quantity(text, Dim::DataSize, option).value);
 }
 }  // namespace
 

@@ -15,12 +15,8 @@ namespace litesim {
 
 CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveTbConfig& c) {
   check_time_resolution();
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   SimContext sim;
-  auto where = [&](const std::string& key) {
-    ConfigPtr node = rs.tree ? find_path(rs.tree, key) : nullptr;
-    return node ? node->loc : SourceLoc{rs.source, 0, 0};
-  };
+  auto where = [&rs](const std::string& key) { return rs.where(key); };
   FabricInstance net(rs.params.fabric, std::vector<CpoParams>{rs.params.package.cpo}, sim, where);
   CollectiveRequest req;
   req.op = c.op;
@@ -44,12 +40,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
                       sc_core::sc_stop();  // nothing else to wait for, whatever the backend keeps scheduled
                     }),
                     "collective");
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimError(fmt::format("SystemC: {}", e.what()));
-  }
-  if (sim.error) std::rethrow_exception(sim.error);
+  run_to_completion(sim);
   try {
     for (const auto& r : runs) r->check_complete();
   } catch (const SimError& e) {

@@ -17,10 +17,7 @@ namespace litesim {
 namespace {
 
 std::function<SourceLoc(const std::string&)> locator(const ResolvedSystem& rs) {
-  return [&rs](const std::string& key) {
-    ConfigPtr node = rs.tree ? find_path(rs.tree, key) : nullptr;
-    return node ? node->loc : SourceLoc{rs.source, 0, 0};
-  };
+  return [&rs](const std::string& key) { return rs.where(key); };
 }
 
 nlohmann::json energy_json(SimContext& sim, Time end, double delivered_bits) {

@@ -28,10 +28,7 @@ void System::finish(Time end) {
 }
 
 System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ctx) : params_(params) {
-  auto where = [&](const std::string& key) {
-    ConfigPtr node = tree ? find_path(tree, key) : nullptr;
-    return node ? node->loc : SourceLoc{"<system>", 0, 0};
-  };
+  auto where = [&](const std::string& key) { return locate_key(tree, key, "<system>"); };
   net_ = std::make_unique<FabricInstance>(params.fabric, std::vector<CpoParams>{params.package.cpo}, ctx, where);
   const int n = net_->gpus();
   for (int g = 0; g < n; ++g)

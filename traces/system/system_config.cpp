@@ -63,4 +63,11 @@ ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {
   return cur;
 }
 
+SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file) {
+  const ConfigPtr node = tree ? find_path(tree, dotted) : nullptr;
+  return node ? node->loc : SourceLoc{fallback_file, 0, 0};
+}
+
+SourceLoc ResolvedSystem::where(const std::string& dotted) const { return locate_key(tree, dotted, source); }
+
 }  // namespace litesim

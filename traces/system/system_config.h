@@ -38,6 +38,8 @@ struct SystemParams {
 // `litesim config` prints), its digest and the presets expanded; plus the system file.
 struct ResolvedSystem : Resolved<SystemParams> {
   std::string source;
+  // Where `dotted` (e.g. "fabric.link.lanes") stands in this config, for errors found later.
+  SourceLoc where(const std::string& dotted) const;
 };
 using ResolvedPackage = Resolved<PackageParams>;
 
@@ -52,5 +54,7 @@ ResolvedPackage resolve_package(const std::string& configs_dir, const std::strin
 
 // Finds a value of the normalised tree by dotted path (for error locations); null if absent.
 ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);
+// The location of `dotted` in `tree` (may be null); {fallback_file, 0, 0} when it is not there.
+SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file);
 
 }  // namespace litesim
