@@ -317,4 +317,22 @@ std::string fnv1a_hex(const std::string& text) {
   return fmt::format("{:016x}", h);
 }
 
+ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {
+  ConfigPtr cur = tree;
+  size_t start = 0;
+  while (cur) {
+    const auto dot = dotted.find('.', start);
+    cur = cur->is_map() ? cur->find(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start))
+                        : nullptr;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return cur;
+}
+
+SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file) {
+  const ConfigPtr node = tree ? find_path(tree, dotted) : nullptr;
+  return node ? node->loc : SourceLoc{fallback_file, 0, 0};
+}
+
 }  // namespace litesim

@@ -75,6 +75,11 @@ struct PresetResolver {
 // Dumps a tree as YAML (block style, keys in tree order).
 std::string to_yaml(const ConfigNode& node);
 
+// The node at `dotted` ("package.hbm.stacks") under `tree`, or null.
+ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);
+// The location of `dotted` in `tree` (may be null); {fallback_file, 0, 0} when it is not there.
+SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file);
+
 // 64-bit FNV-1a of a text, as 16 hex digits: the config digest.
 std::string fnv1a_hex(const std::string& text);
 

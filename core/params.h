@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/error.h"
 #include "core/units.h"
 
 namespace litesim {
@@ -82,14 +83,48 @@ int64_t int_key(const ConfigPtr& map, const std::string& key, const std::string&
 double as_real(const ConfigNode& n);
 }  // namespace detail
 
+// Locates a key of a parameter mapping, for a check over several fields (ParamSet's cross-check).
+class ParamWhere {
+ public:
+  ParamWhere() = default;
+  ParamWhere(ConfigPtr node, std::string path, SourceLoc parent)
+      : node_(std::move(node)), path_(std::move(path)), parent_(std::move(parent)) {}
+  // Throws a ConfigError at `key` (dotted for nested keys, "inner.size"); when the key was not
+  // given (a default), at its mapping.
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    const ConfigPtr v = find_path(node_, key);
+    const SourceLoc loc = v && v->loc.line > 0 ? v->loc : (node_ && node_->loc.line > 0 ? node_->loc : parent_);
+    throw ConfigError(loc, path_.empty() ? key : path_ + "." + key, what);
+  }
+  // Whether the user wrote `key` (false when checking a struct built in code).
+  bool given(const std::string& key) const {
+    const ConfigPtr v = find_path(node_, key);
+    return v && !v->is_null();
+  }
+
+ private:
+  ConfigPtr node_;
+  std::string path_;
+  SourceLoc parent_;
+};
+
 // The typed schema of one Params struct T.
 template <class T>
 class ParamSet : public SchemaBase {
  public:
+  // A check over several fields of the bound struct (divisibility, "x only with kind y"), run by
+  // every resolve() after the fields are bound, so its errors carry file:line like any other.
+  using CrossCheck = std::function<void(const T&, const ParamWhere&)>;
+
   using SchemaBase::SchemaBase;
   // Declares the fields in place: the binders keep `this`, so a ParamSet never moves or copies.
   template <class Fill>
   ParamSet(std::string name, std::string doc, Fill fill) : SchemaBase(std::move(name), std::move(doc)) {
+    fill(*this);
+  }
+  template <class Fill>
+  ParamSet(std::string name, std::string doc, Fill fill, CrossCheck check)
+      : SchemaBase(std::move(name), std::move(doc)), cross_(std::move(check)) {
     fill(*this);
   }
   ParamSet(const ParamSet&) = delete;
@@ -229,6 +264,7 @@ class ParamSet : public SchemaBase {
       ConfigPtr v = node ? node->find(f.key) : nullptr;
       if (ConfigPtr n = binders_[i](t, v, fpath, here)) out->set(f.key, n);
     }
+    if (cross_) cross_(t, ParamWhere(node, path, parent));
     if (normalized) *normalized = out;
     return t;
   }
@@ -261,6 +297,7 @@ class ParamSet : public SchemaBase {
   }
 
   std::vector<Binder> binders_;
+  CrossCheck cross_;
 };
 
 // A parameter block resolved from a raw tree: the one path every config takes (system files,

@@ -23,8 +23,8 @@ struct ClosParams {
   Length spine_fibre_length;
   int uplinks() const { return static_cast<int>(std::lround(gpus_per_leaf / oversubscription)); }
 
-  static const CheckedParamSet<ClosParams>& schema() {
-    static const CheckedParamSet<ClosParams> s(
+  static const ParamSet<ClosParams>& schema() {
+    static const ParamSet<ClosParams> s(
         "clos", "two-tier leaf-spine",
         [](ParamSet<ClosParams>& p) {
           p.integer("gpus", &ClosParams::gpus, "number of GPUs").at_least(2).at_most(65536);
@@ -50,8 +50,8 @@ struct ClosParams {
           if (p.gpus % p.gpus_per_leaf != 0)
             w.fail("gpus_per_leaf", fmt::format("must divide gpus = {} (got {})", p.gpus, p.gpus_per_leaf));
           if (p.gpus / p.gpus_per_leaf < 2)
-            w.fail("gpus_per_leaf",
-                   fmt::format("a clos needs at least 2 leaves (gpus / gpus_per_leaf = {} / {})", p.gpus, p.gpus_per_leaf));
+            w.fail("gpus_per_leaf", fmt::format("a clos needs at least 2 leaves (gpus / gpus_per_leaf = {} / {})",
+                                                p.gpus, p.gpus_per_leaf));
           const double up = p.gpus_per_leaf / p.oversubscription;
           if (std::fabs(up - std::round(up)) > 1e-9 || std::round(up) < 1)
             w.fail("oversubscription",
@@ -70,7 +70,6 @@ struct ClosParams {
 class ClosTopology : public Topology {
  public:
   explicit ClosTopology(const ClosParams& p) : gpus_per_leaf_(p.gpus_per_leaf) {
-    ClosParams::schema().check(p);
     const int leaves = p.gpus / p.gpus_per_leaf;
     for (int g = 0; g < p.gpus; ++g) add_gpu({}, g / p.gpus_per_leaf);
     for (int l = 0; l < leaves; ++l) add_switch("leaf", l);

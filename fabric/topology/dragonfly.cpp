@@ -28,8 +28,8 @@ struct DragonflyParams {
   int global_links_per_router = 0;
   Length global_fibre_length;
 
-  static const CheckedParamSet<DragonflyParams>& schema() {
-    static const CheckedParamSet<DragonflyParams> s(
+  static const ParamSet<DragonflyParams>& schema() {
+    static const ParamSet<DragonflyParams> s(
         "dragonfly", "groups of fully connected routers joined by global links",
         [](ParamSet<DragonflyParams>& p) {
           p.integer("groups", &DragonflyParams::groups, "groups (G)").at_least(2).at_most(4096);
@@ -68,7 +68,6 @@ struct DragonflyParams {
 class DragonflyTopology : public Topology {
  public:
   explicit DragonflyTopology(const DragonflyParams& p) : gpus_per_group_(p.routers_per_group * p.gpus_per_router) {
-    DragonflyParams::schema().check(p);
     const int G = p.groups, a = p.routers_per_group, h = p.global_links_per_router;
     const int n = G * gpus_per_group_;
     for (int g = 0; g < n; ++g) add_gpu({}, g / gpus_per_group_);

@@ -69,8 +69,8 @@ struct HierarchicalParams {
   int groups = 0;
   InnerParams inner;
   OuterParams outer;
-  static const CheckedParamSet<HierarchicalParams>& schema() {
-    static const CheckedParamSet<HierarchicalParams> s(
+  static const ParamSet<HierarchicalParams>& schema() {
+    static const ParamSet<HierarchicalParams> s(
         "hierarchical", "groups joined by rails",
         [](ParamSet<HierarchicalParams>& p) {
           p.integer("groups", &HierarchicalParams::groups, "number of groups").at_least(2).at_most(4096);
@@ -105,7 +105,6 @@ std::vector<std::pair<int, int>> pattern_pairs(const std::string& kind, int n) {
 class HierarchicalTopology : public Topology {
  public:
   explicit HierarchicalTopology(const HierarchicalParams& p) : size_(p.inner.size) {
-    HierarchicalParams::schema().check(p);
     const int G = p.groups, S = p.inner.size;
     for (int g = 0; g < G; ++g)
       for (int i = 0; i < S; ++i) add_gpu({}, g);
@@ -149,7 +148,8 @@ class HierarchicalTopology : public Topology {
 };
 
 const TopologyRegistrar<HierarchicalTopology, HierarchicalParams> reg(
-    "hierarchical", "groups (ring, fully connected or switch inside) joined rail by rail (ring, fully connected or switch)");
+    "hierarchical",
+    "groups (ring, fully connected or switch inside) joined rail by rail (ring, fully connected or switch)");
 
 }  // namespace
 }  // namespace litesim

@@ -45,8 +45,8 @@ struct OcsDirectParams {
     return out;
   }
 
-  static const CheckedParamSet<OcsDirectParams>& schema() {
-    static const CheckedParamSet<OcsDirectParams> s(
+  static const ParamSet<OcsDirectParams>& schema() {
+    static const ParamSet<OcsDirectParams> s(
         "ocs_direct", "direct GPU-to-GPU circuits through optical circuit switches",
         [](ParamSet<OcsDirectParams>& p) {
           p.choice("logical", &OcsDirectParams::logical, {"ring", "torus2d", "torus3d", "fully_connected"},
@@ -55,9 +55,18 @@ struct OcsDirectParams {
               .non_negative()
               .at_most(1024)
               .fallback("0");
-          p.integer("x", &OcsDirectParams::x, "GPUs along dimension 0 (torus only)").non_negative().at_most(1024).fallback("0");
-          p.integer("y", &OcsDirectParams::y, "GPUs along dimension 1 (torus only)").non_negative().at_most(1024).fallback("0");
-          p.integer("z", &OcsDirectParams::z, "GPUs along dimension 2 (torus3d only)").non_negative().at_most(1024).fallback("0");
+          p.integer("x", &OcsDirectParams::x, "GPUs along dimension 0 (torus only)")
+              .non_negative()
+              .at_most(1024)
+              .fallback("0");
+          p.integer("y", &OcsDirectParams::y, "GPUs along dimension 1 (torus only)")
+              .non_negative()
+              .at_most(1024)
+              .fallback("0");
+          p.integer("z", &OcsDirectParams::z, "GPUs along dimension 2 (torus3d only)")
+              .non_negative()
+              .at_most(1024)
+              .fallback("0");
           p.integer("ocs_ports", &OcsDirectParams::ocs_ports, "ports of each OCS unit (0: just enough)")
               .non_negative()
               .at_most(1 << 20)
@@ -83,7 +92,8 @@ struct OcsDirectParams {
             if (n < 2 || n > 65536) w.fail("x", fmt::format("the torus must have 2 to 65536 GPUs (got {})", n));
           } else {
             const int min = p.logical == "ring" ? 3 : 2;
-            if (p.gpus < min) w.fail("gpus", fmt::format("logical: {} needs gpus >= {} (got {})", p.logical, min, p.gpus));
+            if (p.gpus < min)
+              w.fail("gpus", fmt::format("logical: {} needs gpus >= {} (got {})", p.logical, min, p.gpus));
           }
           const auto c = p.circuits_per_unit();
           const int need = 2 * (c.empty() ? 0 : *std::max_element(c.begin(), c.end()));
@@ -98,7 +108,6 @@ struct OcsDirectParams {
 class OcsDirectTopology : public GridTopology {
  public:
   explicit OcsDirectTopology(const OcsDirectParams& p) {
-    OcsDirectParams::schema().check(p);
     const std::vector<int> circuits = p.circuits_per_unit();
     auto ports = [&](size_t unit) { return p.ocs_ports > 0 ? p.ocs_ports : 2 * circuits[unit]; };
     LinkOpts o;

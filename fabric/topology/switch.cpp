@@ -6,24 +6,26 @@
 namespace litesim {
 namespace {
 
-struct SwitchParams {
+struct SwitchTopologyParams {
   int gpus = 0;
   int uplinks_per_gpu = 1;
-  static const ParamSet<SwitchParams>& schema() {
-    static const ParamSet<SwitchParams> s("switch", "every GPU to one switch", [](ParamSet<SwitchParams>& p) {
-      p.integer("gpus", &SwitchParams::gpus, "number of GPUs").at_least(2).at_most(4096);
-      p.integer("uplinks_per_gpu", &SwitchParams::uplinks_per_gpu, "parallel links from each GPU to the switch")
-          .at_least(1)
-          .at_most(64)
-          .fallback("1");
-    });
+  static const ParamSet<SwitchTopologyParams>& schema() {
+    static const ParamSet<SwitchTopologyParams> s(
+        "switch", "every GPU to one switch", [](ParamSet<SwitchTopologyParams>& p) {
+          p.integer("gpus", &SwitchTopologyParams::gpus, "number of GPUs").at_least(2).at_most(4096);
+          p.integer("uplinks_per_gpu", &SwitchTopologyParams::uplinks_per_gpu,
+                    "parallel links from each GPU to the switch")
+              .at_least(1)
+              .at_most(64)
+              .fallback("1");
+        });
     return s;
   }
 };
 
 class SwitchTopology : public Topology {
  public:
-  explicit SwitchTopology(const SwitchParams& p) {
+  explicit SwitchTopology(const SwitchTopologyParams& p) {
     for (int i = 0; i < p.gpus; ++i) add_gpu();
     const int sw = add_switch("switch");
     for (int i = 0; i < p.gpus; ++i)
@@ -31,8 +33,8 @@ class SwitchTopology : public Topology {
   }
 };
 
-const TopologyRegistrar<SwitchTopology, SwitchParams> reg("switch",
-                                                          "one tier: every GPU linked to a single packet switch");
+const TopologyRegistrar<SwitchTopology, SwitchTopologyParams> reg(
+    "switch", "one tier: every GPU linked to a single packet switch");
 
 }  // namespace
 }  // namespace litesim

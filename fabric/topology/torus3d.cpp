@@ -10,8 +10,8 @@ namespace {
 
 struct Torus3dParams {
   int x = 0, y = 0, z = 0;
-  static const CheckedParamSet<Torus3dParams>& schema() {
-    static const CheckedParamSet<Torus3dParams> s(
+  static const ParamSet<Torus3dParams>& schema() {
+    static const ParamSet<Torus3dParams> s(
         "torus3d", "x-by-y-by-z 3-D torus",
         [](ParamSet<Torus3dParams>& p) {
           p.integer("x", &Torus3dParams::x, "GPUs along dimension 0").at_least(1).at_most(1024);
@@ -29,14 +29,11 @@ struct Torus3dParams {
 
 class Torus3dTopology : public GridTopology {
  public:
-  explicit Torus3dTopology(const Torus3dParams& p) {
-    Torus3dParams::schema().check(p);
-    build_grid({p.x, p.y, p.z}, true);
-  }
+  explicit Torus3dTopology(const Torus3dParams& p) { build_grid({p.x, p.y, p.z}, true); }
 };
 
-const TopologyRegistrar<Torus3dTopology, Torus3dParams> reg("torus3d",
-                                                            "x-by-y-by-z 3-D torus (wrap-around links in every dimension)");
+const TopologyRegistrar<Torus3dTopology, Torus3dParams> reg(
+    "torus3d", "x-by-y-by-z 3-D torus (wrap-around links in every dimension)");
 
 }  // namespace
 }  // namespace litesim

@@ -20,9 +20,9 @@ struct PackageParams {
   DieParams die;
   ImplConfig hbm;  // hbm-model: simple | dram
   CpoParams cpo;
-  int dies = 1;            // identical compute dies acting as one GPU (their SMs share each kernel)
-  Power power_budget;      // the package's thermal design power
-  CostParams cost;         // wafer, yield and bill of materials (litesim cost)
+  int dies = 1;        // identical compute dies acting as one GPU (their SMs share each kernel)
+  Power power_budget;  // the package's thermal design power
+  CostParams cost;     // wafer, yield and bill of materials (litesim cost)
   double peak_flops(Dtype d) const { return die.peak_flops(d) * dies; }  // all dies, FLOP/s
   static const ParamSet<PackageParams>& schema();
 };
@@ -53,8 +53,5 @@ ResolvedPackage resolve_package(const std::string& configs_dir, const std::strin
                                 const std::vector<std::string>& overrides);
 
 // Finds a value of the normalised tree by dotted path (for error locations); null if absent.
-ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);
-// The location of `dotted` in `tree` (may be null); {fallback_file, 0, 0} when it is not there.
-SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file);
 
 }  // namespace litesim
