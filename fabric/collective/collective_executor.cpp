@@ -28,7 +28,27 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
       dependents_[static_cast<size_t>(d)].push_back(i);
     }
   }
-  engine_free_.assign(static_cast<size_t>(gpus), Time{});
+  engines_.resize(static_cast<size_t>(gpus));
+  if (params_.reduce_bandwidth.bits_per_s > 0)
+    for (size_t g = 0; g < engines_.size(); ++g) {
+      engines_[g].wake = std::make_unique<sc_core::sc_event>();
+      sc_core::sc_spawn_options opts;
+      opts.spawn_method();
+      opts.set_sensitivity(engines_[g].wake.get());
+      opts.dont_initialize();
+      sc_core::sc_spawn(sim_.guard([this, g] { engine_wakes(g); }),
+                        fmt::format("coll{}_reduce_gpu{}", params_.id_base, g).c_str(), &opts);
+    }
+}
+
+void CollectiveExecutor::engine_wakes(size_t gpu) {
+  Engine& e = engines_[gpu];
+  while (!e.busy.empty() && !(sim_now() < e.busy.front().first)) {
+    const size_t i = e.busy.front().second;
+    e.busy.pop_front();
+    complete(i);  // may start further reductions here, queued behind the others
+  }
+  if (!e.busy.empty()) e.wake->notify(to_sc(e.busy.front().first - sim_now()));
 }
 
 void CollectiveExecutor::run() {
@@ -60,15 +80,11 @@ void CollectiveExecutor::issue(size_t i) {
     return;
   }
   // The GPU reduces one piece at a time, at reduce_bandwidth, in the order pieces become ready.
-  Time& free = engine_free_[static_cast<size_t>(s.src)];
-  t.start = std::max(sim_now(), free);
-  free = t.start + transfer_time(s.data.bytes, params_.reduce_bandwidth);
-  const Time wake = free;
-  sc_core::sc_spawn(sim_.guard([this, i, wake] {
-                      sc_core::wait(to_sc(wake - sim_now()));
-                      complete(i);
-                    }),
-                    fmt::format("coll_reduce{}", params_.id_base + i).c_str());
+  Engine& e = engines_[static_cast<size_t>(s.src)];
+  t.start = std::max(sim_now(), e.free);
+  e.free = t.start + transfer_time(s.data.bytes, params_.reduce_bandwidth);
+  e.busy.emplace_back(e.free, i);
+  if (e.busy.size() == 1) e.wake->notify(to_sc(e.free - sim_now()));
 }
 
 void CollectiveExecutor::start_send(size_t i) {
@@ -119,14 +135,14 @@ void CollectiveExecutor::check_complete() const {
     else if (waiting_[i] > 0)
       what = fmt::format("waits for {} of steps {}", waiting_[i], fmt::join(s.deps, ","));
     else if (s.kind == CollStep::Kind::Send && !timing_[i].started)
-      what = fmt::format("ready at {} ns, queued behind an undelivered message of its connection",
-                         timing_[i].ready.ns());
+      what =
+          fmt::format("ready at {} ns, queued behind an undelivered message of its connection", timing_[i].ready.ns());
     else if (s.kind == CollStep::Kind::Send)
       what = fmt::format("message {} sent at {} ns, never delivered", params_.id_base + i, timing_[i].start.ns());
     else
       what = fmt::format("reduction started at {} ns, never finished", timing_[i].start.ns());
-    const std::string kind = s.kind == CollStep::Kind::Send ? fmt::format("send {}->{}", s.src, s.dst)
-                                                            : fmt::format("reduce at {}", s.src);
+    const std::string kind =
+        s.kind == CollStep::Kind::Send ? fmt::format("send {}->{}", s.src, s.dst) : fmt::format("reduce at {}", s.src);
     list += fmt::format("\n  step {} ({}, {}, {} B): {}", i, kind, s.phase, s.data.bytes, what);
   }
   throw SimError(fmt::format("collective {} ({}) did not finish: {} of {} steps pending{}{}",
@@ -145,8 +161,8 @@ std::string CollectiveExecutor::csv_rows(const std::string& prefix) const {
     const StepTiming& t = timing_[i];
     if (!prefix.empty()) o << prefix << ',';
     o << i << ',' << (s.kind == CollStep::Kind::Send ? "send" : "reduce") << ',' << s.phase << ',' << s.src << ','
-      << s.dst << ',' << s.data.offset << ',' << s.data.bytes << ',' << fmt::format("{}", fmt::join(s.deps, " "))
-      << ',' << fmt::format("{}", t.ready.ns()) << ',' << fmt::format("{}", t.start.ns()) << ','
+      << s.dst << ',' << s.data.offset << ',' << s.data.bytes << ',' << fmt::format("{}", fmt::join(s.deps, " ")) << ','
+      << fmt::format("{}", t.ready.ns()) << ',' << fmt::format("{}", t.start.ns()) << ','
       << fmt::format("{}", t.end.ns()) << '\n';
   }
   return o.str();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,7 +85,15 @@ class CollectiveExecutor {
   std::vector<std::vector<size_t>> dependents_;
   std::vector<size_t> waiting_;  // dependencies not yet done, per step
   std::vector<StepTiming> timing_;
-  std::vector<Time> engine_free_;  // per GPU: when its reduction engine is next free
+  // Per GPU, its reduction engine: when it is next free, and the reductions it is working through
+  // (they finish in the order they start), woken by one method per GPU rather than a process per step.
+  struct Engine {
+    Time free;
+    std::deque<std::pair<Time, size_t>> busy;  // (finish time, step)
+    std::unique_ptr<sc_core::sc_event> wake;
+  };
+  void engine_wakes(size_t gpu);
+  std::vector<Engine> engines_;
   std::map<std::pair<int, int>, Connection> connections_;
   size_t done_ = 0;
   uint64_t messages_ = 0;
