@@ -69,7 +69,7 @@ struct ClosParams {
 
 class ClosTopology : public Topology {
  public:
-  explicit ClosTopology(const ClosParams& p) : gpus_per_leaf_(p.gpus_per_leaf) {
+  explicit ClosTopology(const ClosParams& p) {
     const int leaves = p.gpus / p.gpus_per_leaf;
     for (int g = 0; g < p.gpus; ++g) add_gpu({}, g / p.gpus_per_leaf);
     for (int l = 0; l < leaves; ++l) add_switch("leaf", l);
@@ -84,17 +84,7 @@ class ClosTopology : public Topology {
     up.fibre_m = p.spine_fibre_length.m;
     for (int l = 0; l < leaves; ++l)
       for (int k = 0; k < p.uplinks(); ++k) add_link(leaf0 + l, spine0 + k % p.spines, up);
-  }
-  // The GPUs of the first half of the leaves.
-  std::vector<int> bisection_side() const override {
-    const int leaves = num_gpus() / gpus_per_leaf_;
-    std::vector<int> out;
-    for (int g = 0; g < leaves / 2 * gpus_per_leaf_; ++g) out.push_back(g);
-    return out;
-  }
-
- private:
-  int gpus_per_leaf_;
+  }  // bisection: the GPUs of the first half of the leaves (their groups; Topology's default)
 };
 
 const TopologyRegistrar<ClosTopology, ClosParams> reg("clos", "two-tier leaf-spine of packet switches");

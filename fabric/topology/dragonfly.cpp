@@ -67,10 +67,11 @@ struct DragonflyParams {
 
 class DragonflyTopology : public Topology {
  public:
-  explicit DragonflyTopology(const DragonflyParams& p) : gpus_per_group_(p.routers_per_group * p.gpus_per_router) {
+  explicit DragonflyTopology(const DragonflyParams& p) {
     const int G = p.groups, a = p.routers_per_group, h = p.global_links_per_router;
-    const int n = G * gpus_per_group_;
-    for (int g = 0; g < n; ++g) add_gpu({}, g / gpus_per_group_);
+    const int per_group = a * p.gpus_per_router;
+    const int n = G * per_group;
+    for (int g = 0; g < n; ++g) add_gpu({}, g / per_group);
     for (int i = 0; i < G; ++i)
       for (int r = 0; r < a; ++r) add_switch("router", i);
     auto router = [&](int group, int r) { return n + group * a + r; };
@@ -91,17 +92,7 @@ class DragonflyTopology : public Topology {
           const int k_j = c * (G - 1) + i;      // i < j: nothing skipped before i
           add_link(router(i, k_i / h), router(j, k_j / h), global);
         }
-  }
-  // The GPUs of the first half of the groups.
-  std::vector<int> bisection_side() const override {
-    const int groups = num_gpus() / gpus_per_group_;
-    std::vector<int> out;
-    for (int g = 0; g < groups / 2 * gpus_per_group_; ++g) out.push_back(g);
-    return out;
-  }
-
- private:
-  int gpus_per_group_;
+  }  // bisection: the GPUs of the first half of the groups (Topology's default)
 };
 
 const TopologyRegistrar<DragonflyTopology, DragonflyParams> reg(

@@ -104,7 +104,7 @@ std::vector<std::pair<int, int>> pattern_pairs(const std::string& kind, int n) {
 
 class HierarchicalTopology : public Topology {
  public:
-  explicit HierarchicalTopology(const HierarchicalParams& p) : size_(p.inner.size) {
+  explicit HierarchicalTopology(const HierarchicalParams& p) {
     const int G = p.groups, S = p.inner.size;
     for (int g = 0; g < G; ++g)
       for (int i = 0; i < S; ++i) add_gpu({}, g);
@@ -135,16 +135,7 @@ class HierarchicalTopology : public Topology {
         for (const auto& [a, b] : pattern_pairs(p.outer.kind, G)) add_link(a * S + i, b * S + i, out);
       }
     }
-  }
-  // The GPUs of the first half of the groups.
-  std::vector<int> bisection_side() const override {
-    std::vector<int> out;
-    for (int r = 0; r < num_gpus() / size_ / 2 * size_; ++r) out.push_back(r);
-    return out;
-  }
-
- private:
-  int size_;
+  }  // bisection: the GPUs of the first half of the groups (Topology's default)
 };
 
 const TopologyRegistrar<HierarchicalTopology, HierarchicalParams> reg(

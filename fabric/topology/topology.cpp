@@ -1,5 +1,6 @@
 #include "fabric/topology/topology.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace litesim {
@@ -79,6 +80,17 @@ bool Topology::can_send(int vertex, int port) const {
 
 std::vector<int> Topology::bisection_side() const {
   std::vector<int> out;
+  bool grouped = gpus_ > 0;
+  int groups = 0;
+  for (int r = 0; r < gpus_; ++r) {
+    if (vertex(r).group < 0) grouped = false;
+    groups = std::max(groups, vertex(r).group + 1);
+  }
+  if (grouped) {  // whole groups (leaves, dragonfly groups) on each side
+    for (int r = 0; r < gpus_; ++r)
+      if (vertex(r).group < groups / 2) out.push_back(r);
+    return out;
+  }
   for (int r = 0; r < gpus_ / 2; ++r) out.push_back(r);
   return out;
 }

@@ -87,7 +87,9 @@ class Topology {
   // Mesh/torus extent per dimension (empty for other topologies).
   const std::vector<int>& dims() const { return dims_; }
   // GPUs on one side of this topology's canonical bisection (the cut its bisection bandwidth is
-  // quoted for). Default: ranks [0, num_gpus/2). Topologies whose natural halves differ override it.
+  // quoted for). Default: when every GPU has a group, the GPUs of the first half of the groups
+  // (whole leaves, dragonfly groups, hierarchical groups); otherwise ranks [0, num_gpus/2).
+  // Topologies whose natural halves differ (grids) override it.
   virtual std::vector<int> bisection_side() const;
 
  protected:
