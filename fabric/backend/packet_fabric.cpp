@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <systemc>
@@ -88,6 +89,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         router_(ctx.router),
         sim_(ctx.sim),
         eq_("events", ctx.sim),
+        fifo_(pp.injection == "per_pair_fifo"),
         stats_(ctx.sim.stats.group(this->name())),
         injected_(stats_.counter("bytes_injected", "B", "message bytes handed to the fabric")),
         delivered_(stats_.counter("bytes_delivered", "B", "message bytes delivered to their destination")),
@@ -109,17 +111,43 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     msg.to_send = m.bytes;
     msg.flow = mix64(mix64(m.id) ^ (static_cast<uint64_t>(m.src) << 32 | static_cast<uint32_t>(m.dst)));
     msg.injected = sim_now();
+    msgs_.push_back(std::move(msg));
+    if (fifo_) {  // behind the pair's earlier messages: it starts when the one before has sent its last packet
+      std::deque<uint32_t>& waiting = pair_queue_[pair_key(m.src, m.dst)];
+      waiting.push_back(id);
+      if (waiting.size() > 1) return;
+    }
+    start_injecting(id);
+  }
+
+  uint64_t pair_key(int src, int dst) const { return static_cast<uint64_t>(src) << 32 | static_cast<uint32_t>(dst); }
+
+  // Message `id` joins the injection queue of its first hop's port.
+  void start_injecting(uint32_t id) {
+    Msg& msg = msgs_[id];
     RouteQuery q;
-    q.vertex = m.src;
-    q.src_gpu = m.src;
-    q.dst_gpu = m.dst;
+    q.vertex = msg.info.src;
+    q.src_gpu = msg.info.src;
+    q.dst_gpu = msg.info.dst;
     q.flow = msg.flow;
     const RouteChoice c = router_.route(q);
     msg.vc = c.vc;
-    msgs_.push_back(std::move(msg));
-    OutPort& o = out(m.src, c.port);
+    OutPort& o = out(msg.info.src, c.port);
     o.inject.push_back(id);
     eq_.at(sim_now(), [this, &o] { try_start(o); });
+  }
+
+  // Message `id` has handed its last packet to the fabric: the pair's next message may start.
+  void finished_injecting(uint32_t id) {
+    if (!fifo_) return;
+    const MessageInfo& m = msgs_[id].info;
+    auto it = pair_queue_.find(pair_key(m.src, m.dst));
+    it->second.pop_front();
+    if (it->second.empty()) {
+      pair_queue_.erase(it);
+      return;
+    }
+    start_injecting(it->second.front());
   }
 
   uint64_t bytes_injected() const override { return static_cast<uint64_t>(injected_.value()); }
@@ -305,6 +333,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         packets_.add();
         o.rr = (c + 1) % slots;
         transmit(o, i);
+        if (msg.to_send == 0) finished_injecting(m);
         return;
       }
     }
@@ -410,6 +439,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   const Router& router_;
   SimContext& sim_;
   EventQueue eq_;
+  bool fifo_;
+  std::unordered_map<uint64_t, std::deque<uint32_t>> pair_queue_;  // per (src, dst): its messages not yet fully injected
   StatGroup& stats_;
   Counter& injected_;
   Counter& delivered_;

@@ -14,6 +14,7 @@ struct PacketParams {
   DataSize buffer_per_port;  // a GPU's input buffer per port per virtual channel
   Time forward_latency;      // a GPU forwarding a packet from one port to another
   std::string forward_mode;  // cut_through | store_and_forward
+  std::string injection;     // per_pair_fifo | round_robin: how a GPU port serves its messages
 
   static const ParamSet<PacketParams>& schema() {
     static const ParamSet<PacketParams> s(
@@ -30,6 +31,10 @@ struct PacketParams {
           p.choice("forward_mode", &PacketParams::forward_mode, {"cut_through", "store_and_forward"},
                    "a forwarding GPU starts from the head's (cut-through) or the tail's arrival")
               .fallback("cut_through");
+          p.choice("injection", &PacketParams::injection, {"per_pair_fifo", "round_robin"},
+                   "per_pair_fifo: messages from one GPU to one destination go in order, one after the other (a "
+                   "connection/queue pair); round_robin: every message at a port is served packet by packet together")
+              .fallback("per_pair_fifo");
         });
     return s;
   }

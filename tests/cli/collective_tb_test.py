@@ -32,7 +32,7 @@ def ceil_ps(seconds):  # the simulator rounds every serialisation up to the pico
 
 
 # ---- the one place that knows the backend's timing (docs/fabric.md, "Packets, links and credits").
-def one_hop_s(cfg, nbytes):
+def one_hop_s(cfg, nbytes, serialise_only=False):
     """Time for one message of `nbytes` over one idle link, injection to delivery, packet backend:
     the message is cut into ceil(S / mtu) packets of payload + header wire bytes; each occupies the
     serialiser 8 W / B (rounded up to the ps), back to back; delivery is when the last tail arrives,
@@ -48,7 +48,7 @@ def one_hop_s(cfg, nbytes):
     mtu, header = int(qty(be["mtu"])), int(qty(be["header"]))
     full, rest = divmod(nbytes, mtu)
     t = full * ceil_ps(8 * (mtu + header) / B) + (ceil_ps(8 * (rest + header) / B) if rest or not full else 0)
-    return t + h
+    return t if serialise_only else t + h
 
 
 def config(*sets):
@@ -95,14 +95,18 @@ if CASE == "ring_allreduce_closed_form":
         check(math.isclose(s["busbw_GBps"], S / s["time_ns"] * 2 * (p - 1) / p, rel_tol=1e-12), "busbw definition")
 
 elif CASE == "pipelined_broadcast":
-    # Chain broadcast over p-1 hops. Whole: (p-1) one-hop times of S. In C chunks, each connection
-    # sends its next chunk when the previous is delivered: (C + p - 2) one-hop times of S/C.
+    # Chain broadcast over p-1 hops. Whole: (p-1) one-hop times of S. In C chunks: a connection's
+    # chunks leave back to back (the fabric keeps them in order, no gap between them), and a GPU
+    # forwards chunk j when it has arrived: the last chunk leaves GPU 0 after C serialisation times
+    # T of S/C and then takes h + (p-2)(T + h), so (C + p - 2) T + (p - 1) h with T = hop(S/C) - h.
     cfg = config()
     p, S, C = 4, 8 * MiB, 8
     whole, _ = tb("--op", "broadcast", "--bytes", f"{S}B")
     piped, _ = tb("--op", "broadcast", "--bytes", f"{S}B", "--chunk", f"{S // C}B")
     close(whole["time_ns"], (p - 1) * one_hop_s(cfg, S), "whole broadcast")
-    close(piped["time_ns"], (C + p - 2) * one_hop_s(cfg, S // C), "pipelined broadcast")
+    h = one_hop_s(cfg, 0) - one_hop_s(cfg, 0, serialise_only=True)
+    T = one_hop_s(cfg, S // C) - h
+    close(piped["time_ns"], (C + p - 2) * T + (p - 1) * h, "pipelined broadcast")
 
 elif CASE == "reduce_cost":
     # A reduce of S/p at rate R after every reduce-scatter step: (p-1)(2 hop + S/p / R) + (p-1) hop.
