@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -322,8 +323,20 @@ ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {
   size_t start = 0;
   while (cur) {
     const auto dot = dotted.find('.', start);
-    cur = cur->is_map() ? cur->find(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start))
-                        : nullptr;
+    std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    // `key[i]`: item i of the list at key
+    std::optional<size_t> item;
+    const auto bracket = part.find('[');
+    if (bracket != std::string::npos && part.back() == ']') {
+      try {
+        item = std::stoul(part.substr(bracket + 1, part.size() - bracket - 2));
+      } catch (const std::exception&) {
+        return nullptr;
+      }
+      part.resize(bracket);
+    }
+    cur = cur->is_map() ? cur->find(part) : nullptr;
+    if (cur && item) cur = cur->is_seq() && *item < cur->items.size() ? cur->items[*item] : nullptr;
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

@@ -75,7 +75,7 @@ struct PresetResolver {
 // Dumps a tree as YAML (block style, keys in tree order).
 std::string to_yaml(const ConfigNode& node);
 
-// The node at `dotted` ("package.hbm.stacks") under `tree`, or null.
+// The node at `dotted` ("package.hbm.stacks", "fabric.ocs.schedule[1].at") under `tree`, or null.
 ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);
 // The location of `dotted` in `tree` (may be null); {fallback_file, 0, 0} when it is not there.
 SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file);

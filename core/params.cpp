@@ -30,6 +30,8 @@ std::string FieldInfo::type_text() const {
       return "section";
     case FieldKind::Impl:
       return fmt::format("{} (kind: ...)", impl_category);
+    case FieldKind::List:
+      return fmt::format("list of {}", section ? section->name() : "?");
   }
   return "?";
 }

@@ -21,7 +21,7 @@
 
 namespace litesim {
 
-enum class FieldKind { Quantity, Integer, Real, Bool, String, Choice, Section, Impl };
+enum class FieldKind { Quantity, Integer, Real, Bool, String, Choice, Section, Impl, List };
 
 class SchemaBase;
 
@@ -36,7 +36,7 @@ struct FieldInfo {
   bool min_exclusive = false;
   std::optional<double> max;
   std::vector<std::string> choices;     // Choice
-  const SchemaBase* section = nullptr;  // Section
+  const SchemaBase* section = nullptr;  // Section, List (the schema of each item)
   std::string impl_category;            // Impl: the registry category that names the kinds
   std::string type_text() const;        // "data rate", "integer", "section hbm", ...
 };
@@ -227,6 +227,31 @@ class ParamSet : public SchemaBase {
           ConfigPtr norm;
           t.*member = sub.resolve(v, path, parent, &norm);
           return norm;
+        });
+  }
+  // A list of blocks, each with U's schema (a schedule's entries); absent or null: empty. Item i's
+  // errors name `key[i].field`.
+  template <class U>
+  void list(std::string key, std::vector<U> T::*member, std::string doc) {
+    FieldInfo f = base(std::move(key), std::move(doc), FieldKind::List);
+    const ParamSet<U>& sub = U::schema();
+    f.section = &sub;
+    f.default_text = std::string("[]");
+    infos_.push_back(f);
+    binders_.push_back(
+        [member, &sub](T& t, const ConfigPtr& v, const std::string& path, const SourceLoc& parent) -> ConfigPtr {
+          (t.*member).clear();
+          const SourceLoc here = v && v->loc.line > 0 ? v->loc : parent;
+          ConfigPtr out = ConfigNode::make_seq(here);
+          if (!v || v->is_null()) return out;
+          if (!v->is_seq())
+            detail::fail(v, parent, path, std::string("expected a list (- ...), got ") + v->kind_name());
+          for (size_t i = 0; i < v->items.size(); ++i) {
+            ConfigPtr norm;
+            (t.*member).push_back(sub.resolve(v->items[i], path + "[" + std::to_string(i) + "]", here, &norm));
+            out->items.push_back(norm);
+          }
+          return out;
         });
   }
   // A swappable part chosen by `kind:` from a registry category (see core/registry.h).

@@ -31,13 +31,23 @@ struct FabricParams {
   static const ParamSet<FabricParams>& schema();
 };
 
+// One circuit set of the fabric: its topology and router from `at` on. Phase 0 is fabric.topology
+// from time 0; an OCS schedule (fabric.ocs.schedule) adds the others, each with the same GPUs and
+// switches and the same fixed links, differing only in the circuits of the OCS units.
+struct FabricPhase {
+  Time at;
+  const Topology* topology = nullptr;
+  const Router* router = nullptr;
+};
+
 // Everything a backend is built from. cpo[g] is GPU g's package optics (packages may differ).
 struct FabricContext {
-  const Topology& topology;
-  const Router& router;
+  const Topology& topology;  // phase 0's
+  const Router& router;      // phase 0's
   std::vector<CpoParams> cpo;
   const FabricParams& params;
   SimContext& sim;
+  std::vector<FabricPhase> phases;  // phase 0 first; more only with an OCS schedule
 
   // The optics at vertex v's end of its links: the GPU's package optics or the switch ports'.
   LinkEnd end_optics(int v) const {

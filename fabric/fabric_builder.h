@@ -16,7 +16,8 @@ namespace litesim {
 class FabricInstance {
  public:
   // gpu_cpo[g] is GPU g's package optics; a single entry applies to every GPU. `where(key)` locates
-  // a config key (e.g. "fabric.link.lanes") for errors; it may return an empty SourceLoc.
+  // a config key (e.g. "fabric.link.lanes") for errors; it may return an empty SourceLoc. With an
+  // OCS schedule every entry's topology is built and routed too, and checked against the first.
   FabricInstance(const FabricParams& params, std::vector<CpoParams> gpu_cpo, SimContext& sim,
                  const std::function<SourceLoc(const std::string&)>& where);
 
@@ -31,6 +32,8 @@ class FabricInstance {
   FabricParams params_;  // the backend keeps a reference
   std::unique_ptr<Topology> topology_;
   std::unique_ptr<Router> router_;
+  std::vector<std::unique_ptr<Topology>> phase_topologies_;  // OCS schedule entries, in order
+  std::vector<std::unique_ptr<Router>> phase_routers_;
   std::unique_ptr<FabricContext> ctx_;
   std::unique_ptr<Fabric> fabric_;
 };

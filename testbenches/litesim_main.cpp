@@ -22,8 +22,8 @@
 #include "core/error.h"
 #include "core/registry.h"
 #include "testbenches/tb_collective.h"
-#include "testbenches/tb_hbm.h"
 #include "testbenches/tb_fabric.h"
+#include "testbenches/tb_hbm.h"
 #include "testbenches/tb_kernel.h"
 #include "testbenches/tb_options.h"
 #include "testbenches/tb_topo.h"
@@ -47,8 +47,9 @@ void print_schema(const SchemaBase& s, int indent) {
   const std::string pad(static_cast<size_t>(indent), ' ');
   for (const auto& f : s.fields()) {
     std::string def = f.default_text ? *f.default_text : "(required)";
-    if (f.kind == FieldKind::Section) {
-      std::cout << fmt::format("{}{:<24} section            {}\n", pad, f.key, f.doc);
+    if (f.kind == FieldKind::Section || f.kind == FieldKind::List) {
+      std::cout << fmt::format("{}{:<24} {:<18} {}\n", pad, f.key, f.kind == FieldKind::List ? "list of" : "section",
+                               f.doc);
       print_schema(*f.section, indent + 2);
       continue;
     }

@@ -10,6 +10,12 @@
 //
 // Timing runs on the fabric's EventQueue (fabric/backend/event_queue.h): one SystemC method for all
 // packets, deterministic. docs/fabric.md gives the equations.
+//
+// With an OCS circuit schedule (fabric.ocs.schedule) the fabric has one phase per circuit set, each
+// with its own links and router over the same GPUs, switches and port transceivers. When a phase is
+// due, GPUs stop injecting, the packets in flight drain (and their credits return), the circuits are
+// dark for the OCS's reconfiguration_time, and then the messages still waiting resume on the new
+// circuits. An idle fabric reconfigures without events, so a schedule never prolongs a run.
 #include <deque>
 #include <map>
 #include <memory>
@@ -44,7 +50,7 @@ struct Packet {
   int vc = 0;            // virtual channel on the current / next hop
   int in_port = -1;      // port it arrived on at the current vertex (-1: injected there)
   int in_vc = 0;
-  Time head, tail;       // arrival of its first and last bit at the current vertex
+  Time head, tail;  // arrival of its first and last bit at the current vertex
 };
 
 struct Msg {
@@ -86,7 +92,6 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       : sc_module(name),
         pp_(pp),
         topo_(ctx.topology),
-        router_(ctx.router),
         sim_(ctx.sim),
         eq_("events", ctx.sim),
         fifo_(pp.injection == "per_pair_fifo"),
@@ -94,14 +99,25 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         injected_(stats_.counter("bytes_injected", "B", "message bytes handed to the fabric")),
         delivered_(stats_.counter("bytes_delivered", "B", "message bytes delivered to their destination")),
         packets_(stats_.counter("packets", "", "packets injected")),
-        latency_(stats_.histogram("latency", "ns", "message injection to arrival of its last byte")) {
+        latency_(stats_.histogram("latency", "ns", "message injection to arrival of its last byte")),
+        reconfigurations_(stats_.counter("ocs_reconfigurations", "", "OCS circuit-set changes (fabric.ocs.schedule)")),
+        dark_ns_(stats_.counter("ocs_dark_time", "ns",
+                                "time injection was stopped for OCS reconfigurations (drain + reconfiguration_time)")) {
     build(ctx);
+    if (phases_.size() > 1) {
+      sc_core::sc_spawn_options opts;
+      opts.spawn_method();
+      opts.set_sensitivity(&phase_due_);
+      opts.dont_initialize();
+      sc_core::sc_spawn(sim_.guard([this] { on_phase_due(); }), "ocs_schedule", &opts);
+    }
   }
 
   void set_arrival_handler(ArrivalHandler h) override { arrival_ = std::move(h); }
 
   void send(const MessageInfo& m, DeliveredCallback done) override {
     if (m.src == m.dst) throw SimError(fmt::format("message {} is sent from GPU {} to itself", m.id, m.src));
+    if (in_flight_ == 0 && phases_.size() > 1) catch_up();
     injected_.add(static_cast<double>(m.bytes));
     ++in_flight_;
     const uint32_t id = static_cast<uint32_t>(msgs_.size());
@@ -118,6 +134,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       if (waiting.size() > 1) return;
     }
     start_injecting(id);
+    arm_phase_event();
   }
 
   uint64_t pair_key(int src, int dst) const { return static_cast<uint64_t>(src) << 32 | static_cast<uint32_t>(dst); }
@@ -130,7 +147,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     q.src_gpu = msg.info.src;
     q.dst_gpu = msg.info.dst;
     q.flow = msg.flow;
-    const RouteChoice c = router_.route(q);
+    const RouteChoice c = router().route(q);
     msg.vc = c.vc;
     OutPort& o = out(msg.info.src, c.port);
     o.inject.push_back(id);
@@ -155,32 +172,43 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   uint64_t messages_in_flight() const override { return in_flight_; }
   const Histogram& latency_ns() const override { return latency_; }
 
+  // Every phase's links; a later phase's link ids follow the earlier phases'. The transceivers at a
+  // (vertex, port) serve that port's circuit in every phase, so links of different phases may
+  // report the same transceivers' energy: the ledger, not a sum over links, holds the total.
   std::vector<LinkReport> link_reports(Time end) const override {
     std::vector<LinkReport> outv;
     const auto& accounts = sim_.ledger.accounts();
-    for (size_t i = 0; i < links_.size(); ++i) {
-      const Link& l = *links_[i];
-      const TopoEdge& e = topo_.links()[i];
-      LinkReport r;
-      r.id = e.id;
-      r.name = l.name();
-      r.end_a = e.u;
-      r.end_b = e.v;
-      r.rate_Gbps = l.line_bps() / 1e9;
-      r.bytes_ab = static_cast<uint64_t>(l.a_to_b().payload_bytes->value());
-      r.bytes_ba = static_cast<uint64_t>(l.b_to_a().payload_bytes->value());
-      r.messages = static_cast<uint64_t>(l.a_to_b().packets->value() + l.b_to_a().packets->value());
-      r.utilization_ab = l.a_to_b().busy->utilization(end);
-      r.utilization_ba = l.b_to_a().busy->utilization(end);
-      r.energy_pJ = accounts.at(l.a_to_b().tx->account()).total_pj() + accounts.at(l.b_to_a().tx->account()).total_pj();
-      outv.push_back(r);
+    int base = 0;
+    for (const Phase& ph : phases_) {
+      for (size_t i = 0; i < ph.links.size(); ++i) {
+        const Link& l = *ph.links[i];
+        const TopoEdge& e = ph.topo->links()[i];
+        LinkReport r;
+        r.id = base + e.id;
+        r.name = l.name();
+        r.end_a = e.u;
+        r.end_b = e.v;
+        r.rate_Gbps = l.line_bps() / 1e9;
+        r.bytes_ab = static_cast<uint64_t>(l.a_to_b().payload_bytes->value());
+        r.bytes_ba = static_cast<uint64_t>(l.b_to_a().payload_bytes->value());
+        r.messages = static_cast<uint64_t>(l.a_to_b().packets->value() + l.b_to_a().packets->value());
+        r.utilization_ab = l.a_to_b().busy->utilization(end);
+        r.utilization_ba = l.b_to_a().busy->utilization(end);
+        r.energy_pJ =
+            accounts.at(l.a_to_b().tx->account()).total_pj() + accounts.at(l.b_to_a().tx->account()).total_pj();
+        outv.push_back(r);
+      }
+      base += ph.topo->num_links();
     }
     return outv;
   }
 
   std::string stuck_report() const override {
     std::string s;
-    for (const auto& ports : out_)
+    if (ocs_state_ != OcsState::Steady)
+      s += fmt::format("  OCS reconfiguration to schedule phase {} under way ({})\n", target_,
+                       ocs_state_ == OcsState::Draining ? "draining" : "switching");
+    for (const auto& ports : phases_[cur_].out)
       for (const OutPort& o : ports) {
         size_t waiting = o.inject.size();
         for (const auto& q : o.queue) waiting += q.size();
@@ -188,8 +216,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         std::string credits;
         for (size_t vc = 0; vc < o.credits.size(); ++vc)
           credits += fmt::format("{}vc{} {}/{} B", vc ? ", " : "", vc, o.credits[vc], o.buffer);
-        s += fmt::format("  {} port {} -> {}: {} packet(s) or message(s) waiting; credits {}\n",
-                         vertex_name(o.vertex), o.port, vertex_name(o.peer_vertex), waiting, credits);
+        s += fmt::format("  {} port {} -> {}: {} packet(s) or message(s) waiting; credits {}\n", vertex_name(o.vertex),
+                         o.port, vertex_name(o.peer_vertex), waiting, credits);
       }
     return s;
   }
@@ -200,15 +228,16 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     return tv.kind == TopoVertex::Kind::Gpu ? fmt::format("gpu{}", tv.index) : fmt::format("switch{}", tv.index);
   }
 
-  OutPort& out(int vertex, int port) { return out_[static_cast<size_t>(vertex)][static_cast<size_t>(port)]; }
+  OutPort& out(int vertex, int port) {
+    return phases_[cur_].out[static_cast<size_t>(vertex)][static_cast<size_t>(port)];
+  }
+  const Router& router() const { return *phases_[cur_].router; }
 
   void build(const FabricContext& ctx) {
     const FabricParams& fp = ctx.params;
     const int n = topo_.num_vertices();
-    const int vcs = router_.vcs();
     const int64_t packet_max = static_cast<int64_t>(pp_.mtu.bytes + pp_.header.bytes);
     nodes_.resize(static_cast<size_t>(n));
-    out_.resize(static_cast<size_t>(n));
     if (topo_.num_switches() > 0 && !fp.eps)
       throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch",
                         fmt::format("the topology has {} switch(es): give their parameters (e.g. `switch: {{preset: "
@@ -219,21 +248,16 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
                         "the topology has optical circuit switches: give their parameters (configs/ocs/)");
     for (int v = 0; v < n; ++v) {
       Node& node = nodes_[static_cast<size_t>(v)];
-      out_[static_cast<size_t>(v)].resize(static_cast<size_t>(topo_.degree(v)));
       if (topo_.is_gpu(v)) {
         node.gpu = true;
         node.latency = pp_.forward_latency;
         node.cut_through = pp_.forward_mode == "cut_through";
       } else {
         const SwitchParams& sp = *fp.eps;
-        if (topo_.degree(v) > sp.radix)
-          throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch.radix",
-                            fmt::format("{} ({}) has {} links but the switch has radix {}", vertex_name(v),
-                                        topo_.vertex(v).role, topo_.degree(v), sp.radix));
         if (static_cast<int64_t>(sp.buffer_per_port.bytes) < packet_max)
-          throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch.buffer_per_port",
-                            fmt::format("{} B cannot hold one packet of {} B (mtu + header)", sp.buffer_per_port.bytes,
-                                        packet_max));
+          throw ConfigError(
+              SourceLoc{"<fabric>", 0, 0}, "fabric.switch.buffer_per_port",
+              fmt::format("{} B cannot hold one packet of {} B (mtu + header)", sp.buffer_per_port.bytes, packet_max));
         node.gpu = false;
         node.latency = sp.latency;
         node.cut_through = sp.cut_through();
@@ -243,28 +267,51 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       }
     }
     if (static_cast<int64_t>(pp_.buffer_per_port.bytes) < packet_max)
-      throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.backend.buffer_per_port",
-                        fmt::format("{} B cannot hold one packet of {} B (mtu + header)", pp_.buffer_per_port.bytes,
-                                    packet_max));
-    for (size_t u = 0; u < topo_.ocs_units().size(); ++u) {
-      const OcsUnit& unit = topo_.ocs_units()[u];
+      throw ConfigError(
+          SourceLoc{"<fabric>", 0, 0}, "fabric.backend.buffer_per_port",
+          fmt::format("{} B cannot hold one packet of {} B (mtu + header)", pp_.buffer_per_port.bytes, packet_max));
+    // One OCS unit is one piece of hardware through every phase: as many ports as any phase uses.
+    std::vector<int> unit_ports;
+    for (const FabricPhase& ph : ctx.phases)
+      for (size_t u = 0; u < ph.topology->ocs_units().size(); ++u) {
+        if (unit_ports.size() <= u) unit_ports.resize(u + 1, 0);
+        unit_ports[u] = std::max(unit_ports[u], ph.topology->ocs_units()[u].ports);
+      }
+    for (size_t u = 0; u < unit_ports.size(); ++u)
       sim_.ledger.open(fmt::format("{}.ocs{}", name(), u), "ocs",
-                       Power{unit.ports * fp.ocs->static_power_per_port.watts});
+                       Power{unit_ports[u] * fp.ocs->static_power_per_port.watts});
+    if (fp.ocs) ocs_ = &*fp.ocs;
+    phases_.reserve(ctx.phases.size());
+    for (size_t k = 0; k < ctx.phases.size(); ++k) build_phase(ctx, k);
+  }
+
+  // Phase k's output ports and links; the transceivers at a (vertex, port) are shared by all phases.
+  void build_phase(const FabricContext& ctx, size_t k) {
+    const FabricParams& fp = ctx.params;
+    const FabricPhase& fph = ctx.phases[k];
+    const Topology& t = *fph.topology;
+    Phase& ph = phases_.emplace_back();
+    ph.at = fph.at;
+    ph.topo = &t;
+    ph.router = fph.router;
+    const int vcs = fph.router->vcs();
+    ph.out.resize(static_cast<size_t>(t.num_vertices()));
+    for (int v = 0; v < t.num_vertices(); ++v) {
+      ph.out[static_cast<size_t>(v)].resize(static_cast<size_t>(t.degree(v)));
+      if (!t.is_gpu(v) && t.degree(v) > fp.eps->radix)
+        throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch.radix",
+                          fmt::format("{} ({}) has {} links but the switch has radix {}", vertex_name(v),
+                                      t.vertex(v).role, t.degree(v), fp.eps->radix));
     }
-    for (const TopoEdge& e : topo_.links()) {
+    for (const TopoEdge& e : t.links()) {
       const int lanes = link_lanes(e, fp.link);
-      auto make_end = [&](int v, int port) {
-        const LinkEnd end = ctx.end_optics(v);
-        xcvrs_.push_back(std::make_unique<Transceiver>(fmt::format("{}_port{}", vertex_name(v), port).c_str(), lanes,
-                                                       end.lane_rate, *end.tech, sim_));
-        return xcvrs_.back().get();
-      };
-      Transceiver* ta = make_end(e.u, e.port_u);
-      Transceiver* tb = make_end(e.v, e.port_v);
+      Transceiver* ta = port_transceiver(ctx, e.u, e.port_u, lanes);
+      Transceiver* tb = port_transceiver(ctx, e.v, e.port_v, lanes);
       const Time fibre = duration_of(link_fibre_m(e, fp.link) * fp.link.propagation_delay.ps_per_m, 1e12);
       const Time extra = e.ocs >= 0 ? fp.ocs->insertion_latency : Time{};
-      links_.push_back(std::make_unique<Link>(fmt::format("link{}", e.id).c_str(), *ta, *tb, fibre, extra, sim_));
-      Link& l = *links_.back();
+      const std::string lname = k == 0 ? fmt::format("link{}", e.id) : fmt::format("phase{}_link{}", k, e.id);
+      ph.links.push_back(std::make_unique<Link>(lname.c_str(), *ta, *tb, fibre, extra, sim_));
+      Link& l = *ph.links.back();
       auto wire_port = [&](OutPort& o, Link::Direction& d, int v, int p, int pv, int pp) {
         o.dir = &d;
         o.vertex = v;
@@ -272,15 +319,119 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         o.peer_vertex = pv;
         o.peer_port = pp;
         o.queue.resize(static_cast<size_t>(vcs));
-        o.buffer = static_cast<int64_t>(topo_.is_gpu(pv) ? pp_.buffer_per_port.bytes : fp.eps->buffer_per_port.bytes);
+        o.buffer = static_cast<int64_t>(t.is_gpu(pv) ? pp_.buffer_per_port.bytes : fp.eps->buffer_per_port.bytes);
         o.credits.assign(static_cast<size_t>(vcs), o.buffer);
       };
-      wire_port(out(e.u, e.port_u), l.a_to_b(), e.u, e.port_u, e.v, e.port_v);
-      wire_port(out(e.v, e.port_v), l.b_to_a(), e.v, e.port_v, e.u, e.port_u);
+      auto& out = ph.out;
+      wire_port(out[static_cast<size_t>(e.u)][static_cast<size_t>(e.port_u)], l.a_to_b(), e.u, e.port_u, e.v, e.port_v);
+      wire_port(out[static_cast<size_t>(e.v)][static_cast<size_t>(e.port_v)], l.b_to_a(), e.v, e.port_v, e.u, e.port_u);
     }
   }
 
+  Transceiver* port_transceiver(const FabricContext& ctx, int v, int port, int lanes) {
+    auto [it, fresh] = port_xcvr_.try_emplace({v, port}, nullptr);
+    if (!fresh) {
+      if (it->second->lanes() != lanes)
+        throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.ocs.schedule",
+                          fmt::format("{} port {} has {} lanes in one circuit set and {} in another: a port's "
+                                      "transceiver is the same in every phase",
+                                      vertex_name(v), port, it->second->lanes(), lanes));
+      return it->second;
+    }
+    const LinkEnd end = ctx.end_optics(v);
+    xcvrs_.push_back(std::make_unique<Transceiver>(fmt::format("{}_port{}", vertex_name(v), port).c_str(), lanes,
+                                                   end.lane_rate, *end.tech, sim_));
+    it->second = xcvrs_.back().get();
+    return it->second;
+  }
+
+  // --- OCS circuit schedule ---------------------------------------------------------------------
+  // Steady: phase cur_ carries traffic. Draining: phase target_ is due; GPUs inject nothing more and
+  // the packets in flight finish. Switching: the network is empty, cur_ = target_ already, and the
+  // circuits are dark until ready_at_.
+
+  bool gated() const { return ocs_state_ != OcsState::Steady; }
+
+  // While messages are in flight, an event wakes the fabric when the next phase is due.
+  void arm_phase_event() {
+    if (ocs_state_ != OcsState::Steady || next_phase_ >= phases_.size() || in_flight_ == 0) return;
+    const Time due = phases_[next_phase_].at;
+    phase_due_.cancel();
+    phase_due_.notify(to_sc(due < sim_now() ? Time{} : due - sim_now()));
+  }
+
+  void on_phase_due() {
+    if (ocs_state_ != OcsState::Steady || next_phase_ >= phases_.size() || in_flight_ == 0) return;
+    if (sim_now() < phases_[next_phase_].at) return;  // a stale wake-up
+    ocs_state_ = OcsState::Draining;
+    target_ = next_phase_++;
+    gate_closed_at_ = sim_now();
+    try_drained();
+  }
+
+  void try_drained() {
+    if (ocs_state_ == OcsState::Draining && live_packets_ == 0 && credits_out_ == 0) begin_switch(sim_now());
+  }
+
+  // The network is empty: phase target_'s circuits are set up from `start` (now, or for an idle
+  // fabric the moment the phase became due) and ready reconfiguration_time later. Messages waiting
+  // at the old phase's ports move to the new phase's first hops.
+  void begin_switch(Time start) {
+    std::vector<uint32_t> waiting;
+    for (auto& ports : phases_[cur_].out)
+      for (OutPort& o : ports) {
+        waiting.insert(waiting.end(), o.inject.begin(), o.inject.end());
+        o.inject.clear();
+      }
+    cur_ = target_;
+    ocs_state_ = OcsState::Switching;
+    ready_at_ = start + ocs_->reconfiguration_time;
+    reconfigurations_.add();
+    dark_ns_.add((ready_at_ - gate_closed_at_).ns());
+    for (uint32_t id : waiting) start_injecting(id);
+    if (in_flight_ > 0) eq_.at(ready_at_, [this] { finish_switch(); });
+  }
+
+  void finish_switch() {
+    ocs_state_ = OcsState::Steady;
+    for (auto& ports : phases_[cur_].out)
+      for (OutPort& o : ports)
+        if (!o.inject.empty()) eq_.at(sim_now(), [this, &o] { try_start(o); });
+    if (next_phase_ < phases_.size() && !(sim_now() < phases_[next_phase_].at) && in_flight_ > 0) {
+      on_phase_due();
+      return;
+    }
+    arm_phase_event();
+  }
+
+  // Called by send() on an empty fabric: applies, without events, every reconfiguration that fell
+  // due while it was idle (each starting when due, or when the previous one was ready).
+  void catch_up() {
+    const Time now = sim_now();
+    Time idle_from = idle_since_;
+    for (;;) {
+      if (ocs_state_ == OcsState::Switching) {
+        if (now < ready_at_) break;
+        ocs_state_ = OcsState::Steady;
+        idle_from = ready_at_;
+        continue;
+      }
+      if (ocs_state_ != OcsState::Steady || next_phase_ >= phases_.size() || now < phases_[next_phase_].at) break;
+      target_ = next_phase_++;
+      gate_closed_at_ = std::max(phases_[target_].at, idle_from);
+      begin_switch(gate_closed_at_);
+    }
+    if (ocs_state_ == OcsState::Switching) eq_.at(ready_at_, [this] { finish_switch(); });
+  }
+
+  // The fabric has just become empty of messages.
+  void now_idle() {
+    idle_since_ = sim_now();
+    if (ocs_state_ == OcsState::Steady) phase_due_.cancel();
+  }
+
   uint32_t alloc_packet() {
+    ++live_packets_;
     if (!free_.empty()) {
       const uint32_t i = free_.back();
       free_.pop_back();
@@ -303,7 +454,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
 
   void try_start(OutPort& o) {
     const Time now = sim_now();
-    if (now < o.free_at) return;  // the serialiser's end-of-packet action calls again
+    if (now < o.free_at) return;                             // the serialiser's end-of-packet action calls again
     const int slots = static_cast<int>(o.queue.size()) + 1;  // one per VC, then local injection
     for (int k = 0; k < slots; ++k) {
       const int c = (o.rr + k) % slots;
@@ -316,7 +467,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         transmit(o, i);
         return;
       }
-      for (size_t tries = o.inject.size(); tries > 0; --tries) {
+      for (size_t tries = gated() ? 0 : o.inject.size(); tries > 0; --tries) {
         const uint32_t m = o.inject.front();
         o.inject.pop_front();
         const Packet p = next_packet(m);
@@ -373,9 +524,12 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   void return_credit(int vertex, int in_port, int vc, uint32_t bytes, Time when) {
     OutPort& back = out(vertex, in_port);
     OutPort& up = out(back.peer_vertex, back.peer_port);
+    ++credits_out_;
     eq_.at(when + back.dir->head_latency, [this, &up, vc, bytes] {
       up.credits[static_cast<size_t>(vc)] += bytes;
+      --credits_out_;
       try_start(up);
+      try_drained();
     });
   }
 
@@ -393,7 +547,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     q.src_gpu = msg.info.src;
     q.dst_gpu = msg.info.dst;
     q.flow = msg.flow;
-    const RouteChoice c = router_.route(q);
+    const RouteChoice c = router().route(q);
     OutPort& o = out(v, c.port);
     const Node& node = nodes_[static_cast<size_t>(v)];
     Time ready = (node.cut_through ? p.head : p.tail) + node.latency;
@@ -410,6 +564,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
   void eject(int v, uint32_t i) {
     const Packet p = pkts_[i];
     free_.push_back(i);
+    --live_packets_;
     return_credit(v, p.in_port, p.in_vc, p.wire, sim_now());
     Msg& msg = msgs_[p.msg];
     msg.arrived += p.payload;
@@ -418,7 +573,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     const uint32_t m = p.msg;
     if (!arrival_) {  // nothing to wait for: deliver now, without a process per message
       delivered_.add(static_cast<double>(msg.info.bytes));
-      --in_flight_;
+      if (--in_flight_ == 0) now_idle();
       if (msg.done) msg.done(msg.info);
       msg.done = nullptr;
       return;
@@ -427,29 +582,52 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
       Msg& done = msgs_[m];
       if (arrival_) arrival_(done.info);
       delivered_.add(static_cast<double>(done.info.bytes));
-      --in_flight_;
+      if (--in_flight_ == 0) now_idle();
       if (done.done) done.done(done.info);
       done.done = nullptr;
     }),
                       fmt::format("deliver{}", msg.info.id).c_str());
   }
 
+  // One circuit set: its topology, router, output ports [vertex][port] and links.
+  struct Phase {
+    Time at;
+    const Topology* topo = nullptr;
+    const Router* router = nullptr;
+    std::vector<std::vector<OutPort>> out;
+    std::vector<std::unique_ptr<Link>> links;
+  };
+  enum class OcsState { Steady, Draining, Switching };
+
   PacketParams pp_;
-  const Topology& topo_;
-  const Router& router_;
+  const Topology& topo_;  // phase 0's (GPUs and switches are the same in every phase)
   SimContext& sim_;
   EventQueue eq_;
   bool fifo_;
-  std::unordered_map<uint64_t, std::deque<uint32_t>> pair_queue_;  // per (src, dst): its messages not yet fully injected
+  std::unordered_map<uint64_t, std::deque<uint32_t>>
+      pair_queue_;  // per (src, dst): its messages not yet fully injected
   StatGroup& stats_;
   Counter& injected_;
   Counter& delivered_;
   Counter& packets_;
   Histogram& latency_;
+  Counter& reconfigurations_;
+  Counter& dark_ns_;
   std::vector<Node> nodes_;
-  std::vector<std::vector<OutPort>> out_;
+  std::vector<Phase> phases_;
+  size_t cur_ = 0;  // the phase whose circuits are set
   std::vector<std::unique_ptr<Transceiver>> xcvrs_;
-  std::vector<std::unique_ptr<Link>> links_;
+  std::map<std::pair<int, int>, Transceiver*> port_xcvr_;  // (vertex, port) -> its transceiver
+  const OcsParams* ocs_ = nullptr;
+  OcsState ocs_state_ = OcsState::Steady;
+  size_t next_phase_ = 1;  // the next schedule entry to fall due
+  size_t target_ = 0;      // Draining / Switching: the phase being set up
+  Time ready_at_;          // Switching: when its circuits are up
+  Time gate_closed_at_;    // when injection stopped for the reconfiguration under way
+  Time idle_since_;        // when the fabric last became empty
+  uint64_t live_packets_ = 0;
+  uint64_t credits_out_ = 0;  // credits on their way back
+  sc_core::sc_event phase_due_;
   std::deque<Msg> msgs_;
   std::vector<Packet> pkts_;
   std::vector<uint32_t> free_;

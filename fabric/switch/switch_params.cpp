@@ -1,5 +1,7 @@
 #include "fabric/switch/switch_params.h"
 
+#include <fmt/format.h>
+
 #include "core/registry.h"
 
 namespace litesim {
@@ -23,16 +25,32 @@ const ParamSet<SwitchParams>& SwitchParams::schema() {
   return s;
 }
 
+const ParamSet<OcsPhase>& OcsPhase::schema() {
+  static const ParamSet<OcsPhase> s("ocs_phase", "one entry of an OCS circuit schedule", [](ParamSet<OcsPhase>& p) {
+    p.quantity("at", &OcsPhase::at, "when the OCS starts switching to these circuits (the fabric drains first)")
+        .positive();
+    p.impl("topology", &OcsPhase::topology, "topology", "the circuits from then on, as a topology (kind: ...)");
+  });
+  return s;
+}
+
 const ParamSet<OcsParams>& OcsParams::schema() {
   static const ParamSet<OcsParams> s(
-      "ocs", "optical circuit switch of the fabric (configs/ocs/)", [](ParamSet<OcsParams>& p) {
+      "ocs", "optical circuit switch of the fabric (configs/ocs/)",
+      [](ParamSet<OcsParams>& p) {
         p.string("name", &OcsParams::name, "label of this OCS").fallback("ocs");
-        p.quantity("insertion_latency", &OcsParams::insertion_latency, "latency added to each circuit")
-            .non_negative();
+        p.quantity("insertion_latency", &OcsParams::insertion_latency, "latency added to each circuit").non_negative();
         p.quantity("reconfiguration_time", &OcsParams::reconfiguration_time, "time to set up new circuits")
             .non_negative();
-        p.quantity("static_power_per_port", &OcsParams::static_power_per_port, "static power per port")
-            .non_negative();
+        p.quantity("static_power_per_port", &OcsParams::static_power_per_port, "static power per port").non_negative();
+        p.list("schedule", &OcsParams::schedule,
+               "circuit sets the OCS switches to during the run, by increasing `at` (empty: fabric.topology "
+               "throughout)");
+      },
+      [](const OcsParams& p, const ParamWhere& w) {
+        for (size_t i = 1; i < p.schedule.size(); ++i)
+          if (!(p.schedule[i - 1].at < p.schedule[i].at))
+            w.fail(fmt::format("schedule[{}].at", i), "schedule entries must be in increasing order of `at`");
       });
   return s;
 }
