@@ -1,0 +1,295 @@
+// TraceDoc -> Trace: repeats expanded, names resolved, groups and streams indexed, cycles rejected;
+// and the cross-rank checks of check_trace(). docs/trace-format.md gives the naming rules.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "traces/trace/trace.h"
+
+namespace litesim {
+namespace {
+
+constexpr uint64_t kMaxOpsPerRank = 50'000'000;
+
+// Ops a block expands to (saturating at kMaxOpsPerRank + 1).
+uint64_t block_size(const Block& b) {
+  uint64_t n = 0;
+  for (const BlockItem& it : b.items) {
+    const uint64_t add = it.is_repeat ? static_cast<uint64_t>(it.repeat.count) * block_size(*it.repeat.body) : 1;
+    n = std::min(n + add, kMaxOpsPerRank + 1);
+  }
+  return n;
+}
+
+struct Scope {
+  std::map<std::string, uint32_t> here;                   // this instance's direct ops
+  const std::map<std::string, uint32_t>* prev = nullptr;  // the previous iteration's (inside a repeat)
+  bool in_repeat = false;
+  const Scope* parent = nullptr;
+  std::string prefix;  // "layer[3]." inside iteration 3 of repeat `layer`
+};
+
+class Expander {
+ public:
+  Expander(const TraceDoc& d, Trace& t) : d_(d), t_(t) {}
+
+  void rank(const RankProgram& p, int r) {
+    const uint64_t size = block_size(p.body);
+    if (size > kMaxOpsPerRank)
+      throw ConfigError(p.loc, "ranks", fmt::format("rank {} expands to more than {} ops", r, kMaxOpsPerRank));
+    rank_ = r;
+    ops_ = &t_.ranks[static_cast<size_t>(r)].ops;
+    ops_->reserve(size);
+    Scope top;
+    emit(p.body, top);
+    check_cycles();
+  }
+
+ private:
+  // Flat index of each direct op of `b` when the block starts at `base`.
+  void index_block(const Block& b, uint32_t base, Scope& s) {
+    uint64_t at = base;
+    for (const BlockItem& it : b.items) {
+      if (it.is_repeat) {
+        at += static_cast<uint64_t>(it.repeat.count) * block_size(*it.repeat.body);
+        continue;
+      }
+      if (!s.here.emplace(it.op.id, static_cast<uint32_t>(at)).second)
+        throw ConfigError(it.op.loc, it.op.id,
+                          fmt::format("op id '{}' is used twice in one block of rank {}", it.op.id, rank_));
+      ++at;
+    }
+  }
+
+  void emit(const Block& b, Scope& s) {
+    index_block(b, static_cast<uint32_t>(ops_->size()), s);
+    for (const BlockItem& it : b.items) {
+      if (!it.is_repeat) {
+        ops_->push_back(make_op(it.op, s));
+        continue;
+      }
+      std::map<std::string, uint32_t> last;
+      for (int64_t i = 0; i < it.repeat.count; ++i) {
+        Scope child;
+        child.parent = &s;
+        child.in_repeat = true;
+        child.prev = i == 0 ? nullptr : &last;
+        child.prefix = fmt::format("{}{}[{}].", s.prefix, it.repeat.id, i);
+        emit(*it.repeat.body, child);
+        last = std::move(child.here);
+      }
+    }
+  }
+
+  uint32_t resolve(const std::string& name, const SourceLoc& loc, const Scope& s, bool* none) const {
+    *none = false;
+    if (name.rfind("prev.", 0) == 0) {
+      if (!s.in_repeat) throw ConfigError(loc, name, "prev.ID refers to the previous iteration: only inside a repeat");
+      if (!s.prev) {
+        *none = true;  // the first iteration has no previous one
+        return 0;
+      }
+      const auto it = s.prev->find(name.substr(5));
+      if (it == s.prev->end())
+        throw ConfigError(loc, name, fmt::format("no op '{}' in this repeat block", name.substr(5)));
+      return it->second;
+    }
+    for (const Scope* c = &s; c; c = c->parent) {
+      const auto it = c->here.find(name);
+      if (it != c->here.end()) return it->second;
+    }
+    throw ConfigError(loc, name, fmt::format("no op '{}' in this block or an enclosing one of rank {}", name, rank_));
+  }
+
+  int stream_index(const std::string& name) {
+    const auto it = std::find(t_.streams.begin(), t_.streams.end(), name);
+    if (it != t_.streams.end()) return static_cast<int>(it - t_.streams.begin());
+    t_.streams.push_back(name);
+    return static_cast<int>(t_.streams.size()) - 1;
+  }
+
+  int group_index(const std::string& name, const SourceLoc& loc) const {
+    for (size_t g = 0; g < t_.groups.size(); ++g)
+      if (t_.groups[g].name == name) return static_cast<int>(g);
+    std::vector<std::string> names;
+    for (const auto& g : t_.groups) names.push_back(g.name);
+    throw ConfigError(loc, "group", fmt::format("no rank group '{}'; the trace has: {}", name, fmt::join(names, ", ")));
+  }
+
+  TraceOp make_op(const OpSpec& o, const Scope& s) {
+    TraceOp op;
+    op.id = s.prefix + o.id;
+    op.name = o.id;
+    op.kind = o.kind;
+    op.stream = stream_index(o.stream.empty() ? default_stream(o.kind) : o.stream);
+    op.kernel = o.kernel;
+    op.kernel.name = o.id;
+    op.bytes = o.bytes;
+    op.tag = o.tag;
+    op.coll = o.coll;
+    op.root = o.root;
+    op.algo = o.algo;
+    op.loc = o.loc;
+    op.peer = o.peer_relative ? rank_ + o.peer_offset : o.peer;
+    const bool has_peer = o.kind == TraceOpKind::Send || o.kind == TraceOpKind::Recv ||
+                          o.kind == TraceOpKind::RemoteRead || o.kind == TraceOpKind::RemoteWrite;
+    if (has_peer) {
+      if (op.peer < 0 || op.peer >= d_.gpus)
+        throw ConfigError(
+            o.loc, op.id,
+            fmt::format("rank {}'s peer {} is out of range (the trace has {} GPUs)", rank_, op.peer, d_.gpus));
+      if (op.peer == rank_) throw ConfigError(o.loc, op.id, fmt::format("rank {} names itself as its peer", rank_));
+    }
+    if (o.kind == TraceOpKind::Collective || o.kind == TraceOpKind::Barrier) {
+      op.group = group_index(o.group, o.loc);
+      const RankGroup& g = t_.groups[static_cast<size_t>(op.group)];
+      if (std::find(g.ranks.begin(), g.ranks.end(), rank_) == g.ranks.end())
+        throw ConfigError(
+            o.loc, op.id,
+            fmt::format("rank {} is not a member of group '{}' ({})", rank_, g.name, fmt::join(g.ranks, ", ")));
+      if (op.root >= static_cast<int>(g.ranks.size()))
+        throw ConfigError(o.loc, op.id + ".root",
+                          fmt::format("root {} is not a collective rank of group '{}' ({} members)", op.root, g.name,
+                                      g.ranks.size()));
+    }
+    for (size_t i = 0; i < o.after.size(); ++i) {
+      bool none = false;
+      const uint32_t d = resolve(o.after[i], o.after_loc[i], s, &none);
+      if (!none) op.deps.push_back(d);
+    }
+    return op;
+  }
+
+  // Kahn's algorithm; an op left over lies on or behind a cycle: report one on the cycle.
+  void check_cycles() const {
+    const auto& ops = *ops_;
+    const size_t n = ops.size();
+    std::vector<uint32_t> indeg(n, 0);
+    std::vector<std::vector<uint32_t>> out(n);
+    for (size_t i = 0; i < n; ++i)
+      for (uint32_t d : ops[i].deps) {
+        out[d].push_back(static_cast<uint32_t>(i));
+        ++indeg[i];
+      }
+    std::vector<uint32_t> q;
+    for (size_t i = 0; i < n; ++i)
+      if (indeg[i] == 0) q.push_back(static_cast<uint32_t>(i));
+    size_t seen = 0;
+    while (!q.empty()) {
+      const uint32_t v = q.back();
+      q.pop_back();
+      ++seen;
+      for (uint32_t w : out[v])
+        if (--indeg[w] == 0) q.push_back(w);
+    }
+    if (seen == n) return;
+    // Walk back along unfinished dependencies until an op repeats: that op is on a cycle.
+    size_t v = 0;
+    while (indeg[v] == 0) ++v;
+    std::vector<bool> visited(n, false);
+    while (!visited[v]) {
+      visited[v] = true;
+      for (uint32_t d : ops[v].deps)
+        if (indeg[d] > 0) {
+          v = d;
+          break;
+        }
+    }
+    throw ConfigError(ops[v].loc, ops[v].id,
+                      fmt::format("dependency cycle through op '{}' of rank {}", ops[v].id, rank_));
+  }
+
+  const TraceDoc& d_;
+  Trace& t_;
+  int rank_ = 0;
+  std::vector<TraceOp>* ops_ = nullptr;
+};
+
+}  // namespace
+
+Trace expand(const TraceDoc& d) {
+  Trace t;
+  t.name = d.name;
+  t.file = d.file;
+  t.digest = d.digest;
+  t.gpus = d.gpus;
+  RankGroup world;
+  world.name = "world";
+  for (int r = 0; r < d.gpus; ++r) world.ranks.push_back(r);
+  t.groups.push_back(world);
+  t.groups.insert(t.groups.end(), d.groups.begin(), d.groups.end());
+  t.ranks.resize(static_cast<size_t>(d.gpus));
+  for (int r = 0; r < d.gpus; ++r) t.ranks[static_cast<size_t>(r)].rank = r;
+  Expander ex(d, t);
+  for (const RankProgram& p : d.programs)
+    for (int r : p.ranks) ex.rank(p, r);
+  return t;
+}
+
+void check_trace(const Trace& t, int gpus, const std::string& system_label) {
+  if (t.gpus != gpus)
+    throw ConfigError(
+        SourceLoc{t.file, 0, 0}, "gpus",
+        fmt::format("the trace is written for {} GPUs but the system {} has {}", t.gpus, system_label, gpus));
+  // Every send meets a recv with the same (source, destination, tag) and size, n-th with n-th.
+  std::map<std::tuple<int, int, int64_t>, std::vector<const TraceOp*>> sends, recvs;
+  for (const TraceRank& r : t.ranks)
+    for (const TraceOp& op : r.ops) {
+      if (op.kind == TraceOpKind::Send) sends[{r.rank, op.peer, op.tag}].push_back(&op);
+      if (op.kind == TraceOpKind::Recv) recvs[{op.peer, r.rank, op.tag}].push_back(&op);
+    }
+  for (const auto& [key, list] : sends) {
+    const auto& rl = recvs[key];
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i >= rl.size())
+        throw ConfigError(list[i]->loc, list[i]->id,
+                          fmt::format("send {}->{} tag {} has no matching recv in rank {}", std::get<0>(key),
+                                      std::get<1>(key), std::get<2>(key), std::get<1>(key)));
+      if (rl[i]->bytes != list[i]->bytes)
+        throw ConfigError(rl[i]->loc, rl[i]->id,
+                          fmt::format("recv of {} B does not match its send of {} B ({})", rl[i]->bytes, list[i]->bytes,
+                                      list[i]->loc.str()));
+    }
+  }
+  for (const auto& [key, list] : recvs) {
+    const size_t ns = sends.count(key) ? sends[key].size() : 0;
+    if (list.size() > ns)
+      throw ConfigError(list[ns]->loc, list[ns]->id,
+                        fmt::format("recv {}<-{} tag {} has no matching send in rank {}", std::get<1>(key),
+                                    std::get<0>(key), std::get<2>(key), std::get<0>(key)));
+  }
+  // Every member of a group issues the same collectives and barriers on it, in the same order.
+  for (size_t g = 0; g < t.groups.size(); ++g) {
+    const RankGroup& grp = t.groups[g];
+    std::vector<std::vector<const TraceOp*>> seq(grp.ranks.size());
+    for (size_t m = 0; m < grp.ranks.size(); ++m)
+      for (const TraceOp& op : t.ranks[static_cast<size_t>(grp.ranks[m])].ops)
+        if (op.group == static_cast<int>(g)) seq[m].push_back(&op);
+    auto describe = [](const TraceOp* op) {
+      if (op->kind == TraceOpKind::Barrier) return std::string("barrier");
+      return fmt::format("{} of {} B{}{}", op_name(op->coll), op->bytes,
+                         op->root ? fmt::format(" (root {})", op->root) : "",
+                         op->algo.empty() ? "" : " by " + op->algo);
+    };
+    for (size_t m = 1; m < seq.size(); ++m) {
+      const size_t n = std::max(seq[0].size(), seq[m].size());
+      for (size_t i = 0; i < n; ++i) {
+        const TraceOp* a = i < seq[0].size() ? seq[0][i] : nullptr;
+        const TraceOp* b = i < seq[m].size() ? seq[m][i] : nullptr;
+        const bool same = a && b && a->kind == b->kind && a->coll == b->coll && a->bytes == b->bytes &&
+                          a->root == b->root && a->algo == b->algo;
+        if (same) continue;
+        const TraceOp* at = b ? b : a;
+        throw ConfigError(at->loc, at->id,
+                          fmt::format("group mismatch between ranks on group '{}': op {} on it is {} on rank {} but {} "
+                                      "on rank {}",
+                                      grp.name, i, a ? describe(a) : "missing", grp.ranks[0],
+                                      b ? describe(b) : "missing", grp.ranks[m]));
+      }
+    }
+  }
+}
+
+}  // namespace litesim
