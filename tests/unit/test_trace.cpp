@@ -26,6 +26,7 @@ ranks:
           - {id: qkv, op: kernel, kind: gemm, m: 8, n: 1536, k: 4096, after: [prev.ar]}
           - {id: ar, op: collective, coll: allreduce, group: tp, bytes: 64 KiB, after: [qkv]}
           - {id: side, op: load, bytes: 1 MiB, stream: copy, after: [embed]}
+          - {id: host, op: delay, duration: 2.5 us}
       - {id: out, op: kernel, kind: gemm, m: 8, n: 32000, k: 4096, after: [ar]}
 )";
 
@@ -51,20 +52,21 @@ TEST(Trace, RepeatExpandsWithPerIterationNamesAndPrevLinks) {
   const Trace t = expand(parse_trace_doc(replace(kLayers, "after: [ar]}", "after: [embed]}"), "t.yaml"));
   ASSERT_EQ(t.ranks.size(), 4u);
   const auto& ops = t.ranks[2].ops;
-  // embed, 3 x (qkv, ar, side), out
-  ASSERT_EQ(ops.size(), 1u + 3 * 3 + 1);
+  // embed, 3 x (qkv, ar, side, host), out
+  ASSERT_EQ(ops.size(), 1u + 3 * 4 + 1);
   EXPECT_EQ(ops[1].id, "layer[0].qkv");
   EXPECT_EQ(ops[1].name, "qkv");
   EXPECT_TRUE(ops[1].deps.empty()) << "the first iteration has no previous one";
-  EXPECT_EQ(ops[4].id, "layer[1].qkv");
-  EXPECT_EQ(ops[4].deps, std::vector<uint32_t>{2});  // layer[0].ar
-  EXPECT_EQ(ops[5].deps, std::vector<uint32_t>{4});  // layer[1].ar after layer[1].qkv
-  EXPECT_EQ(ops[6].deps, std::vector<uint32_t>{0});  // side after the outer embed
+  EXPECT_EQ(ops[5].id, "layer[1].qkv");
+  EXPECT_EQ(ops[5].deps, std::vector<uint32_t>{2});  // layer[0].ar
+  EXPECT_EQ(ops[6].deps, std::vector<uint32_t>{5});  // layer[1].ar after layer[1].qkv
+  EXPECT_EQ(ops[7].deps, std::vector<uint32_t>{0});  // side after the outer embed
+  EXPECT_EQ(ops[8].duration.ps, 2500000);
 }
 
-// `out` (line 17) names `ar`, which is inside the repeat: not in its block or an enclosing one.
+// `out` (line 18) names `ar`, which is inside the repeat: not in its block or an enclosing one.
 TEST(Trace, OuterOpsCannotSeeInsideARepeat) {
-  EXPECT_NE(error_of(kLayers).find("t.yaml:17:76: ar: no op 'ar' in this block"), std::string::npos)
+  EXPECT_NE(error_of(kLayers).find("t.yaml:18:76: ar: no op 'ar' in this block"), std::string::npos)
       << error_of(kLayers);
 }
 
@@ -80,7 +82,7 @@ TEST(Trace, StreamsGroupsAndWorld) {
   EXPECT_EQ(t.streams[static_cast<size_t>(ops[0].stream)], "compute");
   EXPECT_EQ(t.streams[static_cast<size_t>(ops[2].stream)], "comm");
   EXPECT_EQ(t.streams[static_cast<size_t>(ops[3].stream)], "copy");
-  EXPECT_EQ(t.op_count(), 4u * 11);
+  EXPECT_EQ(t.op_count(), 4u * 14);
 }
 
 TEST(Trace, WriterRoundTripsTheProgramForm) {
@@ -99,6 +101,7 @@ TEST(Trace, WriterRoundTripsTheProgramForm) {
       EXPECT_EQ(p.bytes, q.bytes);
       EXPECT_EQ(p.kernel.n, q.kernel.n);
       EXPECT_EQ(p.stream, q.stream);
+      EXPECT_EQ(p.duration.ps, q.duration.ps);
     }
 }
 

@@ -33,6 +33,7 @@ enum class TraceOpKind {
   Recv,         // completes when the matching Send from `peer` has been delivered (`comm`)
   Collective,   // `coll` over rank group `group` (`comm`); every member issues it
   Barrier,      // every member of `group` has reached it (`comm`)
+  Delay,        // occupies its stream for `duration` (host work, a kernel timed elsewhere) (`compute`)
 };
 const char* trace_op_name(TraceOpKind k);
 // The default stream of each kind: "compute" or "comm".
@@ -54,6 +55,7 @@ struct TraceOp {
   int group = -1;                   // Collective, Barrier: index into Trace::groups
   int root = 0;                     // Collective broadcast/reduce: the root's index in the group
   std::string algo;                 // Collective: algorithm kind; empty: the system's fabric.collective choice
+  Time duration;                    // Delay
   SourceLoc loc;                    // where it was written (a repeated op: its line in the repeat body)
 };
 
@@ -97,6 +99,7 @@ struct OpSpec {
   std::string group;
   int root = 0;
   std::string algo;
+  Time duration;
   SourceLoc loc;
   std::vector<SourceLoc> after_loc;  // one per `after` name
 };

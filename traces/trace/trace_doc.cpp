@@ -36,6 +36,8 @@ const char* trace_op_name(TraceOpKind k) {
       return "collective";
     case TraceOpKind::Barrier:
       return "barrier";
+    case TraceOpKind::Delay:
+      return "delay";
   }
   return "?";
 }
@@ -45,6 +47,7 @@ const char* default_stream(TraceOpKind k) {
     case TraceOpKind::Kernel:
     case TraceOpKind::Load:
     case TraceOpKind::Store:
+    case TraceOpKind::Delay:
       return "compute";
     default:
       return "comm";
@@ -60,9 +63,9 @@ size_t Trace::op_count() const {
 namespace {
 
 constexpr const char* kFormat = "litesim-trace/1";
-const std::vector<TraceOpKind> kAllKinds = {TraceOpKind::Kernel,     TraceOpKind::Load,        TraceOpKind::Store,
-                                            TraceOpKind::RemoteRead, TraceOpKind::RemoteWrite, TraceOpKind::Send,
-                                            TraceOpKind::Recv,       TraceOpKind::Collective,  TraceOpKind::Barrier};
+const std::vector<TraceOpKind> kAllKinds = {
+    TraceOpKind::Kernel, TraceOpKind::Load, TraceOpKind::Store,      TraceOpKind::RemoteRead, TraceOpKind::RemoteWrite,
+    TraceOpKind::Send,   TraceOpKind::Recv, TraceOpKind::Collective, TraceOpKind::Barrier,    TraceOpKind::Delay};
 constexpr uint64_t kMessageLimit = uint64_t{1} << 32;  // one TLM payload's data_length
 
 [[noreturn]] void fail(const ConfigPtr& n, const std::string& path, const std::string& what) {
@@ -235,6 +238,18 @@ OpSpec read_op(const ConfigPtr& n, const std::string& path, int gpus) {
       keys({"group"});
       op.group = need_name(need(n, "group", path, "a rank group name"), path + ".group");
       break;
+    case TraceOpKind::Delay: {
+      keys({"duration"});
+      const ConfigPtr v = need(n, "duration", path, "a time, e.g. 5 us");
+      try {
+        op.duration =
+            Time{static_cast<int64_t>(parse_quantity(scalar(v, path + ".duration", "a time"), Dim::Time).value)};
+      } catch (const UnitError& e) {
+        fail(v, path + ".duration", e.what());
+      }
+      if (op.duration.ps < 0) fail(v, path + ".duration", "must not be negative");
+      break;
+    }
   }
   if (ConfigPtr s = n->find("stream"); s && !s->is_null()) op.stream = need_name(s, path + ".stream");
   if (ConfigPtr a = n->find("after"); a && !a->is_null()) {
@@ -389,6 +404,9 @@ std::string op_line(const OpSpec& op) {
       break;
     case TraceOpKind::Barrier:
       f.push_back(fmt::format("group: {}", op.group));
+      break;
+    case TraceOpKind::Delay:
+      f.push_back(fmt::format("duration: {} ps", op.duration.ps));
       break;
   }
   if (!op.stream.empty()) f.push_back(fmt::format("stream: {}", op.stream));

@@ -131,6 +131,7 @@ class Expander {
     op.coll = o.coll;
     op.root = o.root;
     op.algo = o.algo;
+    op.duration = o.duration;
     op.loc = o.loc;
     op.peer = o.peer_relative ? rank_ + o.peer_offset : o.peer;
     const bool has_peer = o.kind == TraceOpKind::Send || o.kind == TraceOpKind::Recv ||
