@@ -1,5 +1,5 @@
 // litesim: the command line architects run.
-//   litesim run     [--system F] [--workload F] [--out DIR] [--set K=V ...] [--seed N]
+//   litesim run     [--system F] [--workload F] [--out DIR] [--set K=V ...] [--seed N]  (a trace, docs/trace-format.md)
 //   litesim config  [--system F] [--set K=V ...]   (the resolved config as YAML, on stdout)
 //   litesim list                                    (every registered part and its parameters)
 //   litesim topo    [--system F] [--json] [--set K=V ...] [--configs DIR]  (topology properties, no simulation)
@@ -29,7 +29,6 @@
 #include "testbenches/tb_topo.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
-#include "traces/workload/workload.h"
 
 namespace {
 
@@ -100,9 +99,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> sets;
   int64_t seed = 1;
   bool quiet = false;
-  auto* run = app.add_subcommand("run", "simulate a workload on a system and write results");
+  auto* run = app.add_subcommand("run", "simulate a workload trace on a system and write results");
   run->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
-  run->add_option("--workload", workload_file, "workload file (default: traces/samples/ring-shift-4.yaml)");
+  run->add_option("--workload,--trace", workload_file,
+                  "trace file, litesim-trace/1 (default: traces/samples/ring-shift-4.yaml)");
   run->add_option("--out", out_dir, "output folder")->capture_default_str();
   run->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
   run->add_option("--seed", seed, "random seed (non-negative integer)")
@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (workload_file.empty()) workload_file = default_workload();
-    const Workload w = read_workload(workload_file);
+    const Trace w = read_trace(workload_file);
     // The inputs are valid (bad input changes nothing on disk). From here on, a summary.json left
     // by an earlier run into this folder must not pass for this run's if the simulation fails.
     std::filesystem::remove(std::filesystem::path(out_dir) / "summary.json");
@@ -187,7 +187,9 @@ int main(int argc, char** argv) {
     write_outputs(out_dir, r, info);
     if (!quiet) {
       std::cout << r.human;
-      std::cout << fmt::format("results in {}/ (summary.json, gpus.csv, hbm.csv, links.csv, messages.csv)\n", out_dir);
+      std::cout << fmt::format(
+          "results in {}/ (summary.json, ops.csv, collectives.csv, gpus.csv, hbm.csv, links.csv, messages.csv)\n",
+          out_dir);
     }
     return 0;
   } catch (const ConfigError& e) {

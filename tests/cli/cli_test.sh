@@ -89,9 +89,9 @@ PY
       "$LITESIM" run --set fabric.link.lanes=four --out "$T/o"
     ;;
   bad_workload)
-    printf '%s\n' "format: litesim-workload/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
+    printf '%s\n' "format: litesim-trace/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
       "      - {id: a, op: compute, flops: 1}" >"$T/w.yaml"
-    expect_error 2 "$T/w.yaml:7:" "op" "expected kernel, send or recv" -- \
+    expect_error 2 "$T/w.yaml:7:" "op" "not an op kind; expected one of: kernel" -- \
       "$LITESIM" run --workload "$T/w.yaml" --out "$T/o"
     ;;
   workload_gpu_mismatch)
@@ -108,7 +108,7 @@ PY
     [[ ! -e $T/o/summary.json ]] || fail "summary written for a deadlocked run"
     ;;
   time_overflow)
-    printf '%s\n' "format: litesim-workload/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
+    printf '%s\n' "format: litesim-trace/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
       "      - {id: a, op: kernel, flops: 1e30}" >"$T/w.yaml"
     expect_error 3 "exceeds LiteSim's time range" -- "$LITESIM" run --workload "$T/w.yaml" --out "$T/o"
     [[ -s $T/out ]] && fail "printed on stdout: $(cat "$T/out")"
@@ -122,7 +122,7 @@ PY
     [[ $? == 2 ]] && grep -q -- "--seed" "$T/err" || fail "a negative seed was not rejected: $(cat "$T/err")"
     ;;
   zero_throughput)
-    printf '%s\n' "format: litesim-workload/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
+    printf '%s\n' "format: litesim-trace/1" "name: w" "gpus: 4" "ranks:" "  - rank: 0" "    ops:" \
       "      - {id: k, op: kernel, flops: 1e9, dtype: fp8}" >"$T/w.yaml"
     expect_error 2 "$T/w.yaml:7:" "has no fp8 throughput" -- \
       "$LITESIM" run --workload "$T/w.yaml" --set package.die.flops_per_clock_per_sm.fp8=0 --out "$T/o"

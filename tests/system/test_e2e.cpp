@@ -17,7 +17,7 @@ const std::string kData = LITESIM_TEST_DATA;
 RunResult run(const std::string& system, const std::string& workload, const std::vector<std::string>& sets = {},
               ResolvedSystem* out = nullptr) {
   ResolvedSystem rs = resolve_system(kData + "/" + system, sets, LITESIM_CONFIGS_DIR);
-  Workload w = read_workload(kData + "/" + workload);
+  Trace w = read_trace(kData + "/" + workload);
   RunResult r = simulate(rs, w, 1);
   if (out) *out = rs;
   return r;

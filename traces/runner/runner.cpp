@@ -1,5 +1,6 @@
 #include "traces/runner/runner.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -11,177 +12,323 @@
 namespace litesim {
 
 namespace {
-// Per-process stack of spawned sends: deep enough for the b_transport chain of a long route.
-constexpr size_t kSendStack = 256 * 1024;
+// Per-process stack of stream threads: deep enough for the b_transport chain of a kernel's tiles.
+constexpr size_t kStreamStack = 256 * 1024;
+// Message ids from here up belong to collectives (their executors number their own sends).
+constexpr uint64_t kCollectiveIds = uint64_t{1} << 40;
+constexpr uint64_t kReadRequestBytes = 64;  // a remote read's request (one header-sized message)
+constexpr uint64_t kBarrierBytes = 8;
 }  // namespace
 
-Runner::Runner(System& system, const Workload& workload, SimContext& sim) : sys_(system), sim_(sim), w_(workload) {
-  const size_t n = w_.ranks.size();
+const TraceOp& Runner::op(int rank, uint32_t i) const { return t_.ranks[static_cast<size_t>(rank)].ops[i]; }
+
+Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, SimContext& sim)
+    : sys_(system), sim_(sim), t_(trace), params_(params) {
+  const size_t n = t_.ranks.size();
+  const size_t streams = t_.streams.size();
   ops_.resize(n);
   pending_.resize(n);
   dependents_.resize(n);
-  ready_.resize(n);
+  stream_ops_.assign(n, std::vector<std::vector<uint32_t>>(streams));
+  stream_pos_.assign(n, std::vector<size_t>(streams, 0));
+  wake_.resize(n);
   msg_of_.resize(n);
-  // Message ids in (rank, op) order of the sends; the n-th send of (src, dst, tag) meets the n-th
-  // recv of the same key (check_workload() has verified the counts and sizes).
+  // Point-to-point: the n-th send of (src, dst, tag) meets the n-th recv of the same key
+  // (check_trace() has verified counts and sizes). Collectives: the n-th op on a group is instance
+  // (group, n) on every member.
   std::map<std::tuple<int, int, int64_t>, std::vector<size_t>> by_key;
+  std::map<std::pair<int, size_t>, size_t> coll_index;
+  std::vector<std::vector<size_t>> group_seq(n, std::vector<size_t>(t_.groups.size(), 0));
   for (size_t r = 0; r < n; ++r) {
-    const auto& ops = w_.ranks[r].ops;
+    const auto& ops = t_.ranks[r].ops;
     ops_[r].resize(ops.size());
     pending_[r].assign(ops.size(), 0);
     dependents_[r].resize(ops.size());
-    ready_[r].assign(ops.size(), false);
     msg_of_[r].assign(ops.size(), SIZE_MAX);
-    for (size_t i = 0; i < ops.size(); ++i) {
-      pending_[r][i] = static_cast<int>(ops[i].deps.size());
-      for (int d : ops[i].deps) dependents_[r][static_cast<size_t>(d)].push_back(static_cast<int>(i));
-      if (ops[i].kind == OpKind::Send) {
-        MessageRecord m;
-        m.info = MessageInfo{messages_.size(), static_cast<int>(r), ops[i].peer, ops[i].bytes, ops[i].tag};
-        msg_of_[r][i] = messages_.size();
-        by_key[{static_cast<int>(r), ops[i].peer, ops[i].tag}].push_back(messages_.size());
-        messages_.push_back(m);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const TraceOp& o = ops[i];
+      pending_[r][i] = static_cast<uint32_t>(o.deps.size());
+      for (uint32_t d : o.deps) dependents_[r][d].push_back(i);
+      stream_ops_[r][static_cast<size_t>(o.stream)].push_back(i);
+      if (o.kind == TraceOpKind::Send) {
+        const size_t m = new_message(MessageRecord::Kind::Send, static_cast<int>(r), o.peer, o.bytes, o.tag, -1, 0);
+        messages_[m].send_op = static_cast<int>(i);
+        msg_of_[r][i] = m;
+        by_key[{static_cast<int>(r), o.peer, o.tag}].push_back(m);
+      }
+      if (o.kind == TraceOpKind::Collective || o.kind == TraceOpKind::Barrier) {
+        const size_t seq = group_seq[r][static_cast<size_t>(o.group)]++;
+        auto [it, fresh] = coll_index.try_emplace({o.group, seq}, colls_.size());
+        if (fresh) {
+          auto c = std::make_unique<CollectiveRecord>();
+          c->group = o.group;
+          c->seq = seq;
+          c->ops.resize(t_.groups[static_cast<size_t>(o.group)].ranks.size(), {-1, 0});
+          colls_.push_back(std::move(c));
+        }
+        CollectiveRecord& c = *colls_[it->second];
+        const auto& members = t_.groups[static_cast<size_t>(o.group)].ranks;
+        const size_t pos =
+            static_cast<size_t>(std::find(members.begin(), members.end(), static_cast<int>(r)) - members.begin());
+        c.ops[pos] = {static_cast<int>(r), i};
+        msg_of_[r][i] = it->second;
       }
     }
   }
   std::map<std::tuple<int, int, int64_t>, size_t> taken;
   for (size_t r = 0; r < n; ++r) {
-    const auto& ops = w_.ranks[r].ops;
-    for (size_t i = 0; i < ops.size(); ++i)
-      if (ops[i].kind == OpKind::Recv) {
+    const auto& ops = t_.ranks[r].ops;
+    for (uint32_t i = 0; i < ops.size(); ++i)
+      if (ops[i].kind == TraceOpKind::Recv) {
         const auto key = std::make_tuple(ops[i].peer, static_cast<int>(r), ops[i].tag);
         const size_t m = by_key.at(key).at(taken[key]++);
         msg_of_[r][i] = m;
-        messages_[m].recv_rank = static_cast<int>(r);
-        messages_[m].recv_op = static_cast<int>(i);
+        messages_[m].rank = static_cast<int>(r);
+        messages_[m].op = i;
       }
   }
-  sys_.fabric().set_arrival_handler([this](const MessageInfo& m) {
-    messages_[m.id].t_arrive = sim_now();
-    sys_.gpu(m.dst).die.dma(tlm::TLM_WRITE_COMMAND, m.bytes, m);
-  });
-  for (size_t r = 0; r < n; ++r) {
-    stream_ev_.push_back(std::make_unique<sc_core::sc_event>());
-    sc_core::sc_spawn(sim_.guard([this, r]() { compute_stream(static_cast<int>(r)); }),
-                      fmt::format("rank{}_compute", r).c_str());
-  }
-  // Ops without dependencies are ready at time zero (sends spawn their process then).
-  for (size_t r = 0; r < n; ++r)
-    for (size_t i = 0; i < w_.ranks[r].ops.size(); ++i)
-      if (pending_[r][i] == 0) on_ready(static_cast<int>(r), static_cast<int>(i));
-}
-
-const Op& Runner::op(int rank, int index) const {
-  return w_.ranks[static_cast<size_t>(rank)].ops[static_cast<size_t>(index)];
-}
-
-void Runner::on_ready(int rank, int index) {
-  const size_t r = static_cast<size_t>(rank), i = static_cast<size_t>(index);
-  ready_[r][i] = true;
-  switch (op(rank, index).kind) {
-    case OpKind::Kernel:
-      stream_ev_[r]->notify(sc_core::SC_ZERO_TIME);
-      break;
-    case OpKind::Send: {
-      sc_core::sc_spawn_options opts;
-      opts.set_stack_size(kSendStack);
-      sc_core::sc_spawn(sim_.guard([this, rank, index]() { run_send(rank, index); }),
-                        fmt::format("rank{}_op{}", rank, index).c_str(), &opts);
-      break;
+  // Each collective's schedule, built now so that an algorithm that cannot do it fails before the run.
+  for (auto& cp : colls_) {
+    CollectiveRecord& c = *cp;
+    const auto [r0, i0] = c.ops.front();
+    const TraceOp& o = op(r0, i0);
+    CollectiveRequest req;
+    req.group = t_.groups[static_cast<size_t>(c.group)].ranks;
+    req.op = o.kind == TraceOpKind::Barrier ? CollOp::AllReduce : o.coll;
+    req.bytes = o.kind == TraceOpKind::Barrier ? kBarrierBytes : o.bytes;
+    req.root = o.root;
+    req.chunk = params_.chunk;
+    ImplConfig algo = params_.algorithm;
+    if (!o.algo.empty()) algo = ImplConfig{o.algo, nullptr};
+    try {
+      c.schedule = build_schedule(req, algo, &sys_.topology());
+    } catch (const CollectiveError& e) {
+      if (!o.algo.empty()) throw ConfigError(o.loc, o.id + ".algo", e.what());
+      // The system's algorithm does not do this op or group: ring does every op on any group.
+      try {
+        c.schedule = build_schedule(req, ImplConfig{"ring", nullptr}, &sys_.topology());
+      } catch (const CollectiveError& e2) {
+        throw ConfigError(o.loc, o.id, e2.what());
+      }
     }
-    case OpKind::Recv:
-      ops_[r][i].started = true;
-      ops_[r][i].start = sim_now();
-      try_finish_recv(rank, index);
-      break;
+    c.algo = c.schedule.algorithm;
   }
+  sys_.fabric().set_arrival_handler([this](const MessageInfo& m) {
+    if (m.id >= kCollectiveIds) return;  // collective payloads stream fabric to fabric (docs/trace-format.md)
+    MessageRecord& rec = messages_[m.id];
+    rec.t_arrive = sim_now();
+    if (rec.kind != MessageRecord::Kind::ReadRequest) sys_.gpu(m.dst).die.dma(tlm::TLM_WRITE_COMMAND, m.bytes, m);
+  });
+  for (size_t r = 0; r < n; ++r)
+    for (size_t s = 0; s < streams; ++s) {
+      wake_[r].push_back(std::make_unique<sc_core::sc_event>());
+      if (stream_ops_[r][s].empty()) continue;
+      sc_core::sc_spawn_options opts;
+      opts.set_stack_size(kStreamStack);
+      sc_core::sc_spawn(sim_.guard([this, r, s]() { stream_thread(static_cast<int>(r), static_cast<int>(s)); }),
+                        fmt::format("rank{}_{}", r, t_.streams[s]).c_str(), &opts);
+    }
 }
 
-void Runner::finish(int rank, int index) {
-  const size_t r = static_cast<size_t>(rank), i = static_cast<size_t>(index);
-  OpRecord& rec = ops_[r][i];
-  rec.end = sim_now();
-  rec.done = true;
-  for (int d : dependents_[r][i])
-    if (--pending_[r][static_cast<size_t>(d)] == 0) on_ready(rank, d);
+size_t Runner::new_message(MessageRecord::Kind kind, int src, int dst, uint64_t bytes, int64_t tag, int rank,
+                           uint32_t op) {
+  MessageRecord m;
+  m.kind = kind;
+  m.info = MessageInfo{messages_.size(), src, dst, bytes, tag};
+  m.rank = rank;
+  m.op = op;
+  messages_.push_back(m);
+  return messages_.size() - 1;
 }
 
-void Runner::compute_stream(int rank) {
-  const size_t r = static_cast<size_t>(rank);
-  const auto& ops = w_.ranks[r].ops;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (ops[i].kind != OpKind::Kernel) continue;
-    while (!ready_[r][i]) sc_core::wait(*stream_ev_[r]);
+void Runner::stream_thread(int rank, int stream) {
+  const size_t r = static_cast<size_t>(rank), s = static_cast<size_t>(stream);
+  for (uint32_t i : stream_ops_[r][s]) {
+    while (pending_[r][i] > 0) sc_core::wait(*wake_[r][s]);
     OpRecord& rec = ops_[r][i];
     rec.started = true;
     rec.start = sim_now();
-    sys_.gpu(rank).die.run_kernel(ops[i].kernel);
-    finish(rank, static_cast<int>(i));
+    execute(rank, i);
+    ++stream_pos_[r][s];
   }
 }
 
-void Runner::run_send(int rank, int index) {
-  const size_t r = static_cast<size_t>(rank), i = static_cast<size_t>(index);
-  OpRecord& op_rec = ops_[r][i];
-  op_rec.started = true;
-  op_rec.start = sim_now();
-  const size_t m = msg_of_[r][i];
+void Runner::execute(int rank, uint32_t i) {
+  const TraceOp& o = op(rank, i);
+  Gpu& gpu = sys_.gpu(rank);
+  const MessageInfo local{0, rank, rank, o.bytes, 0};
+  switch (o.kind) {
+    case TraceOpKind::Kernel: {
+      const KernelResult k = gpu.die.run_kernel(o.kernel);
+      ops_[static_cast<size_t>(rank)][i].flops = k.useful_flops;
+      finish(rank, i);
+      return;
+    }
+    case TraceOpKind::Load:
+    case TraceOpKind::Store:
+      gpu.die.dma(o.kind == TraceOpKind::Load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND, o.bytes, local);
+      finish(rank, i);
+      return;
+    case TraceOpKind::Delay:
+      sc_core::wait(to_sc(o.duration));
+      finish(rank, i);
+      return;
+    case TraceOpKind::Send:
+      send_message(msg_of_[static_cast<size_t>(rank)][i]);
+      wait_done(rank, i);
+      return;
+    case TraceOpKind::Recv: {
+      const MessageRecord& m = messages_[msg_of_[static_cast<size_t>(rank)][i]];
+      if (m.delivered) {
+        finish(rank, i);
+        return;
+      }
+      wait_done(rank, i);
+      return;
+    }
+    case TraceOpKind::RemoteWrite: {
+      const size_t m = new_message(MessageRecord::Kind::RemoteWrite, rank, o.peer, o.bytes, 0, rank, i);
+      msg_of_[static_cast<size_t>(rank)][i] = m;
+      send_message(m);
+      wait_done(rank, i);
+      return;
+    }
+    case TraceOpKind::RemoteRead: {
+      const size_t m = new_message(MessageRecord::Kind::ReadRequest, rank, o.peer, kReadRequestBytes, 0, rank, i);
+      msg_of_[static_cast<size_t>(rank)][i] = m;
+      MessageRecord& rec = messages_[m];
+      rec.t_send = rec.t_inject = sim_now();
+      sys_.fabric().send(rec.info, [this, m](const MessageInfo&) { on_delivered(m); });
+      wait_done(rank, i);
+      return;
+    }
+    case TraceOpKind::Collective:
+    case TraceOpKind::Barrier:
+      arrive_collective(msg_of_[static_cast<size_t>(rank)][i]);
+      wait_done(rank, i);
+      return;
+  }
+}
+
+void Runner::wait_done(int rank, uint32_t i) {
+  const size_t r = static_cast<size_t>(rank);
+  sc_core::sc_event& ev = *wake_[r][static_cast<size_t>(op(rank, i).stream)];
+  while (!ops_[r][i].done) sc_core::wait(ev);
+}
+
+void Runner::finish(int rank, uint32_t i) {
+  const size_t r = static_cast<size_t>(rank);
+  OpRecord& rec = ops_[r][i];
+  rec.end = sim_now();
+  rec.done = true;
+  for (uint32_t d : dependents_[r][i]) --pending_[r][d];
+  for (auto& ev : wake_[r]) ev->notify(sc_core::SC_ZERO_TIME);
+}
+
+void Runner::send_message(size_t m) {
   MessageRecord& rec = messages_[m];
   rec.t_send = sim_now();
-  sys_.gpu(rank).die.dma(tlm::TLM_READ_COMMAND, rec.info.bytes, rec.info);
+  sys_.gpu(rec.info.src).die.dma(tlm::TLM_READ_COMMAND, rec.info.bytes, rec.info);
   rec.t_inject = sim_now();
   sys_.fabric().send(rec.info, [this, m](const MessageInfo&) { on_delivered(m); });
 }
 
+// In the fabric's delivery context: must not wait.
 void Runner::on_delivered(size_t m) {
   MessageRecord& rec = messages_[m];
   rec.t_delivered = sim_now();
   rec.delivered = true;
-  // the send that carried it
-  const auto& ops = w_.ranks[static_cast<size_t>(rec.info.src)].ops;
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (msg_of_[static_cast<size_t>(rec.info.src)][i] == m && ops[i].kind == OpKind::Send) {
-      finish(rec.info.src, static_cast<int>(i));
-      break;
+  switch (rec.kind) {
+    case MessageRecord::Kind::Send:
+      finish(rec.info.src, static_cast<uint32_t>(rec.send_op));
+      if (rec.rank >= 0 && ops_[static_cast<size_t>(rec.rank)][rec.op].started) finish(rec.rank, rec.op);
+      return;
+    case MessageRecord::Kind::RemoteWrite:
+    case MessageRecord::Kind::ReadData:
+      finish(rec.rank, rec.op);
+      return;
+    case MessageRecord::Kind::ReadRequest: {
+      // The peer's copy engine reads the bytes and sends them back.
+      const TraceOp& o = op(rec.rank, rec.op);
+      const size_t data =
+          new_message(MessageRecord::Kind::ReadData, rec.info.dst, rec.info.src, o.bytes, 0, rec.rank, rec.op);
+      sc_core::sc_spawn(sim_.guard([this, data] { send_message(data); }), fmt::format("read{}", data).c_str());
+      return;
     }
-  try_finish_recv(rec.recv_rank, rec.recv_op);
+  }
 }
 
-void Runner::try_finish_recv(int rank, int index) {
-  const size_t r = static_cast<size_t>(rank), i = static_cast<size_t>(index);
-  if (ops_[r][i].done || !ready_[r][i] || !messages_[msg_of_[r][i]].delivered) return;
-  finish(rank, index);
+void Runner::arrive_collective(size_t ci) {
+  CollectiveRecord& c = *colls_[ci];
+  if (c.arrived++ == 0) c.first_arrival = sim_now();
+  if (c.arrived < static_cast<int>(c.ops.size())) return;
+  c.start = sim_now();
+  c.started = true;
+  sc_core::sc_spawn(sim_.guard([this, ci] { run_collective(ci); }), fmt::format("coll{}", ci).c_str());
+}
+
+void Runner::run_collective(size_t ci) {
+  CollectiveRecord& c = *colls_[ci];
+  ExecutorParams p;
+  p.reduce_bandwidth = params_.reduce_bandwidth;
+  p.id_base = kCollectiveIds + coll_ids_;
+  coll_ids_ += c.schedule.steps.size();
+  c.executor = std::make_unique<CollectiveExecutor>(sys_.fabric(), c.schedule, p, sim_);
+  c.executor->run();
+  c.executor->check_complete();
+  c.messages = c.executor->messages();
+  c.end = sim_now();
+  c.done = true;
+  for (const auto& [r, i] : c.ops) finish(r, i);
+}
+
+std::string Runner::waits_for(int rank, uint32_t i) const {
+  const size_t r = static_cast<size_t>(rank);
+  const TraceOp& o = op(rank, i);
+  std::vector<std::string> waiting;
+  for (uint32_t d : o.deps)
+    if (!ops_[r][d].done) waiting.push_back(op(rank, d).id);
+  if (!waiting.empty()) return fmt::format("waits for {}", fmt::join(waiting, ", "));
+  const auto& sops = stream_ops_[r][static_cast<size_t>(o.stream)];
+  const size_t pos = stream_pos_[r][static_cast<size_t>(o.stream)];
+  if (pos < sops.size() && sops[pos] != i && !ops_[r][i].started)
+    return fmt::format("waits behind '{}' on stream {}", op(rank, sops[pos]).id,
+                       t_.streams[static_cast<size_t>(o.stream)]);
+  if (!ops_[r][i].started) return "never started";
+  switch (o.kind) {
+    case TraceOpKind::Recv: {
+      const MessageRecord& m = messages_[msg_of_[r][i]];
+      return fmt::format("waits for message {} from rank {} (tag {}), not yet {}", m.info.id, m.info.src, m.info.tag,
+                         m.t_inject.ps > 0 || m.delivered ? "delivered" : "sent");
+    }
+    case TraceOpKind::Collective:
+    case TraceOpKind::Barrier: {
+      const CollectiveRecord& c = *colls_[msg_of_[r][i]];
+      std::vector<int> missing;
+      for (const auto& [mr, mi] : c.ops)
+        if (!ops_[static_cast<size_t>(mr)][mi].started) missing.push_back(mr);
+      if (!missing.empty())
+        return fmt::format("waits for group '{}' members {} to reach it", t_.groups[static_cast<size_t>(c.group)].name,
+                           fmt::join(missing, ", "));
+      return "the collective started but never finished";
+    }
+    default:
+      return "started but never finished";
+  }
 }
 
 void Runner::check_complete() const {
   std::vector<std::string> stuck;
   size_t total = 0;
-  for (size_t r = 0; r < ops_.size(); ++r) {
-    int blocking_kernel = -1;  // the first unfinished kernel holds the stream
-    for (size_t i = 0; i < ops_[r].size(); ++i) {
-      const Op& o = w_.ranks[r].ops[i];
+  for (size_t r = 0; r < ops_.size(); ++r)
+    for (uint32_t i = 0; i < ops_[r].size(); ++i) {
       if (ops_[r][i].done) continue;
       ++total;
-      std::string why;
-      std::vector<std::string> waiting;
-      for (int d : o.deps)
-        if (!ops_[r][static_cast<size_t>(d)].done) waiting.push_back(w_.ranks[r].ops[static_cast<size_t>(d)].id);
-      if (!waiting.empty()) {
-        why = fmt::format("waits for {}", fmt::join(waiting, ", "));
-      } else if (o.kind == OpKind::Recv) {
-        const MessageRecord& m = messages_[msg_of_[r][i]];
-        why = fmt::format("waits for message {} from rank {} (tag {}), not yet delivered", m.info.id, m.info.src,
-                          m.info.tag);
-      } else if (o.kind == OpKind::Kernel && blocking_kernel >= 0) {
-        why = fmt::format("waits for the earlier kernel '{}' on its stream",
-                          w_.ranks[r].ops[static_cast<size_t>(blocking_kernel)].id);
-      } else {
-        why = ops_[r][i].started ? "started but never finished" : "never started";
-      }
-      if (o.kind == OpKind::Kernel && blocking_kernel < 0) blocking_kernel = static_cast<int>(i);
-      if (stuck.size() < 20) stuck.push_back(fmt::format("  rank {} op '{}' ({}): {}", r, o.id, o.loc.str(), why));
+      const TraceOp& o = op(static_cast<int>(r), i);
+      if (stuck.size() < 20)
+        stuck.push_back(fmt::format("  rank {} op '{}' ({}, {}): {}", r, o.id, trace_op_name(o.kind), o.loc.str(),
+                                    waits_for(static_cast<int>(r), i)));
     }
-  }
   if (total == 0) return;
   throw SimError(fmt::format("deadlock: the simulation ran out of events at {} ns with {} op(s) unfinished:\n{}{}",
                              sim_now().ns(), total, fmt::join(stuck, "\n"),

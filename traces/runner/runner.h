@@ -1,15 +1,23 @@
 #pragma once
-// Runs a workload on a system. Ops become ready when their dependencies (`after`) are done:
-//   kernel: runs on the rank's compute stream (one process per rank; kernels of a rank run one at
-//           a time, in file order, each once it is ready);
-//   send:   a process is spawned when the send is ready: the copy engine reads the payload from
-//           local HBM, the fabric carries it, the destination's copy engine writes it into the
-//           peer's HBM; the send completes then;
-//   recv:   completes when it is ready and its matching send (same source, tag; n-th with n-th)
-//           has been delivered (no process needed).
-// Live processes are therefore one per rank plus one per send in flight, whatever the op count.
-// When the simulation runs out of events with ops unfinished, check_complete() reports each stuck
-// op and what it waits for (a deadlock), instead of hanging.
+// Runs a trace (traces/trace/trace.h) on a system. Each rank has one SystemC thread per stream
+// (`compute`, `comm`, and any other the trace names); a stream runs its ops one at a time in issue
+// order, each once its dependencies (`after`) are done, so streams overlap as CUDA streams do:
+//   kernel          on the rank's die (tiles on SMs, real HBM traffic);
+//   load / store    the die's copy engine reads / writes its own HBM;
+//   delay           the stream is busy for the given time;
+//   send            the copy engine reads the payload from HBM, the fabric carries it, the
+//                   destination's copy engine writes it into its HBM; done when delivered;
+//   recv            done when the matching send (n-th of (source, tag) with n-th) is delivered;
+//   remote_write    as send, one-sided: no recv; done when written at the peer;
+//   remote_read     a request crosses to the peer, whose copy engine reads the bytes and sends them
+//                   back; done when they are written into this GPU's HBM;
+//   collective      the group's collective: when its last member reaches it, the algorithm's
+//                   schedule runs as real fabric traffic (fabric/collective/); every member's op
+//                   is done when the collective is (a member waits for the slowest, as NCCL's ring
+//                   does);
+//   barrier         a collective of 8 bytes (all-reduce) over the group.
+// A run whose events run out with ops unfinished is a deadlock: check_complete() names each stuck
+// op and what it waits for.
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,51 +26,86 @@
 
 #include "core/message.h"
 #include "core/sim_context.h"
+#include "fabric/collective/collective_executor.h"
 #include "traces/system/system.h"
-#include "traces/workload/workload.h"
+#include "traces/trace/trace.h"
 
 namespace litesim {
 
+struct RunnerParams {
+  ImplConfig algorithm{"ring", nullptr};  // collectives that name no algorithm
+  uint64_t chunk = 0;                     // collective message size limit (0: whole)
+  DataRate reduce_bandwidth{0};           // ExecutorParams::reduce_bandwidth
+};
+
 struct MessageRecord {
   MessageInfo info;
+  enum class Kind { Send, RemoteWrite, ReadRequest, ReadData } kind = Kind::Send;
   Time t_send{}, t_inject{}, t_arrive{}, t_delivered{};
   bool delivered = false;
-  int recv_rank = -1, recv_op = -1;  // the matching recv
+  int rank = -1;  // the op that waits for it: its rank and index (recv, remote op)
+  uint32_t op = 0;
+  int send_op = -1;  // Send: the send op's index in its rank
 };
 
 struct OpRecord {
   Time start{}, end{};
   bool started = false, done = false;
+  double flops = 0;  // kernels: useful FLOPs
+};
+
+// One collective (or barrier) instance: the n-th op on a group, across its members.
+struct CollectiveRecord {
+  int group = -1;
+  size_t seq = 0;                             // n-th on its group
+  std::vector<std::pair<int, uint32_t>> ops;  // (rank, op index) per member, in group order
+  CollSchedule schedule;
+  std::string algo;
+  Time first_arrival{}, start{}, end{};  // start: the last member arrived
+  int arrived = 0;
+  bool started = false, done = false;
+  uint64_t messages = 0;
+  std::unique_ptr<CollectiveExecutor> executor;
 };
 
 class Runner {
  public:
-  Runner(System& system, const Workload& workload, SimContext& sim);
+  Runner(System& system, const Trace& trace, const RunnerParams& params, SimContext& sim);
   // Throws SimError naming the stuck ops if anything did not finish.
   void check_complete() const;
 
   const std::vector<MessageRecord>& messages() const { return messages_; }
   const std::vector<std::vector<OpRecord>>& ops() const { return ops_; }
+  const std::vector<std::unique_ptr<CollectiveRecord>>& collectives() const { return colls_; }
+  const Trace& trace() const { return t_; }
 
  private:
-  void compute_stream(int rank);
-  void run_send(int rank, int index);
-  void on_ready(int rank, int index);  // all dependencies done
-  void on_delivered(size_t msg);
-  void try_finish_recv(int rank, int index);
-  void finish(int rank, int index);
-  const Op& op(int rank, int index) const;
+  void stream_thread(int rank, int stream);
+  void execute(int rank, uint32_t i);  // blocking, in the stream's thread
+  void finish(int rank, uint32_t i);
+  void wait_done(int rank, uint32_t i);  // until finish() has run for it
+  size_t new_message(MessageRecord::Kind kind, int src, int dst, uint64_t bytes, int64_t tag, int rank, uint32_t op);
+  void send_message(size_t m);  // DMA-read at the source, then into the fabric
+  void on_delivered(size_t m);
+  void arrive_collective(size_t c);
+  void run_collective(size_t c);
+  std::string waits_for(int rank, uint32_t i) const;
+  const TraceOp& op(int rank, uint32_t i) const;
 
   System& sys_;
   SimContext& sim_;
-  const Workload& w_;
+  const Trace& t_;
+  RunnerParams params_;
   std::vector<std::vector<OpRecord>> ops_;
-  std::vector<std::vector<int>> pending_;                  // unfinished dependencies per op
-  std::vector<std::vector<std::vector<int>>> dependents_;  // ops waiting on each op
-  std::vector<std::vector<bool>> ready_;
-  std::vector<std::vector<size_t>> msg_of_;                    // message index of each send/recv op
-  std::vector<std::unique_ptr<sc_core::sc_event>> stream_ev_;  // per rank: a kernel became ready
+  std::vector<std::vector<uint32_t>> pending_;                         // unfinished dependencies per op
+  std::vector<std::vector<std::vector<uint32_t>>> dependents_;         // ops waiting on each op
+  std::vector<std::vector<std::vector<uint32_t>>> stream_ops_;         // [rank][stream] -> op indices in order
+  std::vector<std::vector<size_t>> stream_pos_;                        // [rank][stream] -> next to run
+  std::vector<std::vector<std::unique_ptr<sc_core::sc_event>>> wake_;  // [rank][stream]
+  std::vector<std::vector<size_t>> msg_of_;  // send/recv op -> its message; collective op -> instance
   std::vector<MessageRecord> messages_;
+  std::vector<std::unique_ptr<CollectiveRecord>> colls_;
+  uint64_t coll_ids_ = 0;  // message ids handed to collectives so far (above kCollectiveIds)
 };
 
 }  // namespace litesim

@@ -1,7 +1,9 @@
 #include "traces/runner/simulate.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -32,7 +34,7 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t seed) {
+RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t seed) {
   check_time_resolution();
   SimContext sim;
   sim.seed = seed;
@@ -40,22 +42,24 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
   {
     // Check the workload against the system before building it (a large system takes a while).
     const auto topology = TopologyRegistry::instance().create(rs.params.fabric.topology);
-    check_workload(workload, topology->num_gpus(), rs.params.name);
+    check_trace(workload, topology->num_gpus(), rs.params.name);
     // Every kernel must be plannable on this die (dtype throughput, a tile that fits).
     const PackageParams& pkg = rs.params.package;
-    for (const Rank& r : workload.ranks)
-      for (const Op& op : r.ops)
-        if (op.kind == OpKind::Kernel) {
+    for (const TraceRank& r : workload.ranks)
+      for (const TraceOp& op : r.ops)
+        if (op.kind == TraceOpKind::Kernel) {
           try {
             plan_kernel(op.kernel, pkg.die, PlanTarget{pkg.die.sms * pkg.dies, hbm_facts(pkg.hbm).peak_bytes_per_s});
           } catch (const ConfigError& e) {
-            throw ConfigError(op.loc, op.id, fmt::format("cannot run on package '{}' of system '{}': {}: {}", pkg.name,
-                                                         rs.params.name, e.key_path(), e.detail()));
+            throw ConfigError(op.loc, op.id,
+                              fmt::format("cannot run on package '{}' of system '{}': {}: {}", pkg.name, rs.params.name,
+                                          e.key_path(), e.detail()));
           }
         }
   }
   System sys(rs.params, rs.tree, sim);
-  Runner runner(sys, workload, sim);
+  RunnerParams rp;
+  Runner runner(sys, workload, rp, sim);
   run_to_completion(sim);
   runner.check_complete();
   const Time end = sim_now();
@@ -182,6 +186,115 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
                    {"bytes_delivered", sys.fabric().bytes_delivered()},
                    {"latency_ns", sys.fabric().latency_ns().to_json()},
                    {"end_to_end_ns", e2e.to_json()}};
+  // Every op, and the per-kernel and per-collective tables (grouped by the name as written).
+  std::ostringstream ocsv, ccsv;
+  ocsv << "rank,id,name,kind,stream,start_ns,end_ns,duration_ns,bytes,flops\n";
+  struct KernelRow {
+    std::string kind;
+    uint64_t count = 0;
+    double total_ns = 0, max_ns = 0, flops = 0;
+  };
+  std::map<std::string, KernelRow> kernel_rows;
+  s["streams"] = nlohmann::json::array();
+  for (size_t r = 0; r < workload.ranks.size(); ++r) {
+    const auto& tops = workload.ranks[r].ops;
+    std::vector<std::vector<std::pair<double, double>>> busy(workload.streams.size());
+    for (uint32_t i = 0; i < tops.size(); ++i) {
+      const TraceOp& o = tops[i];
+      const OpRecord& rec = runner.ops()[r][i];
+      const double d = (rec.end - rec.start).ns();
+      busy[static_cast<size_t>(o.stream)].emplace_back(rec.start.ns(), rec.end.ns());
+      ocsv << r << ',' << csv_field(o.id) << ',' << csv_field(o.name) << ',' << trace_op_name(o.kind) << ','
+           << csv_field(workload.streams[static_cast<size_t>(o.stream)]) << ',' << num(rec.start.ns()) << ','
+           << num(rec.end.ns()) << ',' << num(d) << ',' << o.bytes << ',' << num(rec.flops) << '\n';
+      if (o.kind != TraceOpKind::Kernel) continue;
+      KernelRow& k = kernel_rows[o.name];
+      k.kind = kernel_kind_name(o.kernel.kind);
+      ++k.count;
+      k.total_ns += d;
+      k.max_ns = std::max(k.max_ns, d);
+      k.flops += rec.flops;
+    }
+    // Time each stream was busy, and how much of the comm stream's time the compute stream hid.
+    nlohmann::json row = {{"rank", r}};
+    auto total = [](const std::vector<std::pair<double, double>>& v) {
+      double t = 0;
+      for (const auto& [a, b] : v) t += b - a;
+      return t;
+    };
+    for (size_t st = 0; st < busy.size(); ++st) row[workload.streams[st] + "_busy_ns"] = total(busy[st]);
+    double overlap = 0;
+    const auto &cv = busy[0], &mv = busy[1];  // ops of one stream never overlap each other
+    for (size_t a = 0, b = 0; a < cv.size() && b < mv.size();) {
+      overlap += std::max(0.0, std::min(cv[a].second, mv[b].second) - std::max(cv[a].first, mv[b].first));
+      if (cv[a].second < mv[b].second)
+        ++a;
+      else
+        ++b;
+    }
+    row["overlap_ns"] = overlap;
+    row["exposed_comm_ns"] = total(mv) - overlap;
+    s["streams"].push_back(row);
+  }
+  s["kernels"] = nlohmann::json::array();
+  for (const auto& [name, k] : kernel_rows)
+    s["kernels"].push_back({{"name", name},
+                            {"kind", k.kind},
+                            {"count", k.count},
+                            {"total_ns", k.total_ns},
+                            {"mean_ns", k.total_ns / static_cast<double>(k.count)},
+                            {"max_ns", k.max_ns},
+                            {"flops", k.flops},
+                            {"TFLOPS", k.total_ns > 0 ? k.flops / k.total_ns / 1e3 : 0.0}});
+  ccsv << "index,name,op,group,members,bytes,algorithm,first_arrival_ns,start_ns,end_ns,time_ns,algbw_GBps,busbw_GBps,"
+          "messages\n";
+  struct CollRow {
+    std::string op, group, algo;
+    uint64_t bytes = 0, count = 0;
+    int members = 0;
+    double total_ns = 0, wait_ns = 0;
+  };
+  std::map<std::string, CollRow> coll_rows;
+  for (size_t c = 0; c < runner.collectives().size(); ++c) {
+    const CollectiveRecord& rec = *runner.collectives()[c];
+    const TraceOp& o = workload.ranks[static_cast<size_t>(rec.ops[0].first)].ops[rec.ops[0].second];
+    const std::string op = o.kind == TraceOpKind::Barrier ? "barrier" : op_name(o.coll);
+    const int p = static_cast<int>(rec.ops.size());
+    const double t = (rec.end - rec.start).ns();
+    const double algbw = t > 0 ? static_cast<double>(o.bytes) / t : 0.0;  // B/ns = GB/s
+    const double busbw = o.kind == TraceOpKind::Barrier ? 0.0 : algbw * busbw_factor(o.coll, p);
+    const std::string& group = workload.groups[static_cast<size_t>(rec.group)].name;
+    ccsv << c << ',' << csv_field(o.name) << ',' << op << ',' << csv_field(group) << ',' << p << ',' << o.bytes << ','
+         << csv_field(rec.algo) << ',' << num(rec.first_arrival.ns()) << ',' << num(rec.start.ns()) << ','
+         << num(rec.end.ns()) << ',' << num(t) << ',' << num(algbw) << ',' << num(busbw) << ',' << rec.messages << '\n';
+    CollRow& row = coll_rows[o.name];
+    row.op = op;
+    row.group = group;
+    row.algo = rec.algo;
+    row.bytes = o.bytes;
+    row.members = p;
+    ++row.count;
+    row.total_ns += t;
+    row.wait_ns += (rec.start - rec.first_arrival).ns();
+  }
+  s["collectives"] = nlohmann::json::array();
+  for (const auto& [name, c] : coll_rows) {
+    const double mean = c.total_ns / static_cast<double>(c.count);
+    const double algbw = mean > 0 ? static_cast<double>(c.bytes) / mean : 0.0;
+    s["collectives"].push_back({{"name", name},
+                                {"op", c.op},
+                                {"group", c.group},
+                                {"members", c.members},
+                                {"algorithm", c.algo},
+                                {"bytes", c.bytes},
+                                {"count", c.count},
+                                {"total_ns", c.total_ns},
+                                {"mean_ns", mean},
+                                {"algbw_GBps", algbw},
+                                {"skew_wait_ns", c.wait_ns}});
+  }
+  out.ops_csv = ocsv.str();
+  out.collectives_csv = ccsv.str();
   s["stats"] = sim.stats.to_json(end);
   out.gpus_csv = gcsv.str();
   out.hbm_csv = hcsv.str();
@@ -207,6 +320,22 @@ RunResult simulate(const ResolvedSystem& rs, const Workload& workload, uint64_t 
     h << fmt::format("hbm  gpu{:<3}  read {:>12} B  written {:>12} B  {:8.1f} GB/s avg\n", x["gpu"].get<int>(),
                      x["bytes_read"].get<uint64_t>(), x["bytes_written"].get<uint64_t>(),
                      x["achieved_GBps"].get<double>());
+  if (!s["kernels"].empty()) {
+    h << fmt::format("{:<24} {:<12} {:>7} {:>14} {:>12} {:>9}\n", "kernel", "kind", "count", "total us", "mean us",
+                     "TFLOPS");
+    for (const auto& k : s["kernels"])
+      h << fmt::format("{:<24} {:<12} {:>7} {:>14.3f} {:>12.3f} {:>9.1f}\n", k["name"].get<std::string>(),
+                       k["kind"].get<std::string>(), k["count"].get<uint64_t>(), k["total_ns"].get<double>() / 1e3,
+                       k["mean_ns"].get<double>() / 1e3, k["TFLOPS"].get<double>());
+  }
+  if (!s["collectives"].empty()) {
+    h << fmt::format("{:<24} {:<14} {:<8} {:>7} {:>12} {:>12} {:>10}\n", "collective", "op", "group", "count", "bytes",
+                     "mean us", "algbw GB/s");
+    for (const auto& c : s["collectives"])
+      h << fmt::format("{:<24} {:<14} {:<8} {:>7} {:>12} {:>12.3f} {:>10.2f}\n", c["name"].get<std::string>(),
+                       c["op"].get<std::string>(), c["group"].get<std::string>(), c["count"].get<uint64_t>(),
+                       c["bytes"].get<uint64_t>(), c["mean_ns"].get<double>() / 1e3, c["algbw_GBps"].get<double>());
+  }
   h << fmt::format("energy             {:.3f} mJ total", total / 1e9);
   for (const auto& [kind, k] : ledger.by_kind()) h << fmt::format("  {} {:.3f} mJ", kind, k.total_pj() / 1e9);
   h << fmt::format("\n                   {:.3f} pJ per delivered bit\n", energy["pJ_per_bit_delivered"].get<double>());
@@ -231,6 +360,8 @@ void write_outputs(const std::string& dir, const RunResult& r, const nlohmann::j
   put("hbm.csv", r.hbm_csv);
   put("links.csv", r.links_csv);
   put("messages.csv", r.messages_csv);
+  put("ops.csv", r.ops_csv);
+  put("collectives.csv", r.collectives_csv);
   put("run_info.json", run_info.dump(2) + "\n");
   put("summary.json", r.summary.dump(2) + "\n");
 }

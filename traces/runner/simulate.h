@@ -9,7 +9,7 @@
 
 #include "core/energy.h"
 #include "traces/system/system_config.h"
-#include "traces/workload/workload.h"
+#include "traces/trace/trace.h"
 
 namespace litesim {
 
@@ -17,11 +17,11 @@ inline constexpr int kSummarySchemaVersion = 1;
 
 struct RunResult {
   nlohmann::json summary;  // summary.json: nothing host- or wall-clock-dependent
-  std::string gpus_csv, hbm_csv, links_csv, messages_csv;
+  std::string gpus_csv, hbm_csv, links_csv, messages_csv, ops_csv, collectives_csv;
   std::string human;  // the one-screen text summary
 };
 
-RunResult simulate(const ResolvedSystem& system, const Workload& workload, uint64_t seed);
+RunResult simulate(const ResolvedSystem& system, const Trace& trace, uint64_t seed);
 
 // Writes summary.json, the CSV tables and run_info.json into `dir` (created if needed). Every file
 // is written beside its final name and renamed into place, summary.json last, so a failed write
