@@ -1,9 +1,9 @@
 // `halving_doubling`: Rabenseifner's all-reduce (Thakur, Rabenseifner & Gropp 2005, section 4.4):
 // reduce-scatter by recursive halving (step k: exchange half of the range still held with the rank
 // p/2^(k+1) away, keep and reduce the other half: messages S/2, S/4, ..., S/p), then all-gather by
-// recursive doubling (the same exchanges in reverse: S/p, ..., S/2); sizes are exact when p divides S. log2(p) steps per phase.
-// Power-of-two groups only; other sizes are refused with an error (the usual fix, folding the
-// extra ranks into their neighbours first, is not implemented).
+// recursive doubling (the same exchanges in reverse: S/p, ..., S/2); sizes are exact when p divides S. log2(p) steps
+// per phase. Power-of-two groups only; other sizes are refused with an error (the usual fix, folding the extra ranks
+// into their neighbours first, is not implemented).
 #include <fmt/format.h>
 
 #include "fabric/collective/schedule_builder.h"
@@ -27,7 +27,7 @@ class HalvingDoubling : public CollectiveAlgorithm {
       throw CollectiveError(fmt::format("halving_doubling needs a power-of-two group, this one has {} ranks", p));
     const bool rs = v.op == CollOp::AllReduce || v.op == CollOp::ReduceScatter;
     const bool ag = v.op == CollOp::AllReduce || v.op == CollOp::AllGather;
-    if (!rs && !ag) unsupported("halving_doubling", v.op, "allreduce, reducescatter, allgather");
+    if (!rs && !ag) unsupported("halving_doubling", v.op);
     // Rank r's range is a run of the p blocks of split_even (the layout reduce-scatter ends with
     // and all-gather starts from), held as block indices [lo, hi). Halving keeps the lower half at
     // the rank whose bit d is 0, so after the last step rank r holds block r.
@@ -56,14 +56,16 @@ class HalvingDoubling : public CollectiveAlgorithm {
     // so its held range doubles back through `history`.
     int k = static_cast<int>(history.size()) - 1;
     for (int d = 1; d < p; d *= 2, --k) {
-      for (int r = 0; r < p; ++r) b.transfer(gpu(r), gpu(r ^ d), range(held[static_cast<size_t>(r)]), false, "all-gather");
+      for (int r = 0; r < p; ++r)
+        b.transfer(gpu(r), gpu(r ^ d), range(held[static_cast<size_t>(r)]), false, "all-gather");
       held = history[static_cast<size_t>(k)];
     }
   }
 };
 
 const CollectiveRegistrar<HalvingDoubling, HdParams> reg(
-    "halving_doubling", "recursive halving reduce-scatter + recursive doubling all-gather (power-of-two groups)");
+    "halving_doubling", "recursive halving reduce-scatter + recursive doubling all-gather (power-of-two groups)",
+    {CollOp::AllReduce, CollOp::ReduceScatter, CollOp::AllGather});
 
 }  // namespace
 }  // namespace litesim

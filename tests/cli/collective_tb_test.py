@@ -154,6 +154,87 @@ elif CASE == "traffic_volume":
               f"{algo} {op}: injected {s['bytes_injected']}, delivered {s['bytes_delivered']}, expected {it * per_iter}")
         check(s["pJ_per_bit"] > 0 and s["energy_pJ"] > 0, f"{algo} {op}: no energy booked")
 
+elif CASE == "config_block_honoured":
+    # fabric.collective sets the testbench's defaults; the command line overrides them. Each value is
+    # held to its own closed form, so a block that were ignored (or an override that lost) fails.
+    p, S = 4, 64 * MiB
+    cfg = config()
+    block = cfg["fabric"]["collective"]  # `litesim config` shows the block, every key resolved
+    check(set(block) == {"algorithm", "chunk", "reduce_bandwidth", "connection_window"}, f"block keys: {block}")
+    check(set(block["algorithm"]) == {"allreduce", "allgather", "reducescatter", "alltoall", "broadcast", "reduce",
+                                      "sendrecv"}, f"ops: {block['algorithm']}")
+    ring_s = 2 * (p - 1) * one_hop_s(cfg, S // p)  # 2(p-1) steps of S/p on one direction of each link
+    bi_s = 2 * (p - 1) * one_hop_s(cfg, S // (2 * p))  # the same steps, S/2p on each direction at once
+    s, _ = tb("--op", "allreduce", "--bytes", f"{S}B")
+    close(s["time_ns"], ring_s, "allreduce with the system's default algorithm")
+    bi = ["fabric.collective.algorithm.allreduce.kind=bidirectional_ring"]
+    b, _ = tb("--op", "allreduce", "--bytes", f"{S}B", sets=bi)
+    close(b["time_ns"], bi_s, "allreduce with fabric.collective.algorithm.allreduce: bidirectional_ring")
+    check(b["algo"] == "bidirectional_ring" and b["algo_source"] == "fabric.collective.algorithm.allreduce", str(b))
+    check(1.9 < b["busbw_GBps"] / s["busbw_GBps"] <= 2.0, f"busbw ratio {b['busbw_GBps'] / s['busbw_GBps']}")
+    o, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", f"{S}B", sets=bi)
+    close(o["time_ns"], ring_s, "--algo ring over a bidirectional_ring system")
+    # The printed config is itself a system file that carries the block.
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "bi.yaml")
+    r = subprocess.run([LITESIM, "config", "--set", bi[0]], capture_output=True, text=True, check=True)
+    with open(path, "w") as f:
+        f.write(r.stdout)
+    f2, _ = tb("--system", path, "--op", "allreduce", "--bytes", f"{S}B")
+    close(f2["time_ns"], bi_s, "allreduce from the printed config")
+    # chunk: a chain broadcast in C chunks, (C + p - 2) T + (p - 1) h (see pipelined_broadcast);
+    # connection_window 1: each chunk waits for the previous one's delivery on its connection, so
+    # every hop of every chunk costs the whole one-hop time H: (C + p - 2) H.
+    C = 8
+    h = one_hop_s(cfg, 0) - one_hop_s(cfg, 0, serialise_only=True)
+    H = one_hop_s(cfg, S // C)
+    chunked = [f"fabric.collective.chunk={S // C} B"]
+    c1, _ = tb("--op", "broadcast", "--bytes", f"{S}B", sets=chunked)
+    close(c1["time_ns"], (C + p - 2) * (H - h) + (p - 1) * h, "broadcast, fabric.collective.chunk")
+    c0, _ = tb("--op", "broadcast", "--bytes", f"{S}B", "--chunk", "0", sets=chunked)
+    close(c0["time_ns"], (p - 1) * one_hop_s(cfg, S), "broadcast, --chunk 0 over the system's chunk")
+    w1, _ = tb("--op", "broadcast", "--bytes", f"{S}B", sets=chunked + ["fabric.collective.connection_window=1"])
+    close(w1["time_ns"], (C + p - 2) * H, "broadcast, fabric.collective.connection_window 1")
+    w0, _ = tb("--op", "broadcast", "--bytes", f"{S}B", "--connection-window", "0",
+               sets=chunked + ["fabric.collective.connection_window=1"])
+    close(w0["time_ns"], (C + p - 2) * (H - h) + (p - 1) * h, "broadcast, --connection-window 0 over the system's 1")
+    # reduce_bandwidth: every reduce-scatter step adds (S/p) / R (see reduce_cost).
+    R = 100e9
+    rb, _ = tb("--op", "allreduce", "--bytes", f"{S}B", sets=["fabric.collective.reduce_bandwidth=100 GB/s"])
+    hop = one_hop_s(cfg, S // p)
+    close(rb["time_ns"], (p - 1) * (hop + ceil_ps(S / p / R)) + (p - 1) * hop, "fabric.collective.reduce_bandwidth")
+    # alltoall's default is `direct` (the only algorithm that implements it): p-1 blocks of S/p each.
+    a, _ = tb("--op", "alltoall", "--bytes", f"{S}B")
+    check(a["algo"] == "direct" and a["bytes_injected"] == (p - 1) * S, f"alltoall: {a['algo']}, {a['bytes_injected']}")
+
+elif CASE == "config_block_bad_value":
+    # A bad fabric.collective value is refused where it is written: file:line, the key, exit status 2,
+    # by `litesim config` as by the testbench.
+    d = tempfile.mkdtemp()
+    def bad_block(block_yaml, key, text):
+        path = os.path.join(d, f"bad{len(os.listdir(d))}.yaml")
+        with open(path, "w") as f:
+            f.write("name: bad\npackage:\n  preset: lite-quarter\nfabric:\n  preset: cpo-ring\n  collective:\n"
+                    + block_yaml)
+        line = 7 + next(i for i, l in enumerate(block_yaml.splitlines()) if "#here" in l)
+        for cmd in ([LITESIM, "config", "--system", path],
+                    [LITESIM, "tb", "collective", "--system", path, "--op", "allreduce", "--bytes", "1MiB",
+                     "--out", tempfile.mkdtemp()]):
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            check(r.returncode == 2, f"{cmd[1]} on {block_yaml!r} exited {r.returncode}: {r.stderr}")
+            check(f"{path}:{line}:" in r.stderr and key in r.stderr and text in r.stderr,
+                  f"{cmd[1]} on {block_yaml!r}: want {path}:{line}, {key}, '{text}' in: {r.stderr}")
+    bad_block("    algorithm:\n      allreduce: {kind: rign}  #here\n",
+              "fabric.collective.algorithm.allreduce.kind", "no collective named 'rign'")
+    bad_block("    algorithm:\n      alltoall: {kind: ring}  #here\n",
+              "fabric.collective.algorithm.alltoall", "does not implement alltoall")
+    bad_block("    algorithm:\n      allreduce: {kind: hierarchical, inner: double_binary_tree}  #here\n",
+              "fabric.collective.algorithm.allreduce", "does not implement reducescatter")
+    bad_block("    chunk: -4 KiB  #here\n", "fabric.collective.chunk", "")
+    bad_block("    reduce_bandwidth: 5 ns  #here\n", "fabric.collective.reduce_bandwidth", "")
+    bad_block("    connection_window: 1.5  #here\n", "fabric.collective.connection_window", "")
+    bad_block("    chunks: 4 KiB  #here\n", "fabric.collective.chunks", "")
+
 elif CASE == "deterministic":
     _, a = tb("--op", "allreduce", "--algo", "double_binary_tree", "--bytes", "8MiB", "--chunk", "512KiB")
     _, b = tb("--op", "allreduce", "--algo", "double_binary_tree", "--bytes", "8MiB", "--chunk", "512KiB")
