@@ -154,6 +154,24 @@ elif CASE == "traffic_volume":
               f"{algo} {op}: injected {s['bytes_injected']}, delivered {s['bytes_delivered']}, expected {it * per_iter}")
         check(s["pJ_per_bit"] > 0 and s["energy_pJ"] > 0, f"{algo} {op}: no energy booked")
 
+elif CASE == "halving_doubling_fold":
+    # Halving-doubling all-reduce on a fully connected system, where every pair of GPUs has its own
+    # link, so no two messages share a port and each takes one idle hop. p = p' (a power of two):
+    # log2 p' steps of S/2, S/4, ..., S/p' and the same back. Otherwise (MPICH's fold, r = p - p'):
+    # ranks 2i < 2r first hand the whole S to 2i+1 (one hop of S) and get the result back at the end
+    # (another), the p' others running the power-of-two algorithm in between, in lock step (every
+    # active rank's step-k message has the same size and waits for its step k-1 data).
+    S = 8 * MiB
+    for p in (5, 6, 7, 8):
+        q = 1 << (p.bit_length() - 1)
+        sets = ["fabric={preset: cpo-fully-connected-8}", f"fabric.topology.gpus={p}"]
+        cfg = config(*sets)
+        steps = [S >> k for k in range(1, q.bit_length())]  # S/2, ..., S/p'
+        ref = 2 * sum(one_hop_s(cfg, m) for m in steps) + (2 * one_hop_s(cfg, S) if p > q else 0)
+        s, _ = tb("--op", "allreduce", "--algo", "halving_doubling", "--bytes", f"{S}B", sets=sets)
+        close(s["time_ns"], ref, f"halving_doubling allreduce p={p}")
+        check(s["bytes_injected"] == 2 * (p - q) * S + 2 * (q - 1) * S, f"p={p}: {s['bytes_injected']} B injected")
+
 elif CASE == "config_block_honoured":
     # fabric.collective sets the testbench's defaults; the command line overrides them. Each value is
     # held to its own closed form, so a block that were ignored (or an override that lost) fails.
@@ -249,7 +267,7 @@ elif CASE == "bad_input":
     bad(["--op", "allreduce", "--bytes", "12 parsecs"], "--bytes")
     bad(["--op", "allreduce", "--bytes", "1MiB", "--group", "0,1,9"], "GPU 9 is not in the system")
     bad(["--op", "allreduce", "--bytes", "1MiB", "--group", "0,x"], "--group")
-    bad(["--op", "allreduce", "--algo", "halving_doubling", "--bytes", "1MiB"], "power-of-two",
+    bad(["--op", "allreduce", "--algo", "hierarchical group_size=4", "--bytes", "1MiB"], "does not divide",
         sets=["fabric.topology.gpus=6"])
     bad(["--op", "alltoall", "--algo", "ring", "--bytes", "1MiB"], "does not implement alltoall")
     d = tempfile.mkdtemp()
