@@ -4,8 +4,10 @@
 //   1. reduce-scatter inside each group (the `inner` algorithm): member l holds block l of S/G;
 //   2. all-reduce of block l across the groups, on rail l (the `outer` algorithm), all rails at once;
 //   3. all-gather inside each group (`inner`).
-// The phases chain through the data (schedule_builder.h): rail l starts block l's all-reduce at a
-// rank as soon as that rank has reduced its block l, not at a barrier.
+// A single group is the inner algorithm's all-reduce. The phases chain through the data
+// (schedule_builder.h): rail l starts block l's all-reduce at a rank as soon as that rank has
+// reduced its block l, not at a barrier.
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -60,6 +62,12 @@ class Hierarchical : public CollectiveAlgorithm {
     if (v.op != CollOp::AllReduce) unsupported("hierarchical", v.op);
     const auto groups = make_groups(v);
     const int g = static_cast<int>(groups.front().size());
+    // One group: nothing crosses a rail, so this is the inner algorithm's own all-reduce (a
+    // reduce-scatter and an all-gather composed may move more: halving-doubling's fold would
+    // resend the folded ranks' blocks to partners that already hold them reduced).
+    const auto& inner_ops = collective_ops(p_.inner);
+    if (groups.size() == 1 && std::find(inner_ops.begin(), inner_ops.end(), CollOp::AllReduce) != inner_ops.end())
+      return inner_->emit(b, CollView{CollOp::AllReduce, groups.front(), v.bytes, v.base, 0});
     const auto blocks = split_even({v.base, v.bytes}, g);
     if (g > 1)
       for (const auto& grp : groups) inner_->emit(b, CollView{CollOp::ReduceScatter, grp, v.bytes, v.base, 0});

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "fabric/collective/collective.h"
+#include "traces/system/system_config.h"
 
 using namespace litesim;
 
@@ -345,6 +346,7 @@ TEST(CollectiveSchedule, DataConservation) {
       {"double_binary_tree", {CollOp::AllReduce}},
       {"hierarchical group_size=2", {CollOp::AllReduce}},
       {"hierarchical group_size=4 inner=direct outer=halving_doubling", {CollOp::AllReduce}},
+      {"hierarchical group_size=3 inner=halving_doubling outer=halving_doubling", {CollOp::AllReduce}},
   };
   for (const auto& [algo, ops] : algos)
     for (CollOp op : ops)
@@ -352,9 +354,50 @@ TEST(CollectiveSchedule, DataConservation) {
         for (uint64_t chunk : {uint64_t{0}, uint64_t{7}}) {
           if (algo == "hierarchical group_size=2" && p % 2) continue;
           if (algo.find("group_size=4") != std::string::npos && p % 4) continue;
+          if (algo.find("group_size=3") != std::string::npos && p % 3) continue;
           SCOPED_TRACE(algo + " " + op_name(op) + " p=" + std::to_string(p) + " chunk=" + std::to_string(chunk));
           Replay(make(algo, op, p, 61, chunk, p - 1)).check();  // 61 B: blocks of unequal size
         }
+}
+
+// `hierarchical` with group_size 0 on the shipped lite-hierarchical-16 system groups by the
+// topology's vertex.group: every send stays inside a group between ring neighbours (the inner
+// phases) or runs along a rail (GPU i of each group, the outer phase), the volumes are those of
+// G inner ring reduce-scatters and all-gathers of S and n rail all-reduces of S/n, and the data
+// are conserved.
+TEST(CollectiveSchedule, HierarchicalGroupsByTopology) {
+  const ResolvedSystem rs =
+      resolve_system(std::string(LITESIM_CONFIGS_DIR) + "/system/lite-hierarchical-16.yaml", {}, LITESIM_CONFIGS_DIR);
+  const auto topo = TopologyRegistry::instance().create(rs.params.fabric.topology);
+  const ConfigPtr& tp = rs.params.fabric.topology.params;
+  const int G = std::stoi(tp->find("groups")->scalar), n = std::stoi(tp->find("inner")->find("size")->scalar);
+  ASSERT_EQ(topo->num_gpus(), G * n);
+  auto adjacent = [&](int a, int b) {
+    for (int port = 0; port < topo->degree(a); ++port)
+      if (topo->peer(a, port).first == b) return true;
+    return false;
+  };
+  const uint64_t S = 61 * 16;
+  CollectiveRequest r;
+  r.group = iota(G * n);
+  r.bytes = S;
+  const auto s = build_schedule(r, parse_algorithm("hierarchical", "<test>"), topo.get());
+  uint64_t inner = 0, outer = 0;
+  for (const auto& st : s.steps) {
+    if (st.kind != CollStep::Kind::Send) continue;
+    const int ga = topo->vertex(st.src).group, gb = topo->vertex(st.dst).group;
+    ASSERT_GE(ga, 0);
+    if (ga == gb) {
+      EXPECT_TRUE(adjacent(st.src, st.dst)) << "inner send " << st.src << "->" << st.dst << " is not one ring hop";
+      inner += st.data.bytes;
+    } else {
+      EXPECT_EQ(st.src % n, st.dst % n) << "outer send " << st.src << "->" << st.dst << " leaves its rail";
+      outer += st.data.bytes;
+    }
+  }
+  EXPECT_EQ(inner, static_cast<uint64_t>(G) * 2 * (n - 1) * S);  // ring RS + AG of S in each group
+  EXPECT_EQ(outer, 2 * static_cast<uint64_t>(G - 1) * S);        // n rails, ring all-reduce of S/n each
+  Replay(s).check();
 }
 
 // The checker itself catches broken schedules: a send that no longer waits for the data it
