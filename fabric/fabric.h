@@ -12,6 +12,7 @@
 #include "core/params.h"
 #include "core/registry.h"
 #include "core/sim_context.h"
+#include "fabric/collective/collective_params.h"
 #include "fabric/link/link_budget.h"
 #include "fabric/link/link_params.h"
 #include "fabric/optics/cpo_params.h"
@@ -28,6 +29,7 @@ struct FabricParams {
   LinkParams link;
   std::optional<SwitchParams> eps;  // `switch`: required when the topology has switches
   std::optional<OcsParams> ocs;     // required when the topology has OCS units
+  CollectiveParams collective;      // how collectives run by default (algorithms, chunk, ...)
   static const ParamSet<FabricParams>& schema();
 };
 

@@ -11,6 +11,8 @@ const ParamSet<FabricParams>& FabricParams::schema() {
     p.section("link", &FabricParams::link, "every link of the topology");
     p.optional_section("switch", &FabricParams::eps, "the electrical packet switches (configs/switch/)");
     p.optional_section("ocs", &FabricParams::ocs, "the optical circuit switches (configs/ocs/)");
+    p.section("collective", &FabricParams::collective,
+              "how collectives run unless the command line says otherwise: algorithm per op, chunk, ...");
   });
   return s;
 }

@@ -14,24 +14,29 @@
 namespace litesim {
 
 CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
-  auto* c = tb.add_subcommand("collective", "run one collective as real traffic over a system's fabric: time, algbw, "
-                                            "busbw (nccl-tests definitions), traffic, energy");
+  auto* c = tb.add_subcommand("collective",
+                              "run one collective as real traffic over a system's fabric: time, algbw, "
+                              "busbw (nccl-tests definitions), traffic, energy");
   c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
   c->add_option("--op", o.op, "allreduce | allgather | reducescatter | alltoall | broadcast | reduce | sendrecv")
       ->required();
   c->add_option("--algo", o.algo,
                 "collective algorithm and its parameters, e.g. 'hierarchical group_size=2 inner=ring outer=ring' "
-                "(litesim list, [collective])")
-      ->capture_default_str();
-  c->add_option("--bytes", o.bytes, "size as nccl-tests counts it, with unit, e.g. 64MiB (docs/fabric.md)")
-      ->required();
-  c->add_option("--chunk", o.chunk, "largest message: transfers are cut into chunks of this and pipelined; 0: whole")
-      ->capture_default_str();
+                "(litesim list, [collective]; default: the system's fabric.collective.algorithm.<op>)");
+  c->add_option("--bytes", o.bytes, "size as nccl-tests counts it, with unit, e.g. 64MiB (docs/fabric.md)")->required();
+  c->add_option("--chunk", o.chunk,
+                "largest message: transfers are cut into chunks of this and pipelined; 0: whole (default: "
+                "fabric.collective.chunk)");
   c->add_option("--group", o.group, "GPUs taking part in rank order, e.g. 0,1,2,3 (default: all)");
   c->add_option("--root", o.root, "rank (index into the group) of broadcast / reduce")->capture_default_str();
   c->add_option("--iters", o.iters, "iterations, back to back")->capture_default_str()->check(CLI::Range(1, 1000000));
-  c->add_option("--reduce-bw", o.reduce_bw, "rate at which a GPU reduces received data, e.g. 1TB/s; 0: not modelled")
-      ->capture_default_str();
+  c->add_option("--reduce-bw", o.reduce_bw,
+                "rate at which a GPU reduces received data, e.g. 1TB/s; 0: not modelled (default: "
+                "fabric.collective.reduce_bandwidth)");
+  c->add_option("--connection-window", o.connection_window,
+                "messages in flight per (source, destination) GPU pair; 0: unlimited (default: "
+                "fabric.collective.connection_window)")
+      ->check(CLI::Range(0, 1000000));
   c->add_option("--set", o.sets, "override a system config value, KEY=VALUE (repeatable)");
   c->add_option("--out", o.out, "output folder")->capture_default_str();
   return c;
@@ -71,23 +76,38 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
   } catch (const CollectiveError& e) {
     throw ConfigError(SourceLoc{"--op", 0, 0}, "", e.what());
   }
-  c.algo = parse_algorithm(o.algo, "--algo");
-  c.algo_text = o.algo;
+  if (!o.algo.empty()) c.algo = parse_algorithm(o.algo, "--algo");
   c.bytes = static_cast<uint64_t>(option_quantity(o.bytes, Dim::DataSize, "--bytes").value);
-  c.chunk = o.chunk == "0" ? 0 : static_cast<uint64_t>(option_quantity(o.chunk, Dim::DataSize, "--chunk").value);
   c.group = parse_group(o.group);
   c.root = o.root;
   c.iters = o.iters;
-  if (o.reduce_bw != "0") c.reduce_bandwidth = DataRate{option_quantity(o.reduce_bw, Dim::DataRate, "--reduce-bw").value};
   const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
+
+  // What the command line leaves out comes from the system's fabric.collective block.
+  const CollectiveParams& sys = rs.params.fabric.collective;
+  const std::string algo_key = std::string("fabric.collective.algorithm.") + op_name(c.op);
+  if (o.algo.empty()) c.algo = sys.algorithm.of(c.op);
+  c.algo_text = o.algo.empty() ? algorithm_text(c.algo) : o.algo;
+  c.algo_source = o.algo.empty() ? algo_key : "--algo";
+  c.chunk = o.chunk.empty()  ? sys.chunk.bytes
+            : o.chunk == "0" ? 0
+                             : static_cast<uint64_t>(option_quantity(o.chunk, Dim::DataSize, "--chunk").value);
+  c.reduce_bandwidth = o.reduce_bw.empty() ? sys.reduce_bandwidth
+                       : o.reduce_bw == "0"
+                           ? DataRate{0}
+                           : DataRate{option_quantity(o.reduce_bw, Dim::DataRate, "--reduce-bw").value};
+  c.connection_window = o.connection_window >= 0 ? o.connection_window : sys.connection_window;
 
   // Bad input changes nothing on disk; a failed run must not leave an older summary to pass for its.
   forget_old_summary(o.out);
   CollectiveTbResult r;
   try {
     r = run_collective_tb(rs, c);
+  } catch (const CollectiveRequestError& e) {
+    throw ConfigError(SourceLoc{"--" + e.field, 0, 0}, "", e.what());
   } catch (const CollectiveError& e) {
-    throw ConfigError(SourceLoc{"--algo " + o.algo, 0, 0}, "", e.what());
+    if (!o.algo.empty()) throw ConfigError(SourceLoc{"--algo " + o.algo, 0, 0}, "", e.what());
+    throw ConfigError(rs.where(algo_key), algo_key, e.what());
   }
   nlohmann::json s = summary_header(rs, version);
   s["sim_time_ns"] = r.tb["sim_time_ns"];

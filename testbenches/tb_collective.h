@@ -11,13 +11,16 @@ namespace litesim {
 struct TbCollectiveOptions {
   std::string system;  // default: configs/system/default.yaml
   std::string op;
-  std::string algo = "ring";
+  // Empty / negative: the system's fabric.collective block (algorithm.<op>, chunk,
+  // reduce_bandwidth, connection_window).
+  std::string algo;
   std::string bytes;
-  std::string chunk = "0";
+  std::string chunk;
   std::string group;  // "0,1,2,3"; empty: all GPUs
   int root = 0;
   int iters = 1;
-  std::string reduce_bw = "0";
+  std::string reduce_bw;
+  int connection_window = -1;
   std::vector<std::string> sets;
   std::string out = "out/tb-collective";
 };

@@ -53,14 +53,16 @@ class BiRingCollective : public CollectiveAlgorithm {
         chain(b, ring_order(v.gpus, (v.root - 1 + p) % p, true), whole[1], true, dir[1] + "reduce");
         return;
       case CollOp::AllToAll:
-      case CollOp::SendRecv: break;
+      case CollOp::SendRecv:
+        break;
     }
-    unsupported("bidirectional_ring", v.op, "allreduce, allgather, reducescatter, broadcast, reduce");
+    unsupported("bidirectional_ring", v.op);
   }
 };
 
 const CollectiveRegistrar<BiRingCollective, BiRingParams> reg(
-    "bidirectional_ring", "two rings in opposite directions, each carrying half of every block");
+    "bidirectional_ring", "two rings in opposite directions, each carrying half of every block",
+    {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::Broadcast, CollOp::Reduce});
 
 }  // namespace
 }  // namespace litesim

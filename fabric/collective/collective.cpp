@@ -1,6 +1,7 @@
 #include "fabric/collective/collective.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -45,13 +46,16 @@ CollOp parse_op(const std::string& name) {
 double busbw_factor(CollOp op, int ranks) {
   const double n = ranks;
   switch (op) {
-    case CollOp::AllReduce: return 2 * (n - 1) / n;
+    case CollOp::AllReduce:
+      return 2 * (n - 1) / n;
     case CollOp::AllGather:
     case CollOp::ReduceScatter:
-    case CollOp::AllToAll: return (n - 1) / n;
+    case CollOp::AllToAll:
+      return (n - 1) / n;
     case CollOp::Broadcast:
     case CollOp::Reduce:
-    case CollOp::SendRecv: return 1;
+    case CollOp::SendRecv:
+      return 1;
   }
   return 1;
 }
@@ -106,8 +110,8 @@ ImplConfig parse_algorithm(const std::string& text, const std::string& where) {
   const auto names = Catalog::instance().names("collective");
   const CatalogEntry* e = Catalog::instance().find("collective", name);
   if (!e)
-    throw ConfigError(loc, "", fmt::format("no collective algorithm named '{}'; registered: {}", name,
-                                           fmt::join(names, ", ")));
+    throw ConfigError(loc, "",
+                      fmt::format("no collective algorithm named '{}'; registered: {}", name, fmt::join(names, ", ")));
   ConfigPtr params = ConfigNode::make_map(loc);
   while (in >> word) {
     const auto eq = word.find('=');
@@ -118,25 +122,85 @@ ImplConfig parse_algorithm(const std::string& text, const std::string& where) {
   return ImplConfig{name, e->schema->normalize(params, name, loc)};
 }
 
-CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo, const Topology* topo) {
-  const int p = static_cast<int>(req.group.size());
-  if (p < 2) throw CollectiveError(fmt::format("a collective needs at least 2 ranks, the group has {}", p));
-  std::set<int> seen;
-  for (int g : req.group) {
-    if (g < 0 || (topo && g >= topo->num_gpus()))
-      throw CollectiveError(topo ? fmt::format("GPU {} is not in the system (GPUs 0..{})", g, topo->num_gpus() - 1)
-                                 : fmt::format("GPU {} is negative", g));
-    if (!seen.insert(g).second) throw CollectiveError(fmt::format("GPU {} appears twice in the group", g));
-  }
-  if (req.bytes == 0) throw CollectiveError("a collective of 0 bytes moves nothing");
-  if (req.root < 0 || req.root >= p)
-    throw CollectiveError(fmt::format("root {} is not a rank of the {}-rank group (0..{})", req.root, p, p - 1));
+namespace detail {
+namespace {
+std::map<std::string, std::vector<CollOp>>& ops_by_algorithm() {
+  static std::map<std::string, std::vector<CollOp>> m;
+  return m;
+}
+}  // namespace
+
+void register_collective_ops(const std::string& algo, std::vector<CollOp> ops) {
+  ops_by_algorithm()[algo] = std::move(ops);
+}
+
+std::string ops_text(const std::vector<CollOp>& ops) {
+  std::vector<std::string> names;
+  for (CollOp op : ops) names.emplace_back(op_name(op));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+}  // namespace detail
+
+const std::vector<CollOp>& collective_ops(const std::string& algo) {
+  static const std::vector<CollOp> none;
+  const auto& m = detail::ops_by_algorithm();
+  auto it = m.find(algo);
+  return it == m.end() ? none : it->second;
+}
+
+void require_op(const std::string& algo, CollOp op) {
+  const auto& ops = collective_ops(algo);
+  if (std::find(ops.begin(), ops.end(), op) == ops.end())
+    throw CollectiveError(fmt::format("collective algorithm '{}' does not implement {} (it does: {})", algo,
+                                      op_name(op), detail::ops_text(ops)));
+}
+
+std::string algorithm_text(const ImplConfig& algo) {
+  std::string out = algo.kind;
+  if (algo.params)
+    for (const auto& e : algo.params->entries)
+      if (e.value && e.value->is_scalar()) out += fmt::format(" {}={}", e.key, e.value->scalar);
+  return out;
+}
+
+namespace {
+// `algo` with its parameters normalised (all defaults when it came without any).
+ImplConfig normalised(const ImplConfig& algo) {
   ImplConfig impl = algo;
   if (!impl.params) {
     const CatalogEntry* e = Catalog::instance().find("collective", impl.kind);
     if (!e) throw CollectiveError(fmt::format("no collective algorithm named '{}'", impl.kind));
     impl.params = e->schema->normalize(nullptr, impl.kind, {});
   }
+  return impl;
+}
+}  // namespace
+
+void check_algorithm(const ImplConfig& algo, CollOp op) {
+  const ImplConfig impl = normalised(algo);
+  require_op(impl.kind, op);
+  CollectiveRegistry::instance().create(impl, nullptr);
+}
+
+CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo, const Topology* topo) {
+  const int p = static_cast<int>(req.group.size());
+  if (p < 2)
+    throw CollectiveRequestError("group", fmt::format("a collective needs at least 2 ranks, the group has {}", p));
+  std::set<int> seen;
+  for (int g : req.group) {
+    if (g < 0 || (topo && g >= topo->num_gpus()))
+      throw CollectiveRequestError(
+          "group", topo ? fmt::format("GPU {} is not in the system (GPUs 0..{})", g, topo->num_gpus() - 1)
+                        : fmt::format("GPU {} is negative", g));
+    if (!seen.insert(g).second)
+      throw CollectiveRequestError("group", fmt::format("GPU {} appears twice in the group", g));
+  }
+  if (req.bytes == 0) throw CollectiveRequestError("bytes", "a collective of 0 bytes moves nothing");
+  if (req.root < 0 || req.root >= p)
+    throw CollectiveRequestError("root",
+                                 fmt::format("root {} is not a rank of the {}-rank group (0..{})", req.root, p, p - 1));
+  const ImplConfig impl = normalised(algo);
+  require_op(impl.kind, req.op);
   const auto a = CollectiveRegistry::instance().create(impl, topo);
   ScheduleBuilder b(req.chunk);
   a->emit(b, CollView{req.op, req.group, req.bytes, 0, req.root});

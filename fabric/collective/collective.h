@@ -44,6 +44,13 @@ uint64_t data_space(CollOp op, uint64_t bytes, int ranks);
 struct CollectiveError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
+// A request that no algorithm can run (a group of one, a GPU not in the system, 0 bytes, a root
+// outside the group); `field` names the request member at fault: "group", "bytes" or "root".
+struct CollectiveRequestError : CollectiveError {
+  CollectiveRequestError(std::string field_name, const std::string& what)
+      : CollectiveError(what), field(std::move(field_name)) {}
+  std::string field;
+};
 
 struct Range {
   uint64_t offset = 0, bytes = 0;
@@ -66,12 +73,12 @@ struct CollectiveRequest {
 struct CollStep {
   enum class Kind { Send, Reduce };
   Kind kind = Kind::Send;
-  int src = 0;         // Send: sending GPU; Reduce: the reducing GPU
-  int dst = 0;         // Send: receiving GPU; Reduce: == src
-  Range data;          // bytes of the data space moved or reduced
-  bool reduce = false;  // Send: the receiver reduces the data into its buffer (a Reduce step follows)
-                        // rather than copying it over its own
-  int input = -1;       // Reduce: the Send whose data it reduces
+  int src = 0;            // Send: sending GPU; Reduce: the reducing GPU
+  int dst = 0;            // Send: receiving GPU; Reduce: == src
+  Range data;             // bytes of the data space moved or reduced
+  bool reduce = false;    // Send: the receiver reduces the data into its buffer (a Reduce step follows)
+                          // rather than copying it over its own
+  int input = -1;         // Reduce: the Send whose data it reduces
   std::vector<int> deps;  // steps (all earlier in the schedule) that must finish before this starts
   std::string phase;      // "reduce-scatter", "all-gather", "tree0-up", ... for reports and tests
 };
@@ -79,7 +86,7 @@ struct CollStep {
 struct CollSchedule {
   CollectiveRequest request;
   std::string algorithm;
-  uint64_t space = 0;  // data_space(op, bytes, p)
+  uint64_t space = 0;           // data_space(op, bytes, p)
   std::vector<CollStep> steps;  // in a topological order (deps point backwards)
 
   uint64_t sends() const;
@@ -111,22 +118,42 @@ class CollectiveAlgorithm {
 // only `hierarchical` looks at it, for vertex.group).
 using CollectiveRegistry = Registry<CollectiveAlgorithm, const Topology*>;
 
+// The ops an algorithm implements, as it registered them (empty for an unknown name).
+const std::vector<CollOp>& collective_ops(const std::string& algo);
+// Throws CollectiveError naming the ops `algo` does implement when it does not implement `op`.
+void require_op(const std::string& algo, CollOp op);
+
+namespace detail {
+void register_collective_ops(const std::string& algo, std::vector<CollOp> ops);
+std::string ops_text(const std::vector<CollOp>& ops);
+}  // namespace detail
+
+// Registers algorithm T (parameters P) under `name`, with the ops it implements: build_schedule
+// refuses the others before T sees them, and `litesim list` shows them.
 template <class T, class P>
 struct CollectiveRegistrar {
-  CollectiveRegistrar(const std::string& name, const std::string& doc) {
-    CollectiveRegistry::instance().add("collective", name, doc, &P::schema(),
-                                       [](const ConfigPtr& params, const Topology* topo) {
-                                         return std::unique_ptr<CollectiveAlgorithm>(
-                                             new T(P::schema().resolve(params, "", {}), topo));
-                                       });
+  CollectiveRegistrar(const std::string& name, const std::string& doc, std::vector<CollOp> ops) {
+    const std::string listed = doc + " [" + detail::ops_text(ops) + "]";
+    detail::register_collective_ops(name, std::move(ops));
+    CollectiveRegistry::instance().add(
+        "collective", name, listed, &P::schema(), [](const ConfigPtr& params, const Topology* topo) {
+          return std::unique_ptr<CollectiveAlgorithm>(new T(P::schema().resolve(params, "", {}), topo));
+        });
   }
 };
 
 // "ring" or "hierarchical group_size=4 inner=ring outer=halving_doubling": an algorithm name and its
 // parameters as key=value words, validated against its schema. Errors are ConfigErrors at `where`.
 ImplConfig parse_algorithm(const std::string& text, const std::string& where);
+// The inverse: "hierarchical group_size=0 inner=ring outer=ring" (every parameter, normalised).
+std::string algorithm_text(const ImplConfig& algo);
+// Whether `algo` can run `op` at all: it implements the op and can be built from its parameters
+// (hierarchical's parts exist and implement what it needs). Group-dependent limits (a group_size
+// that does not divide the group) are left to build_schedule. Throws CollectiveError.
+void check_algorithm(const ImplConfig& algo, CollOp op);
 
-// Checks the request (group, root, bytes) and builds the schedule. Throws CollectiveError.
+// Checks the request (group, root, bytes: CollectiveRequestError) and builds the schedule (the
+// algorithm's own errors: CollectiveError).
 CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo, const Topology* topo = nullptr);
 
 }  // namespace litesim

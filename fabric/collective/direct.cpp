@@ -26,7 +26,8 @@ class DirectCollective : public CollectiveAlgorithm {
     auto gpu = [&](int rank) { return v.gpus[static_cast<size_t>(((rank % p) + p) % p)]; };
     auto scatter = [&](bool reduce, const std::string& phase) {  // block j of every rank to rank j
       for (int k = 1; k < p; ++k)
-        for (int i = 0; i < p; ++i) b.transfer(gpu(i), gpu(i + k), blocks[static_cast<size_t>((i + k) % p)], reduce, phase);
+        for (int i = 0; i < p; ++i)
+          b.transfer(gpu(i), gpu(i + k), blocks[static_cast<size_t>((i + k) % p)], reduce, phase);
     };
     auto gather = [&](const std::string& phase) {  // rank j's block j to every rank
       for (int k = 1; k < p; ++k)
@@ -37,8 +38,10 @@ class DirectCollective : public CollectiveAlgorithm {
         scatter(true, "reduce-scatter");
         gather("all-gather");
         return;
-      case CollOp::ReduceScatter: return scatter(true, "reduce-scatter");
-      case CollOp::AllGather: return gather("all-gather");
+      case CollOp::ReduceScatter:
+        return scatter(true, "reduce-scatter");
+      case CollOp::AllGather:
+        return gather("all-gather");
       case CollOp::AllToAll:
         for (int k = 1; k < p; ++k)
           for (int i = 0; i < p; ++i) {
@@ -61,7 +64,9 @@ class DirectCollective : public CollectiveAlgorithm {
 };
 
 const CollectiveRegistrar<DirectCollective, DirectParams> reg(
-    "direct", "every rank to every rank at once: all-to-all, direct reduce-scatter + all-gather, star broadcast/reduce");
+    "direct", "every rank to every rank at once: all-to-all, direct reduce-scatter + all-gather, star broadcast/reduce",
+    {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::AllToAll, CollOp::Broadcast, CollOp::Reduce,
+     CollOp::SendRecv});
 
 }  // namespace
 }  // namespace litesim

@@ -43,7 +43,7 @@ class DoubleBinaryTree : public CollectiveAlgorithm {
  public:
   DoubleBinaryTree(const DbtParams&, const Topology*) {}
   void emit(ScheduleBuilder& b, const CollView& v) const override {
-    if (v.op != CollOp::AllReduce) unsupported("double_binary_tree", v.op, "allreduce");
+    if (v.op != CollOp::AllReduce) unsupported("double_binary_tree", v.op);
     const int p = v.size();
     const auto halves = split_even({v.base, v.bytes}, 2);
     std::vector<std::vector<std::vector<int>>> children(2, std::vector<std::vector<int>>(static_cast<size_t>(p)));
@@ -81,7 +81,8 @@ class DoubleBinaryTree : public CollectiveAlgorithm {
 };
 
 const CollectiveRegistrar<DoubleBinaryTree, DbtParams> reg(
-    "double_binary_tree", "NCCL's two complementary binary trees, half the data each, reduce up + broadcast down");
+    "double_binary_tree", "NCCL's two complementary binary trees, half the data each, reduce up + broadcast down",
+    {CollOp::AllReduce});
 
 }  // namespace
 }  // namespace litesim

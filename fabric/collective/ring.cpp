@@ -27,24 +27,30 @@ class RingCollective : public CollectiveAlgorithm {
         ring_reduce_scatter(b, v.gpus, blocks, "reduce-scatter");
         ring_all_gather(b, v.gpus, blocks, "all-gather");
         return;
-      case CollOp::ReduceScatter: return ring_reduce_scatter(b, v.gpus, blocks, "reduce-scatter");
-      case CollOp::AllGather: return ring_all_gather(b, v.gpus, blocks, "all-gather");
-      case CollOp::Broadcast: return chain(b, ring_order(v.gpus, v.root, false), space, false, "broadcast");
+      case CollOp::ReduceScatter:
+        return ring_reduce_scatter(b, v.gpus, blocks, "reduce-scatter");
+      case CollOp::AllGather:
+        return ring_all_gather(b, v.gpus, blocks, "all-gather");
+      case CollOp::Broadcast:
+        return chain(b, ring_order(v.gpus, v.root, false), space, false, "broadcast");
       // The chain starts after the root and ends at it: root+1 -> root+2 -> ... -> root.
-      case CollOp::Reduce: return chain(b, ring_order(v.gpus, (v.root + 1) % p, false), space, true, "reduce");
+      case CollOp::Reduce:
+        return chain(b, ring_order(v.gpus, (v.root + 1) % p, false), space, true, "reduce");
       case CollOp::SendRecv:
         for (int k = 0; k < p; ++k)
           b.transfer(v.gpus[static_cast<size_t>(k)], v.gpus[static_cast<size_t>((k + 1) % p)],
                      {v.base + static_cast<uint64_t>(k) * v.bytes, v.bytes}, false, "sendrecv");
         return;
-      case CollOp::AllToAll: break;
+      case CollOp::AllToAll:
+        break;
     }
-    unsupported("ring", v.op, "allreduce, allgather, reducescatter, broadcast, reduce, sendrecv");
+    unsupported("ring", v.op);
   }
 };
 
 const CollectiveRegistrar<RingCollective, RingParams> reg(
-    "ring", "ring in group order: all-reduce = reduce-scatter + all-gather (2(p-1) steps); chains for broadcast/reduce");
+    "ring", "ring in group order: all-reduce = reduce-scatter + all-gather (2(p-1) steps); chains for broadcast/reduce",
+    {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::Broadcast, CollOp::Reduce, CollOp::SendRecv});
 
 }  // namespace
 }  // namespace litesim

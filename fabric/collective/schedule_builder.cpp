@@ -102,9 +102,10 @@ std::vector<int> ring_order(const std::vector<int>& gpus, int first, bool backwa
   return out;
 }
 
-void unsupported(const std::string& algo, CollOp op, const std::string& supported) {
-  throw CollectiveError(fmt::format("collective algorithm '{}' does not implement {} (it does: {})", algo,
-                                    op_name(op), supported));
+void unsupported(const std::string& algo, CollOp op) {
+  require_op(algo, op);
+  throw std::logic_error(
+      fmt::format("collective algorithm '{}' registered {} but does not emit it", algo, op_name(op)));
 }
 
 }  // namespace litesim

@@ -53,7 +53,7 @@ void chain(ScheduleBuilder& b, const std::vector<int>& order, Range r, bool redu
 // `gpus` rotated so that collective rank `first` comes first, reversed when `backwards`.
 std::vector<int> ring_order(const std::vector<int>& gpus, int first, bool backwards);
 
-// For algorithms' error messages.
-[[noreturn]] void unsupported(const std::string& algo, CollOp op, const std::string& supported);
+// For an op an algorithm's emit() does not handle: a CollectiveError naming the ops it registered.
+[[noreturn]] void unsupported(const std::string& algo, CollOp op);
 
 }  // namespace litesim

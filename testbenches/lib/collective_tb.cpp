@@ -34,11 +34,12 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
   std::vector<std::unique_ptr<CollectiveExecutor>> runs;
   for (int i = 0; i < c.iters; ++i)
     runs.push_back(std::make_unique<CollectiveExecutor>(
-        net.fabric(), sched, ExecutorParams{c.reduce_bandwidth, static_cast<uint64_t>(i) * sched.steps.size()}, sim));
+        net.fabric(), sched,
+        ExecutorParams{c.reduce_bandwidth, static_cast<uint64_t>(i) * sched.steps.size(), c.connection_window}, sim));
   sc_core::sc_spawn(sim.guard([&] {
-                      for (auto& r : runs) r->run();
-                      sc_core::sc_stop();  // nothing else to wait for, whatever the backend keeps scheduled
-                    }),
+    for (auto& r : runs) r->run();
+    sc_core::sc_stop();  // nothing else to wait for, whatever the backend keeps scheduled
+  }),
                     "collective");
   run_to_completion(sim);
   try {
@@ -51,8 +52,8 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
   sim.ledger.close(end);
   const Fabric& f = net.fabric();
   if (f.bytes_injected() != f.bytes_delivered() || f.messages_in_flight() != 0)
-    throw SimError(fmt::format("conservation violated: {} B injected, {} B delivered", f.bytes_injected(),
-                               f.bytes_delivered()));
+    throw SimError(
+        fmt::format("conservation violated: {} B injected, {} B delivered", f.bytes_injected(), f.bytes_delivered()));
 
   CollectiveTbResult out;
   std::vector<double> iter_ns;
@@ -72,11 +73,13 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
   j["op"] = op_name(c.op);
   j["algo"] = c.algo.kind;
   j["algo_text"] = c.algo_text;
+  j["algo_source"] = c.algo_source;
   j["gpus"] = p;
   j["group"] = req.group;
   j["root"] = c.root;
   j["bytes"] = c.bytes;
   j["chunk"] = c.chunk;
+  j["connection_window"] = c.connection_window;
   j["iters"] = c.iters;
   j["reduce_bandwidth_GBps"] = c.reduce_bandwidth.bytes_per_s() / 1e9;
   j["time_ns"] = t_ns;
@@ -94,14 +97,17 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
 
   out.human = fmt::format("LiteSim tb collective: {} {} of {} B over {} GPUs ({}), system {}\n", c.algo_text,
                           op_name(c.op), c.bytes, p, fmt::join(req.group, ","), rs.params.name);
+  out.human += fmt::format("  algorithm from  {}\n", c.algo_source);
   out.human += fmt::format("  chunk           {}\n", c.chunk ? fmt::format("{} B", c.chunk) : std::string("none"));
+  if (c.connection_window > 0) out.human += fmt::format("  window          {} per connection\n", c.connection_window);
   out.human += fmt::format("  time            {:12.3f} us per iteration ({} iteration{})\n", t_ns / 1e3, c.iters,
                            c.iters == 1 ? "" : "s");
   out.human += fmt::format("  algbw           {:12.3f} GB/s\n", algbw);
   out.human += fmt::format("  busbw           {:12.3f} GB/s (x {:.4f})\n", algbw * factor, factor);
   out.human += fmt::format("  traffic         {} messages, {} B injected, {} B delivered\n", messages,
                            f.bytes_injected(), f.bytes_delivered());
-  out.human += fmt::format("  energy          {:.3f} uJ, {:.3f} pJ/bit delivered\n", energy / 1e6, j["pJ_per_bit"].get<double>());
+  out.human += fmt::format("  energy          {:.3f} uJ, {:.3f} pJ/bit delivered\n", energy / 1e6,
+                           j["pJ_per_bit"].get<double>());
   return out;
 }
 

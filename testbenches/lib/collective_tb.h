@@ -15,14 +15,16 @@ namespace litesim {
 
 struct CollectiveTbConfig {
   CollOp op = CollOp::AllReduce;
-  ImplConfig algo;         // from parse_algorithm
-  std::string algo_text;   // as given, for reports
-  uint64_t bytes = 0;      // nccl-tests convention (CollOp)
-  uint64_t chunk = 0;      // 0: transfers whole
-  std::vector<int> group;  // empty: every GPU of the system in rank order
+  ImplConfig algo;          // from parse_algorithm or the system's fabric.collective.algorithm
+  std::string algo_text;    // as given (algorithm_text when from the system), for reports
+  std::string algo_source;  // "--algo" or the config key it came from, for reports
+  uint64_t bytes = 0;       // nccl-tests convention (CollOp)
+  uint64_t chunk = 0;       // 0: transfers whole
+  std::vector<int> group;   // empty: every GPU of the system in rank order
   int root = 0;
   int iters = 1;              // back to back; each starts when the previous one has finished
   DataRate reduce_bandwidth;  // 0: reductions not modelled (ExecutorParams)
+  int connection_window = 0;  // 0: unlimited (ExecutorParams)
 };
 
 struct CollectiveTbResult {
@@ -32,11 +34,11 @@ struct CollectiveTbResult {
 };
 
 // Builds the fabric of `rs`, runs the collective (one simulation: call once per process) and
-// reports: op, algo, gpus, group, bytes, chunk, iters, time_ns (mean per iteration), iter_time_ns,
-// algbw_GBps (bytes / time), busbw_GBps (algbw x busbw_factor), bytes_injected, bytes_delivered,
-// messages, steps, energy_pJ (the whole ledger, closed at the end) and pJ_per_bit (per bit
-// delivered), sim_time_ns. Throws CollectiveError for a request the algorithm cannot do and
-// SimError when the collective cannot finish.
+// reports: op, algo, algo_text, algo_source, gpus, group, bytes, chunk, connection_window, iters, time_ns (mean per
+// iteration), iter_time_ns, algbw_GBps (bytes / time), busbw_GBps (algbw x busbw_factor), bytes_injected,
+// bytes_delivered, messages, steps, energy_pJ (the whole ledger, closed at the end) and pJ_per_bit (per bit delivered),
+// sim_time_ns. Throws CollectiveError for a request the algorithm cannot do and SimError when the collective cannot
+// finish.
 CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveTbConfig& c);
 
 }  // namespace litesim

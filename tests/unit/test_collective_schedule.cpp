@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "fabric/collective/collective.h"
+#include "traces/system/system_config.h"
 
 using namespace litesim;
 
@@ -52,7 +53,7 @@ struct Replay {
   const CollSchedule& s;
   int p;
   std::vector<uint64_t> cuts;
-  std::map<int, int> rank_of;  // GPU -> collective rank
+  std::map<int, int> rank_of;          // GPU -> collective rank
   std::vector<std::vector<bool>> anc;  // anc[i][j]: step j is an ancestor of step i
 
   explicit Replay(const CollSchedule& sch) : s(sch), p(static_cast<int>(sch.request.group.size())) {
@@ -72,13 +73,16 @@ struct Replay {
       }
   }
   size_t segs() const { return cuts.size() - 1; }
-  size_t seg(uint64_t at) const { return static_cast<size_t>(std::lower_bound(cuts.begin(), cuts.end(), at) - cuts.begin()); }
+  size_t seg(uint64_t at) const {
+    return static_cast<size_t>(std::lower_bound(cuts.begin(), cuts.end(), at) - cuts.begin());
+  }
   // The documented layout (collective.h): block i has bytes / p bytes, one more for i < bytes % p.
   std::vector<Range> blocks(uint64_t base, uint64_t bytes) const {
     std::vector<Range> b;
     uint64_t at = base;
     for (int i = 0; i < p; ++i) {
-      const uint64_t len = bytes / static_cast<uint64_t>(p) + (static_cast<uint64_t>(i) < bytes % static_cast<uint64_t>(p) ? 1 : 0);
+      const uint64_t len =
+          bytes / static_cast<uint64_t>(p) + (static_cast<uint64_t>(i) < bytes % static_cast<uint64_t>(p) ? 1 : 0);
       b.push_back({at, len});
       at += len;
     }
@@ -100,11 +104,15 @@ struct Replay {
     switch (s.request.op) {
       case CollOp::AllReduce:
       case CollOp::Reduce:
-      case CollOp::ReduceScatter: return Mask{1} << r;
-      case CollOp::Broadcast: return r == s.request.root ? Mask{1} << r : 0;
-      case CollOp::AllGather: return own(blocks(0, S)[static_cast<size_t>(r)], at) ? Mask{1} << r : 0;
+      case CollOp::ReduceScatter:
+        return Mask{1} << r;
+      case CollOp::Broadcast:
+        return r == s.request.root ? Mask{1} << r : 0;
+      case CollOp::AllGather:
+        return own(blocks(0, S)[static_cast<size_t>(r)], at) ? Mask{1} << r : 0;
       case CollOp::AllToAll:
-      case CollOp::SendRecv: return at / S == static_cast<uint64_t>(r) ? Mask{1} << r : 0;
+      case CollOp::SendRecv:
+        return at / S == static_cast<uint64_t>(r) ? Mask{1} << r : 0;
     }
     return 0;
   }
@@ -112,10 +120,14 @@ struct Replay {
     const Mask all = (Mask{1} << p) - 1;
     const uint64_t S = s.request.bytes;
     switch (s.request.op) {
-      case CollOp::AllReduce: return all;
-      case CollOp::Reduce: return r == s.request.root ? all : 0;
-      case CollOp::ReduceScatter: return own(blocks(0, S)[static_cast<size_t>(r)], at) ? all : 0;
-      case CollOp::Broadcast: return Mask{1} << s.request.root;
+      case CollOp::AllReduce:
+        return all;
+      case CollOp::Reduce:
+        return r == s.request.root ? all : 0;
+      case CollOp::ReduceScatter:
+        return own(blocks(0, S)[static_cast<size_t>(r)], at) ? all : 0;
+      case CollOp::Broadcast:
+        return Mask{1} << s.request.root;
       case CollOp::AllGather: {
         for (int j = 0; j < p; ++j)
           if (own(blocks(0, S)[static_cast<size_t>(j)], at)) return Mask{1} << j;
@@ -125,7 +137,8 @@ struct Replay {
         const int i = static_cast<int>(at / S);
         return own(blocks(static_cast<uint64_t>(i) * S, S)[static_cast<size_t>(r)], at) ? Mask{1} << i : 0;
       }
-      case CollOp::SendRecv: return static_cast<int>(at / S) == (r - 1 + p) % p ? Mask{1} << ((r - 1 + p) % p) : 0;
+      case CollOp::SendRecv:
+        return static_cast<int>(at / S) == (r - 1 + p) % p ? Mask{1} << ((r - 1 + p) % p) : 0;
     }
     return 0;
   }
@@ -169,8 +182,9 @@ struct Replay {
       if (st.kind == CollStep::Kind::Reduce) {
         ASSERT_GE(st.input, 0);
         const CollStep& in = s.steps[static_cast<size_t>(st.input)];
-        EXPECT_TRUE(in.kind == CollStep::Kind::Send && in.reduce && in.dst == st.src && in.data.offset == st.data.offset &&
-                    in.data.bytes == st.data.bytes) << "reduce " << i << " does not match its input";
+        EXPECT_TRUE(in.kind == CollStep::Kind::Send && in.reduce && in.dst == st.src &&
+                    in.data.offset == st.data.offset && in.data.bytes == st.data.bytes)
+            << "reduce " << i << " does not match its input";
         EXPECT_TRUE(anc[i][static_cast<size_t>(st.input)]) << "reduce " << i << " does not wait for its input";
       } else {
         payload[i] = state(rank_of.at(st.src), st.data, payload, [&](size_t j) { return anc[i][j]; });
@@ -247,7 +261,56 @@ TEST(CollectiveSchedule, HalvingDoublingMessageSizes) {
       }
     }
   }
-  EXPECT_THROW(make("halving_doubling", CollOp::AllReduce, 6, 600), CollectiveError);
+}
+
+// Non-power-of-two p (MPICH's fold): with p' the largest power of two <= p and r = p - p', ranks
+// 2i < 2r hand the whole buffer to 2i+1 and get the result back from it; the other p' ranks run
+// halving-doubling among themselves with messages S/2, ..., S/p' and back.
+TEST(CollectiveSchedule, HalvingDoublingFoldsNonPowerOfTwo) {
+  for (int p : {3, 5, 6, 7, 12}) {
+    SCOPED_TRACE("p=" + std::to_string(p));
+    int q = 1, logq = 0;
+    while (2 * q <= p) {
+      q *= 2;
+      ++logq;
+    }
+    const int r = p - q;
+    const uint64_t S = 1 << 20;
+    const auto s = make("halving_doubling", CollOp::AllReduce, p, S);
+    const int gpu0 = s.request.group[0];
+    std::set<int> active;  // GPUs that take part in halving-doubling
+    for (int i = 0; i < p; ++i)
+      if (i >= 2 * r || i % 2 == 1) active.insert(gpu0 + i);
+    ASSERT_EQ(active.size(), static_cast<size_t>(q));
+    auto sends = sends_by_rank(s);
+    for (int i = 0; i < p; ++i) {
+      const int g = gpu0 + i;
+      const auto& mine = sends[g];
+      if (!active.count(g)) {  // folded: one send of everything to its right neighbour
+        ASSERT_EQ(mine.size(), 1u) << "rank " << i;
+        EXPECT_EQ(mine[0]->dst, g + 1);
+        EXPECT_EQ(mine[0]->data.bytes, S);
+        EXPECT_TRUE(mine[0]->reduce);
+        continue;
+      }
+      const bool paired = i < 2 * r;
+      ASSERT_EQ(mine.size(), static_cast<size_t>(2 * logq + (paired ? 1 : 0))) << "rank " << i;
+      for (int k = 0; k < logq; ++k) {
+        const CollStep& rsk = *mine[static_cast<size_t>(k)];
+        const CollStep& agk = *mine[static_cast<size_t>(logq + k)];
+        EXPECT_TRUE(active.count(rsk.dst) && active.count(agk.dst)) << "rank " << i << " step " << k;
+        EXPECT_EQ(rsk.data.bytes, S >> (k + 1)) << "rank " << i << " RS step " << k;
+        EXPECT_EQ(agk.data.bytes, (S / q) << k) << "rank " << i << " AG step " << k;
+      }
+      if (paired) {  // the result back to its left neighbour
+        EXPECT_EQ(mine.back()->dst, g - 1);
+        EXPECT_EQ(mine.back()->data.bytes, S);
+        EXPECT_FALSE(mine.back()->reduce);
+      }
+    }
+    // 2r S of folding plus the power-of-two all-reduce's 2(p'-1)/p' S per active rank.
+    EXPECT_EQ(s.bytes_sent(), 2 * static_cast<uint64_t>(r) * S + 2 * static_cast<uint64_t>(q - 1) * S);
+  }
 }
 
 TEST(CollectiveSchedule, DoubleBinaryTreesAreComplementary) {
@@ -271,28 +334,70 @@ TEST(CollectiveSchedule, DoubleBinaryTreesAreComplementary) {
 
 TEST(CollectiveSchedule, DataConservation) {
   const std::vector<std::pair<std::string, std::vector<CollOp>>> algos = {
-      {"ring", {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::Broadcast, CollOp::Reduce,
-                CollOp::SendRecv}},
+      {"ring",
+       {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::Broadcast, CollOp::Reduce,
+        CollOp::SendRecv}},
       {"bidirectional_ring",
        {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::Broadcast, CollOp::Reduce}},
-      {"direct", {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::AllToAll, CollOp::Broadcast,
-                  CollOp::Reduce, CollOp::SendRecv}},
+      {"direct",
+       {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter, CollOp::AllToAll, CollOp::Broadcast,
+        CollOp::Reduce, CollOp::SendRecv}},
       {"halving_doubling", {CollOp::AllReduce, CollOp::AllGather, CollOp::ReduceScatter}},
       {"double_binary_tree", {CollOp::AllReduce}},
       {"hierarchical group_size=2", {CollOp::AllReduce}},
       {"hierarchical group_size=4 inner=direct outer=halving_doubling", {CollOp::AllReduce}},
+      {"hierarchical group_size=3 inner=halving_doubling outer=halving_doubling", {CollOp::AllReduce}},
   };
   for (const auto& [algo, ops] : algos)
     for (CollOp op : ops)
-      for (int p : {2, 3, 4, 5, 8})
+      for (int p : {2, 3, 4, 5, 6, 7, 8})
         for (uint64_t chunk : {uint64_t{0}, uint64_t{7}}) {
-          const bool pow2 = (p & (p - 1)) == 0;
-          if (algo.rfind("halving", 0) == 0 && !pow2) continue;
           if (algo == "hierarchical group_size=2" && p % 2) continue;
           if (algo.find("group_size=4") != std::string::npos && p % 4) continue;
+          if (algo.find("group_size=3") != std::string::npos && p % 3) continue;
           SCOPED_TRACE(algo + " " + op_name(op) + " p=" + std::to_string(p) + " chunk=" + std::to_string(chunk));
           Replay(make(algo, op, p, 61, chunk, p - 1)).check();  // 61 B: blocks of unequal size
         }
+}
+
+// `hierarchical` with group_size 0 on the shipped lite-hierarchical-16 system groups by the
+// topology's vertex.group: every send stays inside a group between ring neighbours (the inner
+// phases) or runs along a rail (GPU i of each group, the outer phase), the volumes are those of
+// G inner ring reduce-scatters and all-gathers of S and n rail all-reduces of S/n, and the data
+// are conserved.
+TEST(CollectiveSchedule, HierarchicalGroupsByTopology) {
+  const ResolvedSystem rs =
+      resolve_system(std::string(LITESIM_CONFIGS_DIR) + "/system/lite-hierarchical-16.yaml", {}, LITESIM_CONFIGS_DIR);
+  const auto topo = TopologyRegistry::instance().create(rs.params.fabric.topology);
+  const ConfigPtr& tp = rs.params.fabric.topology.params;
+  const int G = std::stoi(tp->find("groups")->scalar), n = std::stoi(tp->find("inner")->find("size")->scalar);
+  ASSERT_EQ(topo->num_gpus(), G * n);
+  auto adjacent = [&](int a, int b) {
+    for (int port = 0; port < topo->degree(a); ++port)
+      if (topo->peer(a, port).first == b) return true;
+    return false;
+  };
+  const uint64_t S = 61 * 16;
+  CollectiveRequest r;
+  r.group = iota(G * n);
+  r.bytes = S;
+  const auto s = build_schedule(r, parse_algorithm("hierarchical", "<test>"), topo.get());
+  uint64_t inner = 0, outer = 0;
+  for (const auto& st : s.steps) {
+    if (st.kind != CollStep::Kind::Send) continue;
+    const int ga = topo->vertex(st.src).group, gb = topo->vertex(st.dst).group;
+    ASSERT_GE(ga, 0);
+    if (ga == gb) {
+      EXPECT_TRUE(adjacent(st.src, st.dst)) << "inner send " << st.src << "->" << st.dst << " is not one ring hop";
+      inner += st.data.bytes;
+    } else {
+      EXPECT_EQ(st.src % n, st.dst % n) << "outer send " << st.src << "->" << st.dst << " leaves its rail";
+      outer += st.data.bytes;
+    }
+  }
+  EXPECT_EQ(inner, static_cast<uint64_t>(G) * 2 * (n - 1) * S);  // ring RS + AG of S in each group
+  EXPECT_EQ(outer, 2 * static_cast<uint64_t>(G - 1) * S);        // n rails, ring all-reduce of S/n each
+  Replay(s).check();
 }
 
 // The checker itself catches broken schedules: a send that no longer waits for the data it

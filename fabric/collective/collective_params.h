@@ -1,0 +1,31 @@
+#pragma once
+// `fabric.collective`: how this system runs its collectives unless told otherwise: the algorithm of
+// each op, the chunk size, the reduction rate and the messages in flight per connection. Every key
+// has a default, so configs without the block keep their meaning; `litesim tb collective` takes its
+// defaults from here and its command-line options override them.
+#include <cstdint>
+
+#include "core/params.h"
+#include "core/units.h"
+#include "fabric/collective/collective.h"
+
+namespace litesim {
+
+// The default algorithm of each op (`kind:` from the `collective` registry, with its parameters).
+struct CollectiveAlgorithms {
+  ImplConfig allreduce, allgather, reducescatter, alltoall, broadcast, reduce, sendrecv;
+
+  const ImplConfig& of(CollOp op) const { return this->*member(op); }
+  static ImplConfig CollectiveAlgorithms::*member(CollOp op);
+  static const ParamSet<CollectiveAlgorithms>& schema();
+};
+
+struct CollectiveParams {
+  CollectiveAlgorithms algorithm;
+  DataSize chunk;             // largest message; 0: transfers whole
+  DataRate reduce_bandwidth;  // a GPU's reduction rate; 0: reductions not modelled
+  int connection_window = 0;  // messages in flight per (source, destination); 0: unlimited
+  static const ParamSet<CollectiveParams>& schema();
+};
+
+}  // namespace litesim
