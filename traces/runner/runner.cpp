@@ -97,16 +97,18 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
     req.op = o.kind == TraceOpKind::Barrier ? CollOp::AllReduce : o.coll;
     req.bytes = o.kind == TraceOpKind::Barrier ? kBarrierBytes : o.bytes;
     req.root = o.root;
-    req.chunk = params_.chunk;
-    ImplConfig algo = params_.algorithm;
+    req.chunk = params_.chunk.bytes;
+    ImplConfig algo = params_.algorithm.of(req.op);
     if (!o.algo.empty()) algo = ImplConfig{o.algo, nullptr};
     try {
       c.schedule = build_schedule(req, algo, &sys_.topology());
     } catch (const CollectiveError& e) {
       if (!o.algo.empty()) throw ConfigError(o.loc, o.id + ".algo", e.what());
-      // The system's algorithm does not do this op or group: ring does every op on any group.
+      // The system's algorithm does not do this group (e.g. a power-of-two-only variant): ring does
+      // every reduction and gather on any group, direct the rest.
       try {
-        c.schedule = build_schedule(req, ImplConfig{"ring", nullptr}, &sys_.topology());
+        const char* fallback = req.op == CollOp::AllToAll ? "direct" : "ring";
+        c.schedule = build_schedule(req, ImplConfig{fallback, nullptr}, &sys_.topology());
       } catch (const CollectiveError& e2) {
         throw ConfigError(o.loc, o.id, e2.what());
       }
@@ -271,6 +273,7 @@ void Runner::run_collective(size_t ci) {
   CollectiveRecord& c = *colls_[ci];
   ExecutorParams p;
   p.reduce_bandwidth = params_.reduce_bandwidth;
+  p.connection_window = params_.connection_window;
   p.id_base = kCollectiveIds + coll_ids_;
   coll_ids_ += c.schedule.steps.size();
   c.executor = std::make_unique<CollectiveExecutor>(sys_.fabric(), c.schedule, p, sim_);

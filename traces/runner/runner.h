@@ -27,16 +27,15 @@
 #include "core/message.h"
 #include "core/sim_context.h"
 #include "fabric/collective/collective_executor.h"
+#include "fabric/collective/collective_params.h"
 #include "traces/system/system.h"
 #include "traces/trace/trace.h"
 
 namespace litesim {
 
-struct RunnerParams {
-  ImplConfig algorithm{"ring", nullptr};  // collectives that name no algorithm
-  uint64_t chunk = 0;                     // collective message size limit (0: whole)
-  DataRate reduce_bandwidth{0};           // ExecutorParams::reduce_bandwidth
-};
+// How collectives run: the system's fabric.collective block (a trace op's `algo` overrides the
+// algorithm of its op).
+using RunnerParams = CollectiveParams;
 
 struct MessageRecord {
   MessageInfo info;

@@ -58,8 +58,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
         }
   }
   System sys(rs.params, rs.tree, sim);
-  RunnerParams rp;
-  Runner runner(sys, workload, rp, sim);
+  Runner runner(sys, workload, rs.params.fabric.collective, sim);
   run_to_completion(sim);
   runner.check_complete();
   const Time end = sim_now();
