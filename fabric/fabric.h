@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/message.h"
 #include "core/params.h"
 #include "core/registry.h"
@@ -31,6 +32,14 @@ struct FabricParams {
   static const ParamSet<FabricParams>& schema();
 };
 
+// The checks of `switch` and `ocs` against the topology, for every consumer of a fabric config
+// (the packet backend, `litesim topo`): a topology with electrical packet switches needs
+// `fabric.switch`, and no switch may have more links than `fabric.switch.radix`; one with OCS
+// units needs `fabric.ocs`. Throws ConfigError naming the key, at where(key), or at the nearest
+// enclosing section that `where` locates when the key itself is absent.
+void check_switches(const Topology& t, const FabricParams& p,
+                    const std::function<SourceLoc(const std::string&)>& where);
+
 // Everything a backend is built from. cpo[g] is GPU g's package optics (packages may differ).
 struct FabricContext {
   const Topology& topology;
@@ -40,9 +49,7 @@ struct FabricContext {
   SimContext& sim;
 
   // The optics at vertex v's end of its links: the GPU's package optics or the switch ports'.
-  LinkEnd end_optics(int v) const {
-    return topology.is_gpu(v) ? LinkEnd::of(cpo.at(static_cast<size_t>(v))) : LinkEnd::of(*params.eps);
-  }
+  LinkEnd end_optics(int v) const { return vertex_optics(topology, v, cpo, params.eps); }
 };
 
 // One row of links.csv / summary.json links[].
