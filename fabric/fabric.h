@@ -59,7 +59,7 @@ struct LinkReport {
   int end_a = 0, end_b = 0;  // vertex numbers (GPU rank for GPUs; switches follow the GPUs)
   double rate_Gbps = 0;      // per direction
   uint64_t bytes_ab = 0, bytes_ba = 0;
-  uint64_t messages = 0;  // packets that crossed it, both directions
+  uint64_t messages = 0;  // PACKETS (not messages) that crossed it, both directions (docs/outputs.md)
   double utilization_ab = 0, utilization_ba = 0;
   double energy_pJ = 0;  // both transceivers of the link (the fibre itself is passive)
 };
