@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/message.h"
 #include "core/params.h"
 #include "core/registry.h"
@@ -33,6 +34,14 @@ struct FabricParams {
   static const ParamSet<FabricParams>& schema();
 };
 
+// The checks of `switch` and `ocs` against the topology, for every consumer of a fabric config
+// (the packet backend, `litesim topo`): a topology with electrical packet switches needs
+// `fabric.switch`, and no switch may have more links than `fabric.switch.radix`; one with OCS
+// units needs `fabric.ocs`. Throws ConfigError naming the key, at where(key), or at the nearest
+// enclosing section that `where` locates when the key itself is absent.
+void check_switches(const Topology& t, const FabricParams& p,
+                    const std::function<SourceLoc(const std::string&)>& where);
+
 // One circuit set of the fabric: its topology and router from `at` on. Phase 0 is fabric.topology
 // from time 0; an OCS schedule (fabric.ocs.schedule) adds the others, each with the same GPUs and
 // switches and the same fixed links, differing only in the circuits of the OCS units.
@@ -52,9 +61,7 @@ struct FabricContext {
   std::vector<FabricPhase> phases;  // phase 0 first; more only with an OCS schedule
 
   // The optics at vertex v's end of its links: the GPU's package optics or the switch ports'.
-  LinkEnd end_optics(int v) const {
-    return topology.is_gpu(v) ? LinkEnd::of(cpo.at(static_cast<size_t>(v))) : LinkEnd::of(*params.eps);
-  }
+  LinkEnd end_optics(int v) const { return vertex_optics(topology, v, cpo, params.eps); }
 };
 
 // One row of links.csv / summary.json links[].
@@ -64,7 +71,7 @@ struct LinkReport {
   int end_a = 0, end_b = 0;  // vertex numbers (GPU rank for GPUs; switches follow the GPUs)
   double rate_Gbps = 0;      // per direction
   uint64_t bytes_ab = 0, bytes_ba = 0;
-  uint64_t messages = 0;  // packets that crossed it, both directions
+  uint64_t messages = 0;  // PACKETS (not messages) that crossed it, both directions (docs/outputs.md)
   double utilization_ab = 0, utilization_ba = 0;
   double energy_pJ = 0;  // both transceivers of the link (the fibre itself is passive)
 };

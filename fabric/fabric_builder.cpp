@@ -27,6 +27,7 @@ std::vector<std::tuple<int, int, int, double>> fixed_links(const Topology& t) {
 FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams> gpu_cpo, SimContext& sim,
                                const std::function<SourceLoc(const std::string&)>& where) {
   topology_ = TopologyRegistry::instance().create(params.topology);
+  check_switches(*topology_, params, where);
   router_ = RouterRegistry::instance().create(params.routing);
   router_->build(*topology_);
   const int n = topology_->num_gpus();
@@ -66,6 +67,7 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
     if (t.ocs_units().empty()) fail("has no optical circuit switches: nothing to reconfigure");
     if (fixed_links(t) != fixed_links(*topology_))
       fail("its fixed (non-circuit) links differ from fabric.topology's: an OCS can only change its circuits");
+    check_switches(t, params, where);
     check_lanes(t, fmt::format("in OCS schedule entry {}, ", i));
     phase_routers_.push_back(RouterRegistry::instance().create(params.routing));
     phase_routers_.back()->build(t);

@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include "core/registry.h"
 #include "fabric/fabric.h"
 
@@ -15,6 +17,30 @@ const ParamSet<FabricParams>& FabricParams::schema() {
               "how collectives run unless the command line says otherwise: algorithm per op, chunk, ...");
   });
   return s;
+}
+
+void check_switches(const Topology& t, const FabricParams& p,
+                    const std::function<SourceLoc(const std::string&)>& where) {
+  // The key's location, or that of the nearest enclosing section `where` knows (line 0: unknown).
+  auto fail = [&](const std::string& key, const std::string& what) {
+    std::string at = key;
+    SourceLoc loc = where(at);
+    while (loc.line == 0 && at.find('.') != std::string::npos) {
+      at.erase(at.rfind('.'));
+      loc = where(at);
+    }
+    throw ConfigError(loc, key, what);
+  };
+  if (t.num_switches() > 0 && !p.eps)
+    fail("fabric.switch", fmt::format("the topology has {} switch(es): give their parameters (e.g. `switch: {{preset: "
+                                      "NAME}}` from configs/switch/)",
+                                      t.num_switches()));
+  if (!t.ocs_units().empty() && !p.ocs)
+    fail("fabric.ocs", "the topology has optical circuit switches: give their parameters (configs/ocs/)");
+  for (int v = t.num_gpus(); v < t.num_vertices(); ++v)
+    if (t.degree(v) > p.eps->radix)
+      fail("fabric.switch.radix", fmt::format("switch{} ({}) has {} links but the switch has radix {}",
+                                              t.vertex(v).index, t.vertex(v).role, t.degree(v), p.eps->radix));
 }
 
 namespace {

@@ -11,6 +11,16 @@
 #include "testbenches/tb_options.h"
 
 namespace litesim {
+namespace {
+
+// "routing dor, 2 VCs" from a testbench summary's `routing` and `vcs`.
+std::string routing_text(const nlohmann::json& tb) {
+  const int vcs = tb["vcs"].get<int>();
+  return fmt::format("routing {}, {} VC{}", tb["routing"].get<std::string>(), vcs, vcs == 1 ? "" : "s");
+}
+
+}  // namespace
+
 CLI::App* add_tb_link(CLI::App& tb, TbLinkOptions& o) {
   auto* c = tb.add_subcommand("link", "latency and bandwidth against message size between two GPUs");
   c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
@@ -27,7 +37,8 @@ int run_tb_link(const TbLinkOptions& o, const std::string& configs_dir, const st
   LinkTbOptions t;
   t.src = o.from;
   t.dst = o.to;
-  for (const auto& s : split_list(o.sizes)) t.sizes.push_back(static_cast<uint64_t>(option_quantity(s, Dim::DataSize, "--sizes").value));
+  for (const auto& s : split_list(o.sizes))
+    t.sizes.push_back(static_cast<uint64_t>(option_quantity(s, Dim::DataSize, "--sizes").value));
   forget_old_summary(o.out);
   nlohmann::json tb;
   try {
@@ -45,8 +56,8 @@ int run_tb_link(const TbLinkOptions& o, const std::string& configs_dir, const st
   put_output_file(o.out, "system_config.yaml", rs.yaml);
   put_output_file(o.out, "link.csv", csv);
   put_output_file(o.out, "summary.json", s.dump(2) + "\n");
-  std::cout << fmt::format("LiteSim tb link: gpu{} -> gpu{} on '{}' ({} hops)\n", o.from, o.to, rs.params.name,
-                           tb["hops"].get<int>());
+  std::cout << fmt::format("LiteSim tb link: gpu{} -> gpu{} on '{}' ({} hops; {})\n", o.from, o.to, rs.params.name,
+                           tb["hops"].get<int>(), routing_text(tb));
   std::cout << fmt::format("  {:>14} {:>14} {:>12}\n", "bytes", "latency (ns)", "GB/s");
   for (const auto& r : tb["rows"])
     std::cout << fmt::format("  {:>14} {:>14.1f} {:>12.2f}\n", r["bytes"].get<uint64_t>(),
@@ -110,8 +121,9 @@ int run_tb_traffic(const TbTrafficOptions& o, const std::string& configs_dir, co
   put_output_file(o.out, "system_config.yaml", rs.yaml);
   put_output_file(o.out, "traffic.csv", csv);
   put_output_file(o.out, "summary.json", s.dump(2) + "\n");
-  std::cout << fmt::format("LiteSim tb traffic: {} on '{}' ({} GPUs, {:.1f} GB/s injection per GPU)\n", o.pattern,
-                           rs.params.name, tb["gpus"].get<int>(), tb["injection_GBps_per_gpu"].get<double>());
+  std::cout << fmt::format("LiteSim tb traffic: {} on '{}' ({} GPUs, {:.1f} GB/s injection per GPU; {})\n", o.pattern,
+                           rs.params.name, tb["gpus"].get<int>(), tb["injection_GBps_per_gpu"].get<double>(),
+                           routing_text(tb));
   std::cout << fmt::format("  {:>6} {:>12} {:>12} {:>12} {:>12}\n", "load", "offered", "accepted", "mean ns", "p99 ns");
   for (const auto& l : tb["loads"])
     std::cout << fmt::format("  {:>6.2f} {:>12.2f} {:>12.2f} {:>12.1f} {:>12.1f}\n", l["load"].get<double>(),

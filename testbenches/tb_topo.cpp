@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fabric/fabric.h"
 #include "fabric/link/link_budget.h"
 #include "fabric/topology/properties.h"
 #include "traces/system/system_config.h"
@@ -14,29 +15,26 @@ namespace litesim {
 
 namespace {
 
-// The optics at one end of a link. A GPU end is its package's co-packaged optics. A switch end
-// uses the same package optics for now: the switch's own port optics will come from the switch
-// parameters (fabric/switch), and this is the one place to change when they do.
-const CpoParams& end_optics(const SystemParams& sys, const Topology&, int /*vertex*/) { return sys.package.cpo; }
-
 nlohmann::json vertex_json(const Topology& t, int v) {
   const TopoVertex& tv = t.vertex(v);
-  nlohmann::json j = {{"id", v},
-                      {"kind", tv.kind == TopoVertex::Kind::Gpu ? "gpu" : "switch"},
-                      {"index", tv.index},
-                      {"role", tv.role},
-                      {"group", tv.group},
-                      {"degree", t.degree(v)}};
+  nlohmann::json j = {{"id", v},           {"kind", tv.kind == TopoVertex::Kind::Gpu ? "gpu" : "switch"},
+                      {"index", tv.index}, {"role", tv.role},
+                      {"group", tv.group}, {"degree", t.degree(v)}};
   if (!tv.coord.empty()) j["coord"] = tv.coord;
   return j;
 }
 
 nlohmann::json edge_json(const TopoEdge& e, const LinkBudget& b) {
-  nlohmann::json j = {{"id", e.id},          {"u", e.u},
-                      {"v", e.v},            {"port_u", e.port_u},
-                      {"port_v", e.port_v},  {"lanes", b.lanes},
-                      {"rate_Gbps", b.rate_bps / 1e9}, {"fibre_m", b.fibre_m},
-                      {"static_W", b.static_W}, {"class", e.cls},
+  nlohmann::json j = {{"id", e.id},
+                      {"u", e.u},
+                      {"v", e.v},
+                      {"port_u", e.port_u},
+                      {"port_v", e.port_v},
+                      {"lanes", b.lanes},
+                      {"rate_Gbps", b.rate_bps / 1e9},
+                      {"fibre_m", b.fibre_m},
+                      {"static_W", b.static_W},
+                      {"class", e.cls},
                       {"one_way", e.one_way}};
   if (e.dim >= 0) {
     j["dim"] = e.dim;
@@ -63,8 +61,12 @@ int run_topo(const TopoOptions& o, const std::string& configs_dir) {
   const ResolvedSystem rs = resolve_system(system_file, o.sets, cfg);
   const SystemParams& sys = rs.params;
   const std::unique_ptr<Topology> t = TopologyRegistry::instance().create(sys.fabric.topology);
+  check_switches(*t, sys.fabric, [&rs](const std::string& key) { return rs.where(key); });
+  // A GPU end of a link is its package's optics, a switch end the switch ports' own.
+  const std::vector<CpoParams> gpu_cpo{sys.package.cpo};
   auto budget = [&](const TopoEdge& e) {
-    return link_budget(e, sys.fabric.link, end_optics(sys, *t, e.u), end_optics(sys, *t, e.v));
+    return link_budget(e, sys.fabric.link, vertex_optics(*t, e.u, gpu_cpo, sys.fabric.eps),
+                       vertex_optics(*t, e.v, gpu_cpo, sys.fabric.eps));
   };
   const TopologyProperties p = topology_properties(*t, budget);
   const int package_lanes = sys.package.cpo.lanes();
@@ -116,8 +118,8 @@ int run_topo(const TopoOptions& o, const std::string& configs_dir) {
                              p.avg_hops);
   else
     std::cout << "  hops            NOT CONNECTED: some GPU cannot reach another\n";
-  std::cout << fmt::format("  bisection       {:.2f} GB/s one direction ({} of {} GPUs on one side)\n", p.bisection_GBps,
-                           p.bisection_gpus, p.gpus);
+  std::cout << fmt::format("  bisection       {:.2f} GB/s one direction ({} of {} GPUs on one side)\n",
+                           p.bisection_GBps, p.bisection_gpus, p.gpus);
   std::cout << fmt::format("  optical lanes   {} per direction\n", p.optical_lanes);
   std::cout << fmt::format("  static optics   {:.3f} W (lasers and idle electronics, both ends of every link)\n",
                            p.static_optical_W);

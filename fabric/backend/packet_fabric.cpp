@@ -238,14 +238,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     const int n = topo_.num_vertices();
     const int64_t packet_max = static_cast<int64_t>(pp_.mtu.bytes + pp_.header.bytes);
     nodes_.resize(static_cast<size_t>(n));
-    if (topo_.num_switches() > 0 && !fp.eps)
-      throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch",
-                        fmt::format("the topology has {} switch(es): give their parameters (e.g. `switch: {{preset: "
-                                    "NAME}}` from configs/switch/)",
-                                    topo_.num_switches()));
-    if (!topo_.ocs_units().empty() && !fp.ocs)
-      throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.ocs",
-                        "the topology has optical circuit switches: give their parameters (configs/ocs/)");
+    // fabric.switch / fabric.ocs presence and switch radices: checked by FabricInstance (check_switches).
     for (int v = 0; v < n; ++v) {
       Node& node = nodes_[static_cast<size_t>(v)];
       if (topo_.is_gpu(v)) {
@@ -298,10 +291,6 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     ph.out.resize(static_cast<size_t>(t.num_vertices()));
     for (int v = 0; v < t.num_vertices(); ++v) {
       ph.out[static_cast<size_t>(v)].resize(static_cast<size_t>(t.degree(v)));
-      if (!t.is_gpu(v) && t.degree(v) > fp.eps->radix)
-        throw ConfigError(SourceLoc{"<fabric>", 0, 0}, "fabric.switch.radix",
-                          fmt::format("{} ({}) has {} links but the switch has radix {}", vertex_name(v),
-                                      t.vertex(v).role, t.degree(v), fp.eps->radix));
     }
     for (const TopoEdge& e : t.links()) {
       const int lanes = link_lanes(e, fp.link);

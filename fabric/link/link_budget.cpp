@@ -1,8 +1,16 @@
 #include "fabric/link/link_budget.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace litesim {
+
+LinkEnd vertex_optics(const Topology& t, int v, const std::vector<CpoParams>& gpu_cpo,
+                      const std::optional<SwitchParams>& eps) {
+  if (t.is_gpu(v)) return LinkEnd::of(gpu_cpo.at(gpu_cpo.size() == 1 ? 0 : static_cast<size_t>(v)));
+  if (!eps) throw std::logic_error("a switch end without switch parameters (check_switches first)");
+  return LinkEnd::of(*eps);
+}
 
 LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const LinkEnd& end_u, const LinkEnd& end_v) {
   LinkBudget b;

@@ -159,7 +159,9 @@ class DorRouter : public Router {
       return;
     }
     if (!is_ring(topo))
-      refuse("needs GPU coordinates (a mesh or torus topology) or a ring of GPUs; this topology has neither");
+      refuse(
+          "needs GPU coordinates (a mesh or torus topology) or a ring of GPUs; this topology has neither (route it "
+          "with another fabric.routing, e.g. shortest)");
     dims_ = {n};
     for (int v = 0; v < n; ++v) coords_[static_cast<size_t>(v)] = {v};
   }

@@ -49,6 +49,13 @@ double injection_Bps(const FabricInstance& net, const SystemParams& p, int g) {
   return bps / 8.0;
 }
 
+// The router and how many virtual channels its routes use (each input port buffers
+// buffer_per_port bytes per VC): `routing` and `vcs` of both testbenches' summaries.
+void put_routing(const FabricInstance& net, const SystemParams& p, nlohmann::json& out) {
+  out["routing"] = p.fabric.routing.kind;
+  out["vcs"] = net.router().vcs();
+}
+
 }  // namespace
 
 nlohmann::json run_link_tb(const ResolvedSystem& rs, const LinkTbOptions& o) {
@@ -88,12 +95,12 @@ nlohmann::json run_link_tb(const ResolvedSystem& rs, const LinkTbOptions& o) {
   out["src"] = o.src;
   out["dst"] = o.dst;
   out["hops"] = static_cast<int>(path.size()) - 1;
+  put_routing(net, rs.params, out);
   out["rows"] = nlohmann::json::array();
   double bits = 0;
   for (const Row& r : rows) {
     const double ns = (r.delivered - r.sent).ns();
-    out["rows"].push_back(
-        {{"bytes", r.bytes}, {"latency_ns", ns}, {"bandwidth_GBps", ns > 0 ? r.bytes / ns : 0.0}});
+    out["rows"].push_back({{"bytes", r.bytes}, {"latency_ns", ns}, {"bandwidth_GBps", ns > 0 ? r.bytes / ns : 0.0}});
     bits += 8.0 * static_cast<double>(r.bytes);
   }
   // alpha-beta fit over the two extreme sizes: latency = alpha + bytes / beta
@@ -224,6 +231,7 @@ nlohmann::json run_traffic_tb(const ResolvedSystem& rs, const TrafficTbOptions& 
   out["message_bytes"] = o.message_bytes;
   out["window_ns"] = o.window.ns();
   out["injection_GBps_per_gpu"] = cap_total / n / 1e9;
+  put_routing(net, rs.params, out);
   out["loads"] = nlohmann::json::array();
   double saturation = 0;
   for (const Phase& P : phases) {

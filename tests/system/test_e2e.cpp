@@ -87,6 +87,34 @@ TEST(EndToEnd, BytesAreConserved) {
   EXPECT_EQ(s["gpus"][0]["bytes_sent"].get<uint64_t>(), s["gpus"][1]["bytes_received"].get<uint64_t>());
 }
 
+namespace {
+
+// GPU 0 sends 1 MiB to GPU 1 and GPU 1 sends 100 KiB back, over one link (pair) or over two links
+// through a switch, which is vertex 2 (switches are numbered after the GPUs). A link's `messages` is
+// the packets that crossed it in both directions, ceil(bytes / mtu) per message.
+void expect_link_reports(bool via_switch) {
+  ResolvedSystem rs;
+  std::vector<std::string> sets;
+  if (via_switch) sets = {"fabric.topology={kind: switch, gpus: 2}", "fabric.switch={preset: eps-cpo-51t}"};
+  const RunResult r = run("pair-exact.yaml", "exchange-2.yaml", sets, &rs);
+  const double mtu = static_cast<double>(packet_params(rs.params).mtu.bytes);
+  const uint64_t packets = static_cast<uint64_t>(std::ceil(1048576.0 / mtu) + std::ceil(102400.0 / mtu));
+  const auto& links = r.summary["links"];
+  ASSERT_EQ(links.size(), via_switch ? 2u : 1u);
+  for (size_t i = 0; i < links.size(); ++i) {
+    const auto& l = links[i];
+    EXPECT_EQ(l["end_a"].get<int>(), static_cast<int>(i));  // GPU i (end a of its link)
+    EXPECT_EQ(l["end_b"].get<int>(), via_switch ? 2 : 1);
+    EXPECT_EQ(l["messages"].get<uint64_t>(), packets) << "link " << i;
+    EXPECT_EQ(l["bytes"].get<uint64_t>(), 1048576u + 102400u) << "link " << i;
+  }
+}
+
+}  // namespace
+
+TEST(EndToEnd, LinkReportsCountPacketsOnAPair) { expect_link_reports(false); }
+TEST(EndToEnd, LinkReportsNumberSwitchesAfterTheGpus) { expect_link_reports(true); }
+
 TEST(EndToEnd, EnergyLedgerSumsToItsParts) {
   ResolvedSystem rs;
   const RunResult r = run("pair-exact.yaml", "send-1mib.yaml", {}, &rs);
@@ -100,12 +128,13 @@ TEST(EndToEnd, EnergyLedgerSumsToItsParts) {
   // Independently: the sender's modulator/driver and SerDes and the receiver's TIA and SerDes pass
   // every wire bit once; both ends' lanes burn laser (at the wall) and idle power all run.
   const auto& x = p.cpo.transceiver;
-  const double per_bit = x.modulator_driver_energy.pj_per_bit + x.receiver_tia_energy.pj_per_bit +
-                         2 * x.serdes_dsp_energy.pj_per_bit;
+  const double per_bit =
+      x.modulator_driver_energy.pj_per_bit + x.receiver_tia_energy.pj_per_bit + 2 * x.serdes_dsp_energy.pj_per_bit;
   const double lane_W = x.laser_power_per_lane.watts / x.laser_wall_plug_efficiency + x.idle_power_per_lane.watts;
   const double cpo = wire_bits * per_bit + 2 * lanes * lane_W * T * 1e12;
   const HbmParams h = simple_hbm(p.hbm);
-  const double hbm = bits * h.read_energy.pj_per_bit + bits * h.write_energy.pj_per_bit + 2 * h.static_power.watts * T * 1e12;
+  const double hbm =
+      bits * h.read_energy.pj_per_bit + bits * h.write_energy.pj_per_bit + 2 * h.static_power.watts * T * 1e12;
   const double die = 2 * p.die.static_power.watts * T * 1e12;
   EXPECT_NEAR(e["by_component"]["cpo"].get<double>(), cpo, cpo * 1e-12);
   EXPECT_NEAR(e["by_component"]["hbm"].get<double>(), hbm, hbm * 1e-12);

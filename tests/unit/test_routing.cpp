@@ -2,7 +2,8 @@
 // not come from the router code: DOR hop counts sum_d min(|delta_d|, k - |delta_d|), dimension
 // order read off the coordinates, dateline VCs read off the topology's wrap marks, binomial spread
 // of ECMP flows. The test topologies are built here (small Topology subclasses), so the tests do
-// not depend on the registered topology kinds.
+// not depend on the registered topology kinds; only the last test routes the shipped ring, mesh
+// and torus systems, built from their presets as `litesim` builds them.
 #include <cmath>
 #include <map>
 #include <set>
@@ -13,6 +14,7 @@
 #include "fabric/routing/deadlock.h"
 #include "fabric/routing/router.h"
 #include "fabric/topology/topology.h"
+#include "traces/system/system_config.h"
 
 using namespace litesim;
 
@@ -454,4 +456,65 @@ TEST(Routing, MinimalityCheckCatchesALongWayRound) {
   CdgOptions one;
   one.single_vc = true;
   EXPECT_FALSE(check_deadlock_free(t, r, one).acyclic);
+}
+
+TEST(Routing, ShippedRingMeshAndTorusSystemsUseDorWithDatelineVcs) {
+  // Each shipped ring / mesh / torus system (and the ring's other builds: one-way, 64 GPUs, and as
+  // OCS circuits) as `litesim` resolves it. Expected from the topology's definition alone: rank r
+  // sits at coordinate r on a ring (the ring kinds have no dims), the mixed-radix grid coordinate
+  // otherwise (dimension 0 fastest); a DOR route is sum_d min(|delta_d|, k_d - |delta_d|) hops on a
+  // torus or ring, sum_d |delta_d| on a mesh, and (delta mod N) on a one-way ring; a torus or ring
+  // needs 2 VCs (docs/fabric.md, `dor`), a mesh 1.
+  struct Case {
+    std::string system;
+    std::vector<std::string> sets;
+    std::vector<int> dims;  // empty: a ring of `gpus`
+    int gpus;
+    bool mesh, one_way;
+  };
+  const std::string sys = std::string(LITESIM_CONFIGS_DIR) + "/system/";
+  const std::vector<Case> cases = {
+      {"default.yaml", {}, {}, 4, false, false},
+      {"default.yaml", {"fabric.topology.direction=uni"}, {}, 4, false, true},
+      {"default.yaml", {"fabric.topology.gpus=64"}, {}, 64, false, false},
+      {"default.yaml",
+       {"fabric.topology={kind: ocs_direct, logical: ring, gpus: 6}", "fabric.ocs={preset: mems-ocs}"},
+       {},
+       6,
+       false,
+       false},
+      {"lite-torus2d-16.yaml", {}, {4, 4}, 16, false, false},
+      {"lite-ocs-torus2d-16.yaml", {}, {4, 4}, 16, false, false},
+      {"lite-torus3d-64.yaml", {}, {4, 4, 4}, 64, false, false},
+      {"lite-mesh2d-16.yaml", {}, {4, 4}, 16, true, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.system + (c.sets.empty() ? "" : " --set " + c.sets.front()));
+    const ResolvedSystem rs = resolve_system(sys + c.system, c.sets, LITESIM_CONFIGS_DIR);
+    EXPECT_EQ(rs.params.fabric.routing.kind, "dor");
+    const std::unique_ptr<Topology> t = TopologyRegistry::instance().create(rs.params.fabric.topology);
+    auto r = RouterRegistry::instance().create(rs.params.fabric.routing);
+    r->build(*t);
+    ASSERT_EQ(t->num_gpus(), c.gpus);
+    EXPECT_EQ(r->vcs(), c.mesh ? 1 : 2);
+    const std::vector<int> dims = c.dims.empty() ? std::vector<int>{c.gpus} : c.dims;
+    auto coord = [&](int rank, size_t d) {
+      for (size_t i = 0; i < d; ++i) rank /= dims[i];
+      return rank % dims[d];
+    };
+    for (int s = 0; s < c.gpus; ++s)
+      for (int d = 0; d < c.gpus; ++d) {
+        if (s == d) continue;
+        int hops = 0;
+        for (size_t i = 0; i < dims.size(); ++i) {
+          const int k = dims[i];
+          const int delta = ((coord(d, i) - coord(s, i)) % k + k) % k;  // forward distance
+          hops += c.one_way ? delta : c.mesh ? std::abs(coord(d, i) - coord(s, i)) : std::min(delta, k - delta);
+        }
+        ASSERT_EQ(static_cast<int>(r->path(*t, s, d).size()) - 1, hops) << s << "->" << d;
+      }
+    const CdgResult cdg = check_deadlock_free(*t, *r);
+    EXPECT_TRUE(cdg.acyclic) << cdg.cycle_text;
+    EXPECT_TRUE(check_minimal(*t, *r).minimal);
+  }
 }
