@@ -204,10 +204,11 @@ N, k = 16, 4
 bound = 2 * k * B / ((N / 2) * (N / 2) / (N - 1)) / 1e9
 case("V24", "uniform traffic on the 4x4 torus: saturation GB/s per GPU", bound,
      "bisection bound 2kB / ((N/2)(N/2)/(N-1)) (Dally & Towles ch. 3)", t["saturation_GBps_per_gpu"], "GB/s")
-# The preset routes by dimension order, ties (offset k/2) the + way: the + channels carry the most.
-dor_bound = B * (N - 1) / (N / k * sum(range(1, k // 2 + 1))) / 1e9
+# The preset routes by dimension order, ties (offset k/2) split by the source's parity: every
+# channel of a dimension carries the same load.
+dor_bound = B * (N - 1) / (N / k * sum(min(o, k - o) for o in range(k)) / 2) / 1e9
 case("V25", "same, against the channel bound of the preset's routing (dor)", dor_bound,
-     "max channel load of dor, ties +: B (N-1) / ((N/k) sum_{d<=k/2} d) (Dally & Towles ch. 3)",
+     "max channel load of dor, ties split: B (N-1) / ((N/k) sum_o min(o,k-o) / 2) (Dally & Towles ch. 3)",
      t["saturation_GBps_per_gpu"], "GB/s")
 
 with open(OUT, "w") as f:
@@ -227,7 +228,7 @@ with open(OUT, "w") as f:
             "V15-V16 compare the tile model's GEMMs with measured cuBLAS runs (the L2 bandwidth behind them is an "
             "assumption, docs/parameters.md); V19 shows the model's known optimism for attention prefill. "
             "V22-V23 hold the packet fabric to its closed forms. V24-V25: the torus preset routes by dimension "
-            "order with every distance-k/2 tie going the + way, which loads the + channels more than the - "
-            "ones, so its own bound (V25) is 2/3 of the bisection bound (V24); it comes close to V25 (the rest "
-            "is the short injection window and post-saturation unfairness; docs/fabric.md, `dor`).\n")
+            "order with the distance-k/2 ties split over both directions, so every channel carries the same "
+            "load and its own bound (V25) equals the bisection bound (V24) on a k x k torus; the gap is the "
+            "short injection window and arbitration (docs/fabric.md, `dor`).\n")
 print(open(OUT).read())

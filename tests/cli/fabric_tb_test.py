@@ -91,12 +91,13 @@ elif CASE == "torus_uniform_saturation":
     # B the payload rate of one link less headers. Bounds on the accepted rate theta per GPU:
     #  - any routing (bisection): (N/2) theta (N/2)/(N-1) crosses the cut each way on 2k links,
     #    theta <= 2kB (N-1) / (N/2)^2;
-    #  - dor, the preset's routing (ties k/2 apart go +): in each dimension a GPU has N/k destinations
-    #    at each offset delta, those at delta = 1..k/2 go + for delta hops, so every + channel carries
-    #    theta (N/k) sum_{delta <= k/2} delta / (N-1): theta <= B (N-1) / ((N/k) sum delta), 2/3 of the
-    #    bisection bound at k = 4.
-    # dor should come near its own bound (it is the tighter one); `shortest`, whose lowest-port ties
-    # happen to spread both ways on this torus, between 60 % and 100 % of the bisection bound.
+    #  - dor, the preset's routing (ties k/2 apart split: + from an even coordinate, - from an odd
+    #    one): in each dimension a GPU has N/k destinations at each offset o, reached in min(o, k-o)
+    #    hops, and the two directions share them evenly, so every channel carries
+    #    theta (N/k) (sum_o min(o, k-o)) / 2 / (N-1): theta <= B (N-1) / ((N/k) sum_o min(o, k-o) / 2),
+    #    which on a k x k torus equals the bisection bound.
+    # dor should come near its bound; `shortest`, whose lowest-port ties happen to spread both ways
+    # on this torus, between 60 % and 100 % of the bisection bound.
     N, k = 16, 4
     torus = os.path.join(CONFIGS, "system", "lite-torus2d-16.yaml")
     args = ["tb", "traffic", "--system", torus, "--pattern", "uniform", "--load", "0.2,1.0", "--window", "20us"]
@@ -108,7 +109,7 @@ elif CASE == "torus_uniform_saturation":
         _, B = path_model(cfg, 1)
         B = B / 8 * 4096 / 4160
         bisection = 2 * k * B * (N - 1) / (N / 2) ** 2 / 1e9
-        dor_bound = B * (N - 1) / (N / k * sum(range(1, k // 2 + 1))) / 1e9
+        dor_bound = B * (N - 1) / (N / k * sum(min(o, k - o) for o in range(k)) / 2) / 1e9
         low, high = t["loads"]
         check(abs(low["accepted_GBps_per_gpu"] / low["offered_GBps_per_gpu"] - 1) < 0.1,
               f"{routing}: at 20% load the network should carry what is offered: {low}")
