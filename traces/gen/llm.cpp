@@ -172,9 +172,9 @@ LlmShapes llm_shapes(const LlmRequest& r) {
   if (r.pp > m.layers)
     bad("--pp",
         fmt::format("{} stages for model '{}''s {} layers (at most one stage per layer)", r.pp, m.name, m.layers));
-  const int64_t tokens = r.phase == LlmPhase::Prefill ? r.batch * r.seq : r.batch;
   if (r.batch > kMaxTokens / r.seq)
     bad("--batch", fmt::format("batch x seq = {} x {} tokens is too large (at most {})", r.batch, r.seq, kMaxTokens));
+  const int64_t tokens = r.phase == LlmPhase::Prefill ? r.batch * r.seq : r.batch;
   LlmShapes s;
   s.tokens = tokens;
   s.logit_tokens = r.batch;
