@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/registry.h"
+#include "testbenches/gen_cmd.h"
 #include "testbenches/tb_collective.h"
 #include "testbenches/tb_fabric.h"
 #include "testbenches/tb_hbm.h"
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
   auto* cost = add_cost(app, cost_opts);
   TopoOptions topo_opts;
   auto* topo = add_topo(app, topo_opts);
+  add_gen(app, [&] { return configs_dir(configs_opt); });
 
   try {
     app.parse(argc, argv);
