@@ -95,8 +95,8 @@ PY
       "$LITESIM" run --workload "$T/w.yaml" --out "$T/o"
     ;;
   workload_gpu_mismatch)
-    expect_error 2 "written for 2 GPUs" "has 4" -- \
-      "$LITESIM" run --workload "$ROOT/tests/data/send-1mib.yaml" --out "$T/o"
+    expect_error 2 "written for 6 GPUs" "has only 4" -- \
+      "$LITESIM" run --workload "$ROOT/tests/data/ring6-far.yaml" --out "$T/o"
     ;;
   deadlock)
     "$LITESIM" run --system "$ROOT/tests/data/pair-exact.yaml" --workload "$ROOT/tests/data/deadlock.yaml" \

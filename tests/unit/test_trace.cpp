@@ -70,6 +70,19 @@ TEST(Trace, OuterOpsCannotSeeInsideARepeat) {
       << error_of(kLayers);
 }
 
+// REPEAT.ID names the repeat's last iteration's op (for an op after the repeat).
+TEST(Trace, RepeatDotIdIsTheLastIteration) {
+  const Trace t = expand(parse_trace_doc(replace(kLayers, "after: [ar]}", "after: [layer.ar]}"), "t.yaml"));
+  const auto& ops = t.ranks[1].ops;
+  EXPECT_EQ(ops.back().id, "out");
+  ASSERT_EQ(ops.back().deps.size(), 1u);
+  EXPECT_EQ(ops[ops.back().deps[0]].id, "layer[2].ar");
+  EXPECT_NE(error_of(replace(kLayers, "after: [ar]}", "after: [layer.nope]}")).find("repeat 'layer' has no op 'nope'"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kLayers, "after: [ar]}", "after: [lay.ar]}")).find("no repeat 'lay' before this op"),
+            std::string::npos);
+}
+
 TEST(Trace, StreamsGroupsAndWorld) {
   const std::string ok = replace(kLayers, "after: [ar]}", "after: [embed]}");
   const Trace t = expand(parse_trace_doc(ok, "t.yaml"));

@@ -87,7 +87,7 @@ struct OpSpec {
   std::string id;
   TraceOpKind kind = TraceOpKind::Kernel;
   std::string stream;              // empty: the kind's default
-  std::vector<std::string> after;  // names (see docs/trace-format.md: same block, outer, prev.NAME)
+  std::vector<std::string> after;  // names (docs/trace-format.md): ID, prev.ID, REPEAT.ID
   KernelDesc kernel;
   // peer: `peer` itself, or this rank + peer_offset when relative ("rank+1")
   int peer = -1;
@@ -148,7 +148,8 @@ Trace expand(const TraceDoc& doc);
 // Prints the program form as litesim-trace/1 YAML (read back by read_trace_doc unchanged).
 void write_trace(const TraceDoc& doc, std::ostream& out);
 
-// Checks a trace against a system with `gpus` GPUs: the trace's GPU count, peers in range, every
+// Checks a trace against a system with `gpus` GPUs: the trace's GPU count (at most the system's:
+// rank r runs on GPU r, GPUs above the trace's idle), peers in range, every
 // send matched by a recv of the same size (n-th with n-th per (source, destination, tag)), and
 // every group's members issuing the same collectives and barriers in the same order.
 void check_trace(const Trace& t, int gpus, const std::string& system_label);

@@ -256,8 +256,10 @@ OpSpec read_op(const ConfigPtr& n, const std::string& path, int gpus) {
     const std::vector<ConfigPtr> names = a->is_seq() ? a->items : std::vector<ConfigPtr>{a};
     for (const auto& nm : names) {
       const std::string s = scalar(nm, path + ".after", "op ids");
-      const std::string bare = s.rfind("prev.", 0) == 0 ? s.substr(5) : s;
-      if (!valid_name(bare)) fail(nm, path + ".after", fmt::format("'{}' is not an op id (or prev.ID)", s));
+      const auto dot = s.find('.');
+      const bool ok = dot == std::string::npos ? valid_name(s)
+                                                : valid_name(s.substr(0, dot)) && valid_name(s.substr(dot + 1));
+      if (!ok) fail(nm, path + ".after", fmt::format("'{}' is not an op id (ID, prev.ID or REPEAT.ID)", s));
       op.after.push_back(s);
       op.after_loc.push_back(nm->loc);
     }

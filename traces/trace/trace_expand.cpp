@@ -25,6 +25,7 @@ uint64_t block_size(const Block& b) {
 
 struct Scope {
   std::map<std::string, uint32_t> here;                   // this instance's direct ops
+  std::map<std::string, std::map<std::string, uint32_t>> last;  // repeat id -> its last iteration's ops
   const std::map<std::string, uint32_t>* prev = nullptr;  // the previous iteration's (inside a repeat)
   bool in_repeat = false;
   const Scope* parent = nullptr;
@@ -80,6 +81,7 @@ class Expander {
         emit(*it.repeat.body, child);
         last = std::move(child.here);
       }
+      s.last[it.repeat.id] = std::move(last);
     }
   }
 
@@ -95,6 +97,19 @@ class Expander {
       if (it == s.prev->end())
         throw ConfigError(loc, name, fmt::format("no op '{}' in this repeat block", name.substr(5)));
       return it->second;
+    }
+    if (const auto dot = name.find('.'); dot != std::string::npos) {  // REPEAT.ID: its last iteration's ID
+      const std::string rep = name.substr(0, dot), id = name.substr(dot + 1);
+      for (const Scope* c = &s; c; c = c->parent) {
+        const auto r = c->last.find(rep);
+        if (r == c->last.end()) continue;
+        const auto it = r->second.find(id);
+        if (it == r->second.end()) throw ConfigError(loc, name, fmt::format("repeat '{}' has no op '{}'", rep, id));
+        return it->second;
+      }
+      throw ConfigError(loc, name,
+                        fmt::format("no repeat '{}' before this op in its block or an enclosing one of rank {}", rep,
+                                    rank_));
     }
     for (const Scope* c = &s; c; c = c->parent) {
       const auto it = c->here.find(name);
@@ -230,10 +245,10 @@ Trace expand(const TraceDoc& d) {
 }
 
 void check_trace(const Trace& t, int gpus, const std::string& system_label) {
-  if (t.gpus != gpus)
-    throw ConfigError(
-        SourceLoc{t.file, 0, 0}, "gpus",
-        fmt::format("the trace is written for {} GPUs but the system {} has {}", t.gpus, system_label, gpus));
+  if (t.gpus > gpus)
+    throw ConfigError(SourceLoc{t.file, 0, 0}, "gpus",
+                      fmt::format("the trace is written for {} GPUs but the system {} has only {}", t.gpus,
+                                  system_label, gpus));
   // Every send meets a recv with the same (source, destination, tag) and size, n-th with n-th.
   std::map<std::tuple<int, int, int64_t>, std::vector<const TraceOp*>> sends, recvs;
   for (const TraceRank& r : t.ranks)
