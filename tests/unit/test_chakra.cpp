@@ -106,6 +106,13 @@ void put(const std::string& path, const std::string& bytes) {
   f << bytes;
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
@@ -298,4 +305,225 @@ TEST(Chakra, BadAttributesAndGroupsAreNamed) {
   EXPECT_TRUE(has(err({4, "x", 9, {}}), "node type 9 is not a Chakra ET node type"));
   put(dir + "/w.groups.json", R"({"1": [0, 7]})");
   EXPECT_TRUE(has(error_of([&] { read_chakra(dir + "/w"); }), "w.groups.json: 1: 7 is not a rank in [0, 2)"));
+}
+
+// --- export and the round trip -------------------------------------------------------------------
+
+namespace {
+
+// Three ranks, every op kind Chakra can carry, kernels of every kind, a group other than world
+// and a broadcast with a root. Dependencies point backwards, so each rank's issue order is
+// already a topological order and comes back unchanged.
+const char* kNative = R"(format: litesim-trace/1
+name: rt
+gpus: 3
+groups:
+  pair: [2, 0]
+ranks:
+  - rank: 0
+    ops:
+      - {id: g, op: kernel, kind: gemm, m: 64, n: 128, k: 256}
+      - {id: att, op: kernel, kind: attention, batch: 1, heads: 4, kv_heads: 2, q_len: 8, kv_len: 16, head_dim: 64, causal: true, after: [g]}
+      - {id: ew, op: kernel, kind: elementwise, dtype: fp32, elements: 1000, inputs: 2, outputs: 1, flops_per_element: 3}
+      - {id: nm, op: kernel, kind: norm, rows: 4, cols: 1024}
+      - {id: cp, op: kernel, kind: memcpy, bytes: 1 MiB}
+      - {id: gen, op: kernel, kind: generic, flops: 1000000, read: 100 B, write: 50 B}
+      - {id: ld, op: load, bytes: 64 KiB}
+      - {id: st, op: store, bytes: 32 KiB, after: [ld]}
+      - {id: host, op: delay, duration: 7 us}
+      - {id: ar, op: collective, coll: allreduce, group: world, bytes: 1 MiB, after: [att]}
+      - {id: bc, op: collective, coll: broadcast, group: pair, bytes: 8 KiB, root: 1, after: [ar]}
+      - {id: tx, op: send, to: 1, bytes: 4 KiB, tag: 3, after: [ar, st]}
+      - {id: ag, op: collective, coll: allgather, group: world, bytes: 3 KiB}
+      - {id: bar, op: barrier, group: world, after: [tx, ag]}
+  - rank: 1
+    ops:
+      - {id: g, op: kernel, kind: gemm, m: 64, n: 128, k: 256}
+      - {id: ar, op: collective, coll: allreduce, group: world, bytes: 1 MiB, after: [g]}
+      - {id: rx, op: recv, from: 0, bytes: 4 KiB, tag: 3, after: [ar]}
+      - {id: ag, op: collective, coll: allgather, group: world, bytes: 3 KiB}
+      - {id: bar, op: barrier, group: world, after: [rx]}
+  - rank: 2
+    ops:
+      - {id: ar, op: collective, coll: allreduce, group: world, bytes: 1 MiB}
+      - {id: bc, op: collective, coll: broadcast, group: pair, bytes: 8 KiB, root: 1, after: [ar]}
+      - {id: ag, op: collective, coll: allgather, group: world, bytes: 3 KiB, after: [bc]}
+      - {id: bar, op: barrier, group: world}
+)";
+
+// Everything each op must finish after: its dependencies and its stream predecessors, closed.
+std::vector<std::set<uint32_t>> must_follow(const Trace& t, int rank) {
+  const auto& ops = t.ranks[static_cast<size_t>(rank)].ops;
+  std::vector<std::vector<uint32_t>> before(ops.size());
+  std::map<int, uint32_t> last;
+  for (uint32_t i = 0; i < ops.size(); ++i) {
+    before[i] = ops[i].deps;
+    if (last.count(ops[i].stream)) before[i].push_back(last[ops[i].stream]);
+    last[ops[i].stream] = i;
+  }
+  std::vector<std::set<uint32_t>> out(ops.size());
+  std::vector<bool> done(ops.size(), false);
+  std::function<void(uint32_t)> visit = [&](uint32_t i) {
+    if (done[i]) return;
+    done[i] = true;
+    for (uint32_t d : before[i]) {
+      visit(d);
+      out[i].insert(d);
+      out[i].insert(out[d].begin(), out[d].end());
+    }
+  };
+  for (uint32_t i = 0; i < ops.size(); ++i) visit(i);
+  return out;
+}
+
+}  // namespace
+
+TEST(Chakra, KernelFlopsAndBytesFollowTheClosedForms) {
+  const Trace t = expand(parse_trace_doc(kNative, "rt.yaml"));
+  const auto& ops = t.ranks[0].ops;
+  // gemm 64x128x256 bf16: 2mnk FLOPs; A (64x256), B (256x128), C (64x128) of 2 B
+  EXPECT_EQ(kernel_flops(ops[0].kernel), 2.0 * 64 * 128 * 256);
+  EXPECT_EQ(kernel_bytes(ops[0].kernel), (64u * 256 + 256 * 128 + 64 * 128) * 2);
+  // causal attention, 8 queries over 16 keys: query i sees 9 + i keys, 100 in all; QK^T and PV at
+  // 2 FLOP per multiply-add over head_dim 64, 4 heads. Q and O: 4 x 8 x 64 x 2 B each; K and V:
+  // 2 KV heads x 16 x 64 x 2 B each
+  EXPECT_EQ(kernel_flops(ops[1].kernel), 2 * 2.0 * 64 * 100 * 4);
+  EXPECT_EQ(kernel_bytes(ops[1].kernel), 2u * 4 * 8 * 64 * 2 + 2u * 2 * 16 * 64 * 2);
+  EXPECT_EQ(kernel_flops(ops[2].kernel), 3000.0);                      // 1000 elements x 3
+  EXPECT_EQ(kernel_bytes(ops[2].kernel), 1000u * 3 * 4);               // 2 inputs + 1 output of fp32
+  EXPECT_EQ(kernel_flops(ops[3].kernel), 4.0 * 4 * 1024);              // ~4 FLOP per element
+  EXPECT_EQ(kernel_bytes(ops[3].kernel), (2u * 4 * 1024 + 1024) * 2);  // rows in and out, weights in
+  EXPECT_EQ(kernel_flops(ops[4].kernel), 0.0);
+  EXPECT_EQ(kernel_bytes(ops[4].kernel), 2u << 20);  // read and written
+  EXPECT_EQ(kernel_flops(ops[5].kernel), 1e6);
+  EXPECT_EQ(kernel_bytes(ops[5].kernel), 150u);
+}
+
+TEST(Chakra, ExportThenImportGivesTheSameOps) {
+  const std::string dir = scratch();
+  const Trace a = expand(parse_trace_doc(kNative, "rt.yaml"));
+  check_trace(a, 3, "test");
+  write_chakra(a, dir + "/rt");
+  const Trace b = read_chakra(dir + "/rt");
+  check_trace(b, 3, "test");
+  ASSERT_EQ(b.gpus, 3);
+  ASSERT_EQ(b.groups.size(), a.groups.size());
+  for (size_t g = 0; g < a.groups.size(); ++g) EXPECT_EQ(b.groups[g].ranks, a.groups[g].ranks);
+  for (int r = 0; r < 3; ++r) {
+    const auto& x = a.ranks[static_cast<size_t>(r)].ops;
+    const auto& y = b.ranks[static_cast<size_t>(r)].ops;
+    ASSERT_EQ(y.size(), x.size()) << "rank " << r;
+    for (size_t i = 0; i < x.size(); ++i) {
+      SCOPED_TRACE(fmt::format("rank {} op {}", r, x[i].id));
+      EXPECT_EQ(y[i].id, x[i].id);
+      EXPECT_EQ(y[i].kind, x[i].kind);
+      EXPECT_EQ(b.streams[static_cast<size_t>(y[i].stream)], a.streams[static_cast<size_t>(x[i].stream)]);
+      EXPECT_EQ(y[i].bytes, x[i].bytes);
+      EXPECT_EQ(y[i].peer, x[i].peer);
+      EXPECT_EQ(y[i].tag, x[i].tag);
+      EXPECT_EQ(y[i].group, x[i].group);
+      EXPECT_EQ(y[i].root, x[i].root);
+      EXPECT_EQ(y[i].duration.ps, x[i].duration.ps);
+      if (x[i].kind == TraceOpKind::Collective) {
+        EXPECT_EQ(y[i].coll, x[i].coll);
+      }
+      if (x[i].kind == TraceOpKind::Kernel) {  // comes back generic: the FLOPs, and the bytes as read
+        EXPECT_EQ(y[i].kernel.kind, KernelKind::Generic);
+        EXPECT_EQ(y[i].kernel.flops, kernel_flops(x[i].kernel));
+        EXPECT_EQ(y[i].kernel.bytes_read, kernel_bytes(x[i].kernel));
+      }
+    }
+    EXPECT_EQ(must_follow(b, r), must_follow(a, r)) << "rank " << r;
+  }
+  // a second trip through Chakra changes nothing more (the ctrl_deps have become data_deps)
+  write_chakra(b, dir + "/again");
+  write_chakra(read_chakra(dir + "/again"), dir + "/third");
+  for (int r = 0; r < 3; ++r)
+    EXPECT_EQ(slurp(chakra_rank_file(dir + "/third", r)), slurp(chakra_rank_file(dir + "/again", r))) << r;
+}
+
+TEST(Chakra, ExportWritesTheAttributeTypesAstraSimReads) {
+  const std::string dir = scratch();
+  write_chakra(expand(parse_trace_doc(kNative, "rt.yaml")), dir + "/rt");
+  const nlohmann::json groups = nlohmann::json::parse(slurp(dir + "/rt.groups.json"));
+  EXPECT_EQ(groups, nlohmann::json::parse(R"({"1": [2, 0]})"));
+  const std::string bytes = slurp(dir + "/rt.0.et");
+  google::protobuf::io::ArrayInputStream zin(bytes.data(), static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedInputStream in(&zin);
+  auto next = [&](google::protobuf::Message& m) {
+    uint32_t len = 0;
+    if (!in.ReadVarint32(&len)) return false;
+    const auto limit = in.PushLimit(static_cast<int>(len));
+    EXPECT_TRUE(m.ParseFromCodedStream(&in));
+    in.PopLimit(limit);
+    return true;
+  };
+  ChakraProtoMsg::GlobalMetadata meta;
+  ASSERT_TRUE(next(meta));
+  EXPECT_EQ(meta.version(), "0.0.4");
+  using A = ChakraProtoMsg::AttributeProto;
+  // the oneof member each attribute must use (Chakra's feeder reads these members only)
+  const std::map<std::string, A::ValueCase> want = {{"num_ops", A::kInt64Val},   {"tensor_size", A::kUint64Val},
+                                                    {"comm_type", A::kInt64Val}, {"comm_size", A::kInt64Val},
+                                                    {"comm_src", A::kInt32Val},  {"comm_dst", A::kInt32Val},
+                                                    {"comm_tag", A::kInt32Val},  {"pg_name", A::kStringVal},
+                                                    {"is_cpu_op", A::kBoolVal},  {"litesim_root", A::kInt32Val}};
+  std::map<std::string, ChakraProtoMsg::Node> by_name;
+  ChakraProtoMsg::Node n;
+  while (next(n)) {
+    for (const A& a : n.attr()) {
+      ASSERT_TRUE(want.count(a.name())) << a.name();
+      EXPECT_EQ(a.value_case(), want.at(a.name())) << n.name() << "." << a.name();
+    }
+    by_name[n.name()] = n;
+  }
+  ASSERT_EQ(by_name.size(), 14u);
+  auto get = [&](const std::string& node, const std::string& name) {
+    for (const A& a : by_name[node].attr())
+      if (a.name() == name) return a;
+    ADD_FAILURE() << node << " has no " << name;
+    return A();
+  };
+  EXPECT_EQ(by_name["g"].type(), ChakraProtoMsg::COMP_NODE);
+  EXPECT_EQ(get("g", "num_ops").int64_val(), 2 * 64 * 128 * 256);
+  EXPECT_FALSE(get("g", "is_cpu_op").bool_val());
+  EXPECT_EQ(by_name["host"].duration_micros(), 7u);
+  EXPECT_TRUE(get("host", "is_cpu_op").bool_val());
+  EXPECT_EQ(by_name["ar"].type(), ChakraProtoMsg::COMM_COLL_NODE);
+  EXPECT_EQ(get("ar", "comm_type").int64_val(), 0);  // ALL_REDUCE, written although 0
+  EXPECT_EQ(get("ar", "pg_name").string_val(), "0");
+  EXPECT_EQ(get("bc", "comm_type").int64_val(), 5);  // BROADCAST
+  EXPECT_EQ(get("bc", "pg_name").string_val(), "1");
+  EXPECT_EQ(get("bc", "litesim_root").int32_val(), 1);
+  EXPECT_EQ(get("ag", "comm_type").int64_val(), 2);   // ALL_GATHER
+  EXPECT_EQ(get("bar", "comm_type").int64_val(), 9);  // BARRIER
+  EXPECT_EQ(get("tx", "comm_dst").int32_val(), 1);
+  EXPECT_EQ(get("tx", "comm_tag").int32_val(), 3);
+  // stream order as ctrl_deps: the comm stream is ar (9), bc, tx (11), ag (12), bar
+  EXPECT_EQ(std::vector<uint64_t>(by_name["ag"].ctrl_deps().begin(), by_name["ag"].ctrl_deps().end()),
+            std::vector<uint64_t>{11});  // tx
+  EXPECT_EQ(std::vector<uint64_t>(by_name["ag"].data_deps().begin(), by_name["ag"].data_deps().end()),
+            std::vector<uint64_t>{});
+  EXPECT_EQ(by_name["bar"].ctrl_deps_size(), 0) << "its stream predecessor ag is already a data dep";
+}
+
+TEST(Chakra, ExportRoundsDelaysUpAndRefusesRemoteOps) {
+  const std::string dir = scratch();
+  Trace t = expand(parse_trace_doc(R"(format: litesim-trace/1
+name: d
+gpus: 2
+ranks:
+  - rank: 0
+    ops:
+      - {id: wait, op: delay, duration: 2.5 us}
+      - {id: pull, op: remote_read, peer: 1, bytes: 4 KiB}
+)",
+                                   "d.yaml"));
+  const std::string e = error_of([&] { write_chakra(t, dir + "/d"); });
+  EXPECT_TRUE(has(e, "d.yaml:8:")) << e;
+  EXPECT_TRUE(has(e, "pull: remote_read has no Chakra ET node type")) << e;
+  t.ranks[0].ops.pop_back();
+  write_chakra(t, dir + "/d");
+  EXPECT_EQ(read_chakra(dir + "/d").ranks[0].ops[0].duration.ps, 3'000'000);  // whole microseconds
+  EXPECT_FALSE(fs::exists(dir + "/d.groups.json"));
 }

@@ -26,4 +26,16 @@ void check_chakra_prefix(const std::string& prefix);
 // file, the node (file:K is the K-th node record of the file) and what was expected.
 Trace read_chakra(const std::string& prefix_or_path);
 
+// Writes `<prefix>.<rank>.et` for every rank (a rank without ops gets the metadata record only)
+// and, when the trace has groups besides all ranks, `<prefix>.groups.json`; rank files of higher
+// ranks and a groups file left by an earlier export to the same prefix are removed. Ops that
+// Chakra cannot express (remote_read, remote_write) are a ConfigError at the op.
+void write_chakra(const Trace& t, const std::string& prefix);
+
+// A kernel's FLOPs and the bytes it moves to and from HBM at the least (inputs read once, outputs
+// written once), from its kind's closed form: what a COMP node's num_ops and tensor_size carry.
+// The FLOPs are plan_kernel()'s useful_flops (hw/die/kernel.cpp), which needs no die.
+double kernel_flops(const KernelDesc& k);
+uint64_t kernel_bytes(const KernelDesc& k);
+
 }  // namespace litesim
