@@ -27,6 +27,7 @@
 #include "testbenches/tb_kernel.h"
 #include "testbenches/tb_options.h"
 #include "testbenches/tb_topo.h"
+#include "testbenches/trace_cmd.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
 #include "traces/workload/workload.h"
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
   auto* cost = add_cost(app, cost_opts);
   TopoOptions topo_opts;
   auto* topo = add_topo(app, topo_opts);
+  add_trace_cmd(app);
 
   try {
     app.parse(argc, argv);
