@@ -92,14 +92,17 @@ std::string et_file(const std::vector<NodeSpec>& nodes) {
   return f.s;
 }
 
-// A fresh folder per test (tests run in parallel processes).
-std::string scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path d = fs::temp_directory_path() / fmt::format("litesim-chakra-{}-{}", info->name(), getpid());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+// A fresh folder per test (tests run in parallel processes), removed when the test ends.
+struct Scratch {
+  std::string dir;
+  Scratch() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir = (fs::temp_directory_path() / fmt::format("litesim-chakra-{}-{}", info->name(), getpid())).string();
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+};
 
 void put(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary);
@@ -189,7 +192,8 @@ void expect_ops(const Trace& t, int rank, const std::vector<Expect>& want) {
 }  // namespace
 
 TEST(Chakra, HandMadeTraceImports) {
-  const std::string prefix = write_hand_trace(scratch());
+  const Scratch scratch;
+  const std::string prefix = write_hand_trace(scratch.dir);
   const Trace t = read_chakra(prefix);
   check_trace(t, 2, "test");
   EXPECT_EQ(t.gpus, 2);
@@ -241,7 +245,8 @@ TEST(Chakra, HandMadeTraceImports) {
 // --- errors -----------------------------------------------------------------------------------------
 
 TEST(Chakra, MissingRankFileIsNamed) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   put(dir + "/w.0.et", et_file({}));
   put(dir + "/w.2.et", et_file({}));
   const std::string e = error_of([&] { read_chakra(dir + "/w"); });
@@ -252,7 +257,8 @@ TEST(Chakra, MissingRankFileIsNamed) {
 }
 
 TEST(Chakra, DependencyOnAMissingNodeIsNamed) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   put(dir + "/w.0.et", et_file({{1, "a", COMP, {}, {}, {}, 1}, {3, "b", COMP, {}, {1, 99}, {}, 1}}));
   const std::string e = error_of([&] { read_chakra(dir + "/w"); });
   EXPECT_TRUE(has(e, dir + "/w.0.et:2: node 3 'b': depends on node 99")) << e;
@@ -260,7 +266,8 @@ TEST(Chakra, DependencyOnAMissingNodeIsNamed) {
 }
 
 TEST(Chakra, CycleIsNamed) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   // 1 is free; 2 and 4 wait for each other; 3 waits for the cycle
   put(dir + "/w.0.et", et_file({{1, "a", COMP, {}, {}, {}, 1},
                                 {2, "b", COMP, {}, {4}, {}, 1},
@@ -272,7 +279,8 @@ TEST(Chakra, CycleIsNamed) {
 }
 
 TEST(Chakra, UnknownCommTypeIsNamed) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   put(dir + "/w.0.et", et_file({{6, "g", COLL, {a_i64("comm_type", GATHER), a_i64("comm_size", 64)}}}));
   const std::string e = error_of([&] { read_chakra(dir + "/w"); });
   EXPECT_TRUE(has(e, dir + "/w.0.et:1: node 6 'g': comm_type 3 (GATHER) is not supported")) << e;
@@ -280,7 +288,8 @@ TEST(Chakra, UnknownCommTypeIsNamed) {
 }
 
 TEST(Chakra, TruncatedFileIsNamed) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   const std::string whole = et_file({{1, "a", COMP, {}, {}, {}, 1}, {2, "b", COMP, {}, {1}, {}, 1}});
   put(dir + "/w.0.et", whole.substr(0, whole.size() - 3));
   const std::string e = error_of([&] { read_chakra(dir + "/w"); });
@@ -291,7 +300,8 @@ TEST(Chakra, TruncatedFileIsNamed) {
 }
 
 TEST(Chakra, BadAttributesAndGroupsAreNamed) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   auto err = [&](const NodeSpec& n) {
     put(dir + "/w.0.et", et_file({n}));
     put(dir + "/w.1.et", et_file({}));
@@ -400,7 +410,8 @@ TEST(Chakra, KernelFlopsAndBytesFollowTheClosedForms) {
 }
 
 TEST(Chakra, ExportThenImportGivesTheSameOps) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   const Trace a = expand(parse_trace_doc(kNative, "rt.yaml"));
   check_trace(a, 3, "test");
   write_chakra(a, dir + "/rt");
@@ -443,7 +454,8 @@ TEST(Chakra, ExportThenImportGivesTheSameOps) {
 }
 
 TEST(Chakra, ExportWritesTheAttributeTypesAstraSimReads) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   write_chakra(expand(parse_trace_doc(kNative, "rt.yaml")), dir + "/rt");
   const nlohmann::json groups = nlohmann::json::parse(slurp(dir + "/rt.groups.json"));
   EXPECT_EQ(groups, nlohmann::json::parse(R"({"1": [2, 0]})"));
@@ -508,7 +520,8 @@ TEST(Chakra, ExportWritesTheAttributeTypesAstraSimReads) {
 }
 
 TEST(Chakra, ExportRoundsDelaysUpAndRefusesRemoteOps) {
-  const std::string dir = scratch();
+  const Scratch scratch;
+  const std::string& dir = scratch.dir;
   Trace t = expand(parse_trace_doc(R"(format: litesim-trace/1
 name: d
 gpus: 2
