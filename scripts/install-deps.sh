@@ -3,7 +3,8 @@
 # Idempotent: a second run installs nothing. Uses sudo when not run as root.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsystemc-dev libfmt-dev libboost-dev libboost-graph-dev
-      libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev python3 python3-yaml)
+      libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libprotobuf-dev
+      protobuf-compiler python3 python3-yaml)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,6 +28,7 @@
 #include "testbenches/tb_kernel.h"
 #include "testbenches/tb_options.h"
 #include "testbenches/tb_topo.h"
+#include "testbenches/trace_cmd.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
 
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   TopoOptions topo_opts;
   auto* topo = add_topo(app, topo_opts);
   add_gen(app, [&] { return configs_dir(configs_opt); });
+  add_trace_cmd(app);
 
   try {
     app.parse(argc, argv);

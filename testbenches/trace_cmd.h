@@ -1,0 +1,25 @@
+#pragma once
+// `litesim trace convert IN OUT`: a trace from one format into the other. A path ending in .yaml or
+// .yml is the native format (litesim-trace/1); anything else is a Chakra ET prefix (files
+// `<prefix>.<rank>.et` and `<prefix>.groups.json`, or one rank file naming the prefix).
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "traces/trace/trace.h"
+
+namespace litesim {
+
+// Adds `trace` and its subcommands to `app`. They run from their CLI11 callbacks and end the
+// parse: CLI::Success on success, CLI::RuntimeError(2) after printing a bad-input error.
+void add_trace_cmd(CLI::App& app);
+
+// Reads IN, checks it (check_trace) and writes OUT. Errors are ConfigErrors naming the file.
+void convert_trace(const std::string& in, const std::string& out);
+
+// The program form of a flat trace, one program per rank with ops (no repeats), for the YAML
+// writer. Op ids that are not names in the native format ("layer[0].qkv", "aten::mm") have every
+// other character replaced by '_', and ids that then clash get a suffix "-2", "-3", ...
+TraceDoc trace_to_doc(const Trace& t);
+
+}  // namespace litesim
