@@ -29,6 +29,7 @@
 #include "testbenches/tb_options.h"
 #include "testbenches/tb_topo.h"
 #include "testbenches/trace_cmd.h"
+#include "traces/chakra/chakra.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
 
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "simulate a workload trace on a system and write results");
   run->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
   run->add_option("--workload,--trace", workload_file,
-                  "trace file, litesim-trace/1 (default: traces/samples/ring-shift-4.yaml)");
+                  "trace: litesim-trace/1 YAML, or a Chakra ET prefix (default: traces/samples/ring-shift-4.yaml)");
   run->add_option("--out", out_dir, "output folder")->capture_default_str();
   run->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
   run->add_option("--seed", seed, "random seed (non-negative integer)")
@@ -163,7 +164,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (workload_file.empty()) workload_file = default_workload();
-    const Trace w = read_trace(workload_file);
+    // litesim-trace/1 YAML, or a Chakra ET prefix (PREFIX.0.et, ...) or one of its files.
+    const std::string ext = std::filesystem::path(workload_file).extension().string();
+    const Trace w = ext == ".yaml" || ext == ".yml" ? read_trace(workload_file) : read_chakra(workload_file);
     // The inputs are valid (bad input changes nothing on disk). From here on, a summary.json left
     // by an earlier run into this folder must not pass for this run's if the simulation fails.
     std::filesystem::remove(std::filesystem::path(out_dir) / "summary.json");
