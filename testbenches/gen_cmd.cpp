@@ -18,7 +18,7 @@ namespace litesim {
 namespace {
 
 struct GenLlmOptions {
-  std::string model, phase, system, out;
+  std::string model, phase, system, out, weights = "bf16";
   std::vector<std::string> sets;
   int64_t batch = 0, seq = 0;
   int tp = 1, pp = 1;
@@ -34,6 +34,7 @@ void run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   r.seq = o.seq;
   r.tp = o.tp;
   r.pp = o.pp;
+  parse_dtype(o.weights, &r.weights);
   const LlmShapes s = llm_shapes(r);
   const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
   const PackageParams& pkg = rs.params.package;
@@ -42,11 +43,11 @@ void run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   check_llm_fits(r, s, target);
   const LlmMemory peak = llm_memory_peak(r, s);
   const std::string head = fmt::format(
-      "# litesim gen llm --model {} --phase {} --batch {} --seq {} --tp {} --pp {}\n"
+      "# litesim gen llm --model {} --phase {} --batch {} --seq {} --tp {} --pp {} --weights {}\n"
       "# {} ranks for system '{}' ({} GPUs); {} layers, per stage: {}\n"
       "# fullest rank (stage {}): weights {:.3f} GiB + KV cache {:.3f} GiB + activations {:.3f} GiB = {:.3f} GiB "
       "of {:.3f} GiB HBM (package '{}')\n",
-      o.model, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp, r.tp * r.pp, target.system, target.gpus,
+      o.model, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp, o.weights, r.tp * r.pp, target.system, target.gpus,
       r.model.layers, fmt::join(s.stage_layers, ", "), peak.stage, peak.weights / kGiB, peak.kv_cache / kGiB,
       peak.activations / kGiB, peak.total() / kGiB, target.capacity / kGiB, target.package);
   std::ostringstream text;
@@ -82,6 +83,11 @@ void add_gen(CLI::App& app, std::function<std::string()> configs_dir) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   c->add_option("--tp", o->tp, "tensor-parallel ranks per stage")->capture_default_str()->check(CLI::Range(1, 1 << 16));
   c->add_option("--pp", o->pp, "pipeline stages")->capture_default_str()->check(CLI::Range(1, 1 << 16));
+  c->add_option("--weights", o->weights,
+                 "weights and the GEMMs using them: bf16, or fp8 (FP8 serving: norms, attention, KV cache and "
+                 "all-reduces stay bf16)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bf16", "fp8"}));
   c->add_option("--system", o->system, "system YAML (default: configs/system/default.yaml)");
   c->add_option("--set", o->sets, "override a system config value, KEY=VALUE (repeatable)");
   c->add_option("-o,--out", o->out, "trace file to write (default: stdout)");

@@ -69,6 +69,11 @@ const ParamSet<CollectiveParams>& CollectiveParams::schema() {
                   "messages in flight per (source, destination) GPU pair; 0: unlimited")
             .non_negative()
             .fallback("0");
+        p.quantity("launch_latency", &CollectiveParams::launch_latency,
+                   "a trace's collective starts this long after its last member reaches it (the library's kernel "
+                   "launch and synchronisation); 0: not modelled")
+            .non_negative()
+            .fallback("0 ns");
       });
   return s;
 }

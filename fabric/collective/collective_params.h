@@ -25,6 +25,7 @@ struct CollectiveParams {
   DataSize chunk;             // largest message; 0: transfers whole
   DataRate reduce_bandwidth;  // a GPU's reduction rate; 0: reductions not modelled
   int connection_window = 0;  // messages in flight per (source, destination); 0: unlimited
+  Time launch_latency;        // from the last member's arrival to the first send (kernel launch, sync)
   static const ParamSet<CollectiveParams>& schema();
 };
 

@@ -172,6 +172,26 @@ TEST(LlmGen, WeightsAreShardedOverTheRanks) {
   EXPECT_EQ(llm_memory(r, s, 0).weights * 8, 2 * static_cast<uint64_t>(p.total() + 7 * norms));
 }
 
+// --weights fp8: one byte per weight, and the weight GEMMs (only they) run in fp8.
+TEST(LlmGen, Fp8WeightsHalveTheWeightBytesAndQuantiseOnlyTheGemms) {
+  LlmRequest r = request("llama3-70b", LlmPhase::Decode, 1, 128, 1, 4);
+  const ParamCounts p = param_counts(r.model);
+  r.weights = Dtype::fp8;
+  const LlmShapes s = llm_shapes(r);
+  uint64_t sum = 0;
+  for (int st = 0; st < r.pp; ++st) sum += llm_memory(r, s, st).weights;
+  EXPECT_EQ(sum, static_cast<uint64_t>(p.total()));
+  const Trace t = expand(generate_llm(r, s));
+  int gemms = 0;
+  for (const TraceOp& op : t.ranks[0].ops) {
+    if (op.kind != TraceOpKind::Kernel) continue;
+    const bool gemm = op.kernel.kind == KernelKind::Gemm;
+    gemms += gemm;
+    EXPECT_EQ(op.kernel.dtype, gemm ? Dtype::fp8 : Dtype::bf16) << op.id;
+  }
+  EXPECT_GT(gemms, 0);
+}
+
 TEST(LlmGen, MemoryCheckRefuses405bOnOneLiteQuarterAndAcceptsATpxPpThatFits) {
   const uint64_t capacity = hbm_facts(resolve_package(kConfigs, "lite-quarter", {}).params.hbm).capacity;
   ASSERT_EQ(capacity, uint64_t{20} << 30);  // a quarter of the H100's 80 GiB (docs/parameters.md)

@@ -42,13 +42,16 @@ OpSpec kernel_op(const std::string& id, KernelDesc k, std::vector<std::string> a
   return op;
 }
 
-OpSpec gemm(const std::string& id, int64_t m, int64_t n, int64_t k, std::vector<std::string> after) {
+OpSpec gemm(const std::string& id, int64_t m, int64_t n, int64_t k, std::vector<std::string> after,
+           Dtype dtype = Dtype::bf16) {
   KernelDesc d;
   d.kind = KernelKind::Gemm;
   d.m = m;
   d.n = n;
   d.k = k;
-  return kernel_op(id, d, std::move(after));
+  OpSpec op = kernel_op(id, d, std::move(after));
+  op.kernel.dtype = dtype;
+  return op;
 }
 
 OpSpec norm(const std::string& id, int64_t rows, int64_t cols, std::vector<std::string> after) {
@@ -123,7 +126,7 @@ std::shared_ptr<Block> block(const LlmRequest& r, const LlmShapes& s, const std:
     return id;
   };
   add(*b, norm("attn_norm", t, d, with({"prev.mlp_res"}, inputs)));
-  add(*b, gemm("qkv", t, s.qkv_n, d, {"attn_norm"}));
+  add(*b, gemm("qkv", t, s.qkv_n, d, {"attn_norm"}, r.weights));
   KernelDesc a;
   a.kind = KernelKind::Attention;
   a.batch = r.batch;
@@ -134,14 +137,14 @@ std::shared_ptr<Block> block(const LlmRequest& r, const LlmShapes& s, const std:
   a.head_dim = m.head_dim;
   a.causal = r.phase == LlmPhase::Prefill;
   add(*b, kernel_op("attn", a, {"qkv"}));
-  add(*b, gemm("o_proj", t, d, s.attn_width, {"attn"}));
+  add(*b, gemm("o_proj", t, d, s.attn_width, {"attn"}, r.weights));
   const std::string attn_out = reduced("attn_ar", "o_proj");
   add(*b, elementwise("attn_res", t * d, 2, kResidualFlops, {attn_out}));
   add(*b, norm("mlp_norm", t, d, {"attn_res"}));
   const std::string up = m.swiglu() ? "gate_up" : "up";
-  add(*b, gemm(up, t, s.up_n, d, {"mlp_norm"}));
+  add(*b, gemm(up, t, s.up_n, d, {"mlp_norm"}, r.weights));
   add(*b, elementwise("act", t * s.ffn, m.swiglu() ? 2 : 1, m.swiglu() ? kSwigluFlops : kGeluFlops, {up}));
-  add(*b, gemm("down", t, d, s.ffn, {"act"}));
+  add(*b, gemm("down", t, d, s.ffn, {"act"}, r.weights));
   const std::string mlp_out = reduced("mlp_ar", "down");
   add(*b, elementwise("mlp_res", t * d, 2, kResidualFlops, {mlp_out}));
   return b;
@@ -211,7 +214,7 @@ LlmMemory llm_memory(const LlmRequest& r, const LlmShapes& s, int stage) {
   if (last) params += norm_params + (!m.tied_embeddings || !first ? vocab_shard : 0);
   LlmMemory mem;
   mem.stage = stage;
-  mem.weights = params * kBf16;
+  mem.weights = params * static_cast<uint64_t>(dtype_bytes(r.weights));
   mem.kv_cache = 2 * layers * static_cast<uint64_t>(r.batch) * static_cast<uint64_t>(s.kv_len) *
                  static_cast<uint64_t>(s.kv_heads) * static_cast<uint64_t>(m.head_dim) * kBf16;
   // the residual stream and its normalised copy, plus the larger of the attention's (QKV and
@@ -311,7 +314,7 @@ TraceDoc generate_llm(const LlmRequest& r, const LlmShapes& s) {
       p2p(b, TraceOpKind::Send, "send_act", r.tp, s.activation_bytes, "compute");
     } else {
       add(b, norm("final_norm", s.logit_tokens, m.d_model, {}));
-      add(b, gemm("lm_head", s.logit_tokens, s.vocab, m.d_model, {"final_norm"}));
+      add(b, gemm("lm_head", s.logit_tokens, s.vocab, m.d_model, {"final_norm"}, r.weights));
       if (!tp_group.empty())
         add(b, collective("logits_ag", CollOp::AllGather, tp_group,
                           static_cast<uint64_t>(s.logit_tokens * s.vocab) * r.tp * kBf16, {"lm_head"}));

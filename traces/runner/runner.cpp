@@ -277,6 +277,7 @@ void Runner::run_collective(size_t ci) {
   p.id_base = kCollectiveIds + coll_ids_;
   coll_ids_ += c.schedule.steps.size();
   c.executor = std::make_unique<CollectiveExecutor>(sys_.fabric(), c.schedule, p, sim_);
+  if (params_.launch_latency.ps > 0) sc_core::wait(to_sc(params_.launch_latency));
   c.executor->run();
   c.executor->check_complete();
   c.messages = c.executor->messages();
