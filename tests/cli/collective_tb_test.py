@@ -273,7 +273,7 @@ elif CASE == "config_block_honoured":
     p, S = 4, 64 * MiB
     cfg = config()
     block = cfg["fabric"]["collective"]  # `litesim config` shows the block, every key resolved
-    check(set(block) == {"algorithm", "chunk", "reduce_bandwidth", "connection_window"}, f"block keys: {block}")
+    check(set(block) == {"algorithm", "chunk", "reduce_bandwidth", "connection_window", "launch_latency"}, f"block keys: {block}")
     check(set(block["algorithm"]) == {"allreduce", "allgather", "reducescatter", "alltoall", "broadcast", "reduce",
                                       "sendrecv"}, f"ops: {block['algorithm']}")
     ring_s = 2 * (p - 1) * one_hop_s(cfg, S // p)  # 2(p-1) steps of S/p on one direction of each link
