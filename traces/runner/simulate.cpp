@@ -253,7 +253,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
     int members = 0;
     double total_ns = 0, wait_ns = 0;
   };
-  std::map<std::string, CollRow> coll_rows;
+  std::map<std::pair<std::string, std::string>, CollRow> coll_rows;  // by (name, group)
   for (size_t c = 0; c < runner.collectives().size(); ++c) {
     const CollectiveRecord& rec = *runner.collectives()[c];
     const TraceOp& o = workload.ranks[static_cast<size_t>(rec.ops[0].first)].ops[rec.ops[0].second];
@@ -266,7 +266,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
     ccsv << c << ',' << csv_field(o.name) << ',' << op << ',' << csv_field(group) << ',' << p << ',' << o.bytes << ','
          << csv_field(rec.algo) << ',' << num(rec.first_arrival.ns()) << ',' << num(rec.start.ns()) << ','
          << num(rec.end.ns()) << ',' << num(t) << ',' << num(algbw) << ',' << num(busbw) << ',' << rec.messages << '\n';
-    CollRow& row = coll_rows[o.name];
+    CollRow& row = coll_rows[{o.name, group}];
     row.op = op;
     row.group = group;
     row.algo = rec.algo;
@@ -277,7 +277,8 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
     row.wait_ns += (rec.start - rec.first_arrival).ns();
   }
   s["collectives"] = nlohmann::json::array();
-  for (const auto& [name, c] : coll_rows) {
+  for (const auto& [key, c] : coll_rows) {
+    const std::string& name = key.first;
     const double mean = c.total_ns / static_cast<double>(c.count);
     const double algbw = mean > 0 ? static_cast<double>(c.bytes) / mean : 0.0;
     s["collectives"].push_back({{"name", name},
@@ -311,14 +312,37 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   const auto& lat = sys.fabric().latency_ns();
   h << fmt::format("network latency    p50 {:.1f} ns  p99 {:.1f} ns  max {:.1f} ns\n", lat.percentile(50),
                    lat.percentile(99), lat.max());
-  for (const auto& l : s["links"])
-    h << fmt::format("link {:<3} gpu{}<->gpu{}  {:>8.1f} Gbps/dir  {:>12} B  util {:5.1f}%\n", l["id"].get<int>(),
-                     l["end_a"].get<int>(), l["end_b"].get<int>(), l["rate_Gbps"].get<double>(),
-                     l["bytes"].get<uint64_t>(), 100.0 * l["utilization"].get<double>());
-  for (const auto& x : s["hbm"])
-    h << fmt::format("hbm  gpu{:<3}  read {:>12} B  written {:>12} B  {:8.1f} GB/s avg\n", x["gpu"].get<int>(),
-                     x["bytes_read"].get<uint64_t>(), x["bytes_written"].get<uint64_t>(),
-                     x["achieved_GBps"].get<double>());
+  // Up to 8 links and HBMs line by line; beyond that (a rack) one line each: the spread.
+  constexpr size_t kListed = 8;
+  if (s["links"].size() <= kListed) {
+    for (const auto& l : s["links"])
+      h << fmt::format("link {:<3} {}<->{}  {:>8.1f} Gbps/dir  {:>12} B  util {:5.1f}%\n", l["id"].get<int>(),
+                       l["end_a"].get<int>(), l["end_b"].get<int>(), l["rate_Gbps"].get<double>(),
+                       l["bytes"].get<uint64_t>(), 100.0 * l["utilization"].get<double>());
+  } else {
+    double lo = 1, hi = 0, sum = 0;
+    uint64_t bytes = 0;
+    for (const auto& l : s["links"]) {
+      const double u = l["utilization"].get<double>();
+      lo = std::min(lo, u), hi = std::max(hi, u), sum += u;
+      bytes += l["bytes"].get<uint64_t>();
+    }
+    h << fmt::format("links ({})         {} B carried; utilization min {:.1f}% mean {:.1f}% max {:.1f}% (links.csv)\n",
+                     s["links"].size(), bytes, 100 * lo, 100 * sum / static_cast<double>(s["links"].size()), 100 * hi);
+  }
+  if (s["hbm"].size() <= kListed) {
+    for (const auto& x : s["hbm"])
+      h << fmt::format("hbm  gpu{:<3}  read {:>12} B  written {:>12} B  {:8.1f} GB/s avg\n", x["gpu"].get<int>(),
+                       x["bytes_read"].get<uint64_t>(), x["bytes_written"].get<uint64_t>(),
+                       x["achieved_GBps"].get<double>());
+  } else {
+    double lo = 1e300, hi = 0;
+    for (const auto& x : s["hbm"]) {
+      lo = std::min(lo, x["achieved_GBps"].get<double>());
+      hi = std::max(hi, x["achieved_GBps"].get<double>());
+    }
+    h << fmt::format("hbm ({} GPUs)      {:.1f} to {:.1f} GB/s average per GPU (hbm.csv)\n", s["hbm"].size(), lo, hi);
+  }
   if (!s["kernels"].empty()) {
     h << fmt::format("{:<24} {:<12} {:>7} {:>14} {:>12} {:>9}\n", "kernel", "kind", "count", "total us", "mean us",
                      "TFLOPS");
