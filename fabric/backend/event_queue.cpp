@@ -18,7 +18,16 @@ EventQueue::EventQueue(sc_core::sc_module_name name, SimContext& sim) : sc_modul
 void EventQueue::at(Time t, Action a) {
   const int64_t now = sim_now().ps;
   if (t.ps < now) throw std::logic_error("an action scheduled in the past");
-  heap_.push_back(Event{t.ps, seq_++, std::move(a)});
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(std::move(a));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = std::move(a);
+  }
+  heap_.push_back(Event{t.ps, seq_++, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   // An earlier pending notification wins, so this only ever brings the wake-up forward.
   wake_.notify(to_sc(Time{heap_.front().t - now}));
@@ -28,8 +37,11 @@ void EventQueue::run() {
   const int64_t now = sim_now().ps;
   while (!heap_.empty() && heap_.front().t <= now) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    Action a = std::move(heap_.back().action);
+    const uint32_t slot = heap_.back().slot;
     heap_.pop_back();
+    Action a = std::move(slots_[slot]);
+    slots_[slot] = nullptr;
+    free_slots_.push_back(slot);
     ++executed_;
     a();
   }

@@ -26,10 +26,12 @@ class EventQueue : public sc_core::sc_module {
   size_t pending() const { return heap_.size(); }
 
  private:
+  // The heap holds plain (time, order, slot) records, cheap to move while it is reordered; the
+  // actions wait in slots (reused through a free list).
   struct Event {
     int64_t t;
     uint64_t seq;
-    Action action;
+    uint32_t slot;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const { return a.t != b.t ? a.t > b.t : a.seq > b.seq; }
@@ -38,6 +40,8 @@ class EventQueue : public sc_core::sc_module {
 
   SimContext& sim_;
   std::vector<Event> heap_;
+  std::vector<Action> slots_;
+  std::vector<uint32_t> free_slots_;
   sc_core::sc_event wake_;
   uint64_t seq_ = 0;
   uint64_t executed_ = 0;
