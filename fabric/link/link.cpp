@@ -4,7 +4,13 @@
 
 namespace litesim {
 
-Time Link::Direction::serialise(uint64_t wire) const { return duration_of(static_cast<double>(wire) * 8.0, payload_bps); }
+Time Link::Direction::serialise(uint64_t wire) const {
+  if (wire != last_wire) {
+    last_time = duration_of(static_cast<double>(wire) * 8.0, payload_bps);
+    last_wire = wire;
+  }
+  return last_time;
+}
 
 Link::Link(sc_core::sc_module_name name, Transceiver& a, Transceiver& b, Time fibre, Time extra, SimContext& ctx)
     : sc_module(name), stats_(ctx.stats.group(this->name())), fibre_(fibre) {

@@ -7,6 +7,7 @@
 // lanes x lane rate (the slower end's) x the sender's FEC code rate; its tail arrives that long after
 // its head. Credits for the receiver's buffers travel back with the same latency (the reverse
 // direction's control symbols; their bandwidth is not modelled). docs/fabric.md has the equations.
+#include <cstdint>
 #include <string>
 
 #include <systemc>
@@ -27,8 +28,10 @@ class Link : public sc_core::sc_module {
     Counter* wire_bytes = nullptr;
     Counter* packets = nullptr;
     BusyTime* busy = nullptr;
-    // Serialisation time of W wire bytes.
+    // Serialisation time of W wire bytes (the last size asked is remembered: most packets are full).
     Time serialise(uint64_t wire_bytes) const;
+    mutable uint64_t last_wire = UINT64_MAX;
+    mutable Time last_time;
   };
 
   // `extra` is latency added in the fibre path (an OCS), `fibre` the time of flight.
