@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsystemc-dev libfmt-dev libboost-dev libboost-graph-dev
       libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libprotobuf-dev
-      protobuf-compiler python3 python3-yaml)
+      protobuf-compiler python3 python3-yaml chromium)  # chromium: tests/cli/timeline_browser_test.py
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
