@@ -39,6 +39,7 @@ void WindowedSum::add(Time start, Time end, uint64_t amount) {
   if (amount == 0) return;
   const int64_t s = start.ps, len = std::max<int64_t>(0, (end - start).ps);
   const int64_t last = len > 0 ? s + len - 1 : s;
+  last_ = std::max(last_, s + len);
   fit(last);
   const size_t k0 = static_cast<size_t>(s / w_), k1 = static_cast<size_t>(last / w_);
   if (v_.size() <= k1) v_.resize(k1 + 1, 0);

@@ -64,6 +64,7 @@ class WindowedSum {
   void add(Time start, Time end, uint64_t amount);
   Time window() const { return Time{w_}; }
   Time base() const { return Time{base_}; }
+  Time last() const { return Time{last_}; }  // the latest end of a record (0 if none)
   size_t cap() const { return cap_; }
   // Per window, up to the last one with a record (later windows hold 0).
   const std::vector<uint64_t>& windows() const { return v_; }
@@ -75,7 +76,7 @@ class WindowedSum {
 
  private:
   void fit(int64_t last_ps);  // widen until the window of `last_ps` is within the cap
-  int64_t base_, w_;
+  int64_t base_, w_, last_ = 0;
   size_t cap_;
   std::vector<uint64_t> v_;
 };

@@ -11,6 +11,8 @@ import sys
 import tempfile
 from decimal import ROUND_CEILING, Decimal
 
+import yaml
+
 LITESIM, CASE = sys.argv[1], sys.argv[2]
 GPUS = 4  # the default system: four Lite-GPUs in a ring
 
@@ -87,8 +89,8 @@ def close(a, b, rel=Decimal("1e-9")):
     return abs(Decimal(a) - Decimal(b)) <= rel * max(abs(Decimal(a)), abs(Decimal(b))) + Decimal("1e-6")
 
 
-def case_ops_and_counters(tmp):
-    out = run(tmp, os.path.join(tmp, "o"))
+def case_ops_and_counters(tmp, *extra):
+    out = run(tmp, os.path.join(tmp, "o"), *extra)
     tl = load(out)
     summary = json.load(open(os.path.join(out, "summary.json")))
     check(list(tl) == ["displayTimeUnit", "metadata", "traceEvents"], f"top-level keys {list(tl)}")
@@ -183,6 +185,27 @@ def case_ops_and_counters(tmp):
         moved = integral_us(s) * 1000  # GB/s x us = 1e3 B
         want = int(h["bytes_read"]) + int(h["bytes_written"])
         check(want > 0 and close(moved, want), f"gpu{g}: hbm integral {moved} B, hbm.csv {want} B")
+    return events, w
+
+
+def case_dram_hbm(tmp):
+    """The same with the cycle-approximate HBM (the default package has the simple one), whose
+    bytes sit on their bursts' data beats: one burst at a time on each pseudo-channel's data bus, so
+    no window is above the pins' peak, but for the integer split of the bytes (a window gets less
+    than 1 B more than its exact share of each burst crossing its start: one per pseudo-channel)."""
+    hbm = ["--set", "package.hbm={preset: lite-quarter-hbm3}"]
+    events, w = case_ops_and_counters(tmp, *hbm)
+    p = subprocess.run([LITESIM, "config", *hbm], capture_output=True, text=True)
+    check(p.returncode == 0, f"litesim config: {p.stderr}")
+    h = yaml.safe_load(p.stdout)["package"]["hbm"]
+    org, (rate, unit) = h["memspec"]["organisation"], h["memspec"]["data_rate"].split()
+    check(h["kind"] == "dram" and unit == "Gbps", f"not the dram model: {h['kind']}, {unit}")
+    pcs = h["stacks"] * org["channels"] * org["pseudo_channels"]
+    peak = Decimal(pcs * org["width"]) * Decimal(rate) / 8  # GB/s
+    check(peak == Decimal("819.2"), f"hbm3 peak {peak} GB/s")
+    for g in range(GPUS):
+        top = max(v for _, v in counter_tracks(events, g + 1)["hbm GBps"])
+        check(peak * Decimal("0.9") < top <= peak + pcs / w, f"gpu{g}: hbm peaks at {top} GB/s, the pins give {peak}")
 
 
 def case_deterministic(tmp):
@@ -205,6 +228,6 @@ def case_no_timeline(tmp):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    {"ops_and_counters": case_ops_and_counters, "deterministic": case_deterministic,
+    {"ops_and_counters": case_ops_and_counters, "dram_hbm": case_dram_hbm, "deterministic": case_deterministic,
      "no_timeline": case_no_timeline}[CASE](tmp)
 print(f"PASS [{CASE}]")

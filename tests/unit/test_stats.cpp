@@ -61,6 +61,7 @@ TEST(WindowedSum, SpreadsAnIntervalExactlyOverItsWindows) {
   EXPECT_EQ(w.windows(), (std::vector<uint64_t>{8, 20, 14, 5}));
   EXPECT_EQ(w.total(), 30u + 7 + 10);
   EXPECT_EQ(w.window().ps, 10);
+  EXPECT_EQ(w.last().ps, 35);
 }
 
 TEST(WindowedSum, DoublesItsWindowMergingPairsWhenPastTheCap) {

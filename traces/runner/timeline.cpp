@@ -40,24 +40,22 @@ class Events {
     add(fmt::format(R"({{"ph":"M","name":"{}","pid":{}{},"args":{{"{}":{}}}}})", what, pid,
                     tid > 0 ? fmt::format(R"(,"tid":{})", tid) : "", key, value));
   }
-  // A counter track `name key`: the amount per window (`counts`, width w) over the window's time
-  // x `scale`, one sample where the value changes, and 0 at the end.
+  // A counter track `name key` over [0, span): the amount per window (`counts`, width w, the last
+  // one ending at span) over the window's length x `scale`; a sample where the value changes, and 0
+  // at the end.
   void counter(int pid, const std::string& name, const char* key, const std::vector<uint64_t>& counts, int64_t w,
-               int64_t end, double scale) {
+               int64_t span, double scale) {
     auto sample = [&](int64_t ts, double v) {
       add(fmt::format(R"({{"ph":"C","pid":{},"name":{},"ts":{},"args":{{"{}":{}}}}})", pid, str(name), us(ts), key, v));
     };
     double last = -1;
-    int64_t stop = end;  // where the last window ends: the run's end, or later if counts go past it
     for (size_t k = 0; k < counts.size(); ++k) {
       const int64_t t0 = static_cast<int64_t>(k) * w;
-      const int64_t dur = t0 < end ? std::min(w, end - t0) : w;
-      const double v = static_cast<double>(counts[k]) * scale / static_cast<double>(dur);
+      const double v = static_cast<double>(counts[k]) * scale / static_cast<double>(std::min(w, span - t0));
       if (v != last) sample(t0, v);
       last = v;
-      stop = std::max(stop, t0 + dur);
     }
-    sample(stop, 0.0);
+    sample(span, 0.0);
   }
   std::string take() { return std::move(out_); }
 
@@ -166,18 +164,19 @@ std::string timeline_json(const System& sys, const Runner& runner, Time end, nlo
   for (const WindowedSum* w : recorders)
     if (w && finest < w->window()) finest = w->window();
   const Time width = WindowedSum::width_for(end, base, limits.max_windows, finest);
-  auto windows_of = [&](const WindowedSum& w) {
-    // normally ceil(end / width); more only if a recorder holds activity past the run's last event
-    const int64_t kept = static_cast<int64_t>(w.windows().size()) * w.window().ps;
-    const int64_t span = std::max(end.ps, kept);
-    return w.regrid(width, static_cast<size_t>((span + width.ps - 1) / width.ps));
+  // A track runs to the run's end; an HBM's goes on to its last data beat if posted writes drained
+  // after the run's last event.
+  auto counter = [&](int pid, const std::string& name, const char* key, const WindowedSum& w, double scale) {
+    const int64_t span = std::max(end.ps, w.last().ps);
+    const size_t n = static_cast<size_t>((span + width.ps - 1) / width.ps);
+    ev.counter(pid, name, key, w.regrid(width, n), width.ps, span, scale);
   };
   for (int g = 0; g < gpus; ++g)
     if (const WindowedSum* w = sys.gpu(g).hbm->traffic())
-      ev.counter(g + 1, "hbm", "GBps", windows_of(*w), width.ps, end.ps, 1000.0);  // B/ps x 1000 = GB/s
+      counter(g + 1, "hbm", "GBps", *w, 1000.0);  // B/ps = 1000 GB/s
   for (const LinkActivity& l : links)
-    ev.counter(fabric_pid, fmt::format("{} {}->{}", l.name, vertex_name(l.from, gpus), vertex_name(l.to, gpus)), "util",
-               windows_of(*l.busy_ps), width.ps, end.ps, 1.0);
+    counter(fabric_pid, fmt::format("{} {}->{}", l.name, vertex_name(l.from, gpus), vertex_name(l.to, gpus)), "util",
+            *l.busy_ps, 1.0);
 
   metadata["sim_time_ns"] = end.ns();
   metadata["ops"] = t.op_count();
