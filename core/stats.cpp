@@ -22,6 +22,65 @@ double TimeWeighted::integral(Time end) const {
 
 double TimeWeighted::average(Time end) const { return end.ps > 0 ? integral(end) / end.ps : 0.0; }
 
+WindowedSum::WindowedSum(Time base, size_t cap) : base_(base.ps), w_(base.ps), cap_(cap) {
+  if (base.ps <= 0 || cap < 2) throw std::invalid_argument("WindowedSum: base must be > 0 and cap >= 2");
+}
+
+void WindowedSum::fit(int64_t last_ps) {
+  while (static_cast<uint64_t>(last_ps / w_) >= cap_) {
+    for (size_t i = 0; i < v_.size(); i += 2) v_[i / 2] = v_[i] + (i + 1 < v_.size() ? v_[i + 1] : 0);
+    v_.resize((v_.size() + 1) / 2);
+    w_ *= 2;
+  }
+}
+
+void WindowedSum::add(Time start, Time end, uint64_t amount) {
+  if (start.ps < 0) throw std::invalid_argument("WindowedSum::add: negative time");
+  if (amount == 0) return;
+  const int64_t s = start.ps, len = std::max<int64_t>(0, (end - start).ps);
+  const int64_t last = len > 0 ? s + len - 1 : s;
+  last_ = std::max(last_, s + len);
+  fit(last);
+  const size_t k0 = static_cast<size_t>(s / w_), k1 = static_cast<size_t>(last / w_);
+  if (v_.size() <= k1) v_.resize(k1 + 1, 0);
+  if (k0 == k1) {
+    v_[k0] += amount;
+    return;
+  }
+  // share of [s, x): floor(amount x (x - s) / len); each window gets the difference at its bounds
+  auto upto = [&](int64_t x) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(amount) * static_cast<uint64_t>(x - s) /
+                                 static_cast<uint64_t>(len));
+  };
+  uint64_t given = 0;
+  for (size_t k = k0; k <= k1; ++k) {
+    const uint64_t to = k == k1 ? amount : upto(static_cast<int64_t>(k + 1) * w_);
+    v_[k] += to - given;
+    given = to;
+  }
+}
+
+uint64_t WindowedSum::total() const { return std::accumulate(v_.begin(), v_.end(), uint64_t{0}); }
+
+std::vector<uint64_t> WindowedSum::regrid(Time w, size_t n) const {
+  if (w.ps < w_ || w.ps % w_ != 0) throw std::invalid_argument("WindowedSum::regrid: not a multiple of the window");
+  const size_t f = static_cast<size_t>(w.ps / w_);
+  std::vector<uint64_t> out(n, 0);
+  for (size_t i = 0; i < v_.size(); ++i) {
+    if (i / f < n)
+      out[i / f] += v_[i];
+    else if (v_[i] != 0)
+      throw std::invalid_argument("WindowedSum::regrid: records beyond the last window");
+  }
+  return out;
+}
+
+Time WindowedSum::width_for(Time end, Time base, size_t cap, Time at_least) {
+  int64_t w = base.ps;
+  while (w < at_least.ps || (end.ps + w - 1) / w > static_cast<int64_t>(cap)) w *= 2;
+  return Time{w};
+}
+
 void Histogram::sort() const {
   if (!sorted_) {
     std::sort(samples_.begin(), samples_.end());

@@ -51,6 +51,36 @@ class BusyTime {
   int64_t busy_ps_ = 0;
 };
 
+// An amount (busy picoseconds, bytes moved) resolved in time, in bounded memory: window k covers
+// [k w, (k + 1) w). The width w starts at `base` and doubles, adjacent pairs merged, whenever a record
+// would need more than `cap` windows (as a streaming histogram does), so w = base x 2^j is always the
+// finest width that holds everything recorded, and at most `cap` counts are kept. Integer-exact and
+// order-independent: the same records give the same windows whatever order they came in.
+class WindowedSum {
+ public:
+  explicit WindowedSum(Time base = Time{1000}, size_t cap = 2048);
+  // Spreads `amount` uniformly over [start, end), split exactly in integers (the shares add up to
+  // `amount`); an empty interval puts all of it in start's window. start must not be negative.
+  void add(Time start, Time end, uint64_t amount);
+  Time window() const { return Time{w_}; }
+  Time base() const { return Time{base_}; }
+  Time last() const { return Time{last_}; }  // the latest end of a record (0 if none)
+  size_t cap() const { return cap_; }
+  // Per window, up to the last one with a record (later windows hold 0).
+  const std::vector<uint64_t>& windows() const { return v_; }
+  uint64_t total() const;
+  // The counts at width w = window() x 2^j (each the sum of 2^j windows): `n` of them.
+  std::vector<uint64_t> regrid(Time w, size_t n) const;
+  // The finest base x 2^j >= `at_least` that covers [0, end) in at most `cap` windows.
+  static Time width_for(Time end, Time base, size_t cap, Time at_least);
+
+ private:
+  void fit(int64_t last_ps);  // widen until the window of `last_ps` is within the cap
+  int64_t base_, w_, last_ = 0;
+  size_t cap_;
+  std::vector<uint64_t> v_;
+};
+
 // Exact sample distribution. Percentiles use the nearest-rank method: the p-th percentile of n
 // sorted samples is the ceil(p/100 * n)-th smallest (1-based), so it is always an observed value.
 class Histogram {

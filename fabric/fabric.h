@@ -76,6 +76,15 @@ struct LinkReport {
   double energy_pJ = 0;  // both transceivers of the link (the fibre itself is passive)
 };
 
+// One direction of one link over time: its serialiser's busy picoseconds per window (the time
+// resolution of LinkReport's utilisation: the windows add up to utilisation x end).
+struct LinkActivity {
+  int link = 0;                          // LinkReport::id
+  std::string name;                      // "link<id>" ("phase<k>_link<id>" in OCS schedule phase k)
+  int from = 0, to = 0;                  // vertex numbers of the sending and receiving ends
+  const WindowedSum* busy_ps = nullptr;  // owned by the fabric
+};
+
 class Fabric {
  public:
   // Called at the destination when a message has crossed the network, in a SystemC thread; may
@@ -97,6 +106,8 @@ class Fabric {
   // Network latency of delivered messages: injection to arrival at the destination, in ns.
   virtual const Histogram& latency_ns() const = 0;
   virtual std::vector<LinkReport> link_reports(Time end) const = 0;
+  // Per link direction, in link id order, a -> b before b -> a; empty for a backend that keeps none.
+  virtual std::vector<LinkActivity> link_activity() const { return {}; }
   // What is waiting where, for a run that ended with messages in flight (a deadlock); empty if nothing.
   virtual std::string stuck_report() const { return ""; }
 };

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages LiteSim needs to build and test, only those that are missing.
-# Idempotent: a second run installs nothing. Uses sudo when not run as root.
+# Installs the Debian packages LiteSim needs to build and run (and, with --tests, to test), only
+# those that are missing. Idempotent: a second run installs nothing. Uses sudo when not run as root.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsystemc-dev libfmt-dev libboost-dev libboost-graph-dev
       libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libprotobuf-dev
       protobuf-compiler python3 python3-yaml)
+if [[ ${1:-} == --tests ]]; then
+  pkgs+=(chromium)  # tests/cli/timeline_browser_test.py opens timeline.json in a real browser
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

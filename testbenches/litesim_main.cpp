@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   std::string system_file, workload_file, out_dir = "out/run";
   std::vector<std::string> sets;
   int64_t seed = 1;
-  bool quiet = false;
+  bool quiet = false, no_timeline = false;
   auto* run = app.add_subcommand("run", "simulate a workload trace on a system and write results");
   run->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
   run->add_option("--workload,--trace", workload_file,
@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   run->add_flag("--quiet", quiet, "print nothing on success");
+  run->add_flag("--no-timeline", no_timeline, "do not write timeline.json (the Perfetto / chrome://tracing timeline)");
 
   auto* config = app.add_subcommand("config", "print the fully resolved system config as YAML");
   config->add_option("--system", system_file, "system YAML (default: configs/system/default.yaml)");
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
     // by an earlier run into this folder must not pass for this run's if the simulation fails.
     std::filesystem::remove(std::filesystem::path(out_dir) / "summary.json");
     const auto t0 = std::chrono::steady_clock::now();
-    const RunResult r = simulate(rs, w, static_cast<uint64_t>(seed));
+    const RunResult r = simulate(rs, w, static_cast<uint64_t>(seed), !no_timeline);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
@@ -195,8 +196,8 @@ int main(int argc, char** argv) {
     if (!quiet) {
       std::cout << r.human;
       std::cout << fmt::format(
-          "results in {}/ (summary.json, ops.csv, collectives.csv, gpus.csv, hbm.csv, links.csv, messages.csv)\n",
-          out_dir);
+          "results in {}/ (summary.json, ops.csv, collectives.csv, gpus.csv, hbm.csv, links.csv, messages.csv{})\n",
+          out_dir, no_timeline ? "" : ", timeline.json");
     }
     return 0;
   } catch (const ConfigError& e) {

@@ -74,6 +74,7 @@ struct OutPort {
   int64_t buffer = 0;                       // that buffer's size per VC
   Time free_at;
   int rr = 0;
+  WindowedSum busy_ps;  // the serialiser's busy time over time (timeline.json)
 };
 
 // A switch or GPU as a packet forwarder.
@@ -197,6 +198,22 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
         r.energy_pJ =
             accounts.at(l.a_to_b().tx->account()).total_pj() + accounts.at(l.b_to_a().tx->account()).total_pj();
         outv.push_back(r);
+      }
+      base += ph.topo->num_links();
+    }
+    return outv;
+  }
+
+  std::vector<LinkActivity> link_activity() const override {
+    std::vector<LinkActivity> outv;
+    int base = 0;
+    for (const Phase& ph : phases_) {
+      for (size_t i = 0; i < ph.links.size(); ++i) {
+        const TopoEdge& e = ph.topo->links()[i];
+        const auto& ab = ph.out[static_cast<size_t>(e.u)][static_cast<size_t>(e.port_u)];
+        const auto& ba = ph.out[static_cast<size_t>(e.v)][static_cast<size_t>(e.port_v)];
+        outv.push_back({base + e.id, ph.links[i]->basename(), e.u, e.v, &ab.busy_ps});
+        outv.push_back({base + e.id, ph.links[i]->basename(), e.v, e.u, &ba.busy_ps});
       }
       base += ph.topo->num_links();
     }
@@ -493,6 +510,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric {
     d.wire_bytes->add(p.wire);
     d.packets->add();
     d.busy->add(start, end);
+    o.busy_ps.add(start, end, static_cast<uint64_t>((end - start).ps));
     const Node& node = nodes_[static_cast<size_t>(o.vertex)];
     if (node.has_account) {
       sim_.ledger.add_dynamic(node.account, bits * node.pj_per_bit);

@@ -34,6 +34,9 @@ class Hbm {
   virtual void finish(Time /*end*/) {}
   // Model-specific figures for summary.json (row hit rate, refresh, energy parts, ...).
   virtual nlohmann::json details(Time end) const = 0;
+  // Bytes read + written over time, each placed where its data moved (timeline.json's HBM track);
+  // nullptr for a model that keeps none.
+  virtual const WindowedSum* traffic() const { return nullptr; }
 };
 
 using HbmRegistry = Registry<Hbm, const char*, SimContext&>;

@@ -39,6 +39,7 @@ Time HbmController::serve(tlm::tlm_generic_payload& trans, Time arrival) {
   const Time start = std::max(arrival, pipe_free_);
   pipe_free_ = start + transfer_time(len, effective_);
   busy_.add(start, pipe_free_);
+  traffic_.add(start, pipe_free_, len);
   const Time done = pipe_free_ + p_.access_latency;
   const double bits = static_cast<double>(len) * 8.0;
   if (cmd == tlm::TLM_READ_COMMAND) {

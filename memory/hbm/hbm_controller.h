@@ -44,6 +44,7 @@ class HbmController : public sc_core::sc_module, public Hbm {
   const Histogram& latency_ns() const override { return latency_ns_; }
   double utilization(Time end) const override { return busy_.utilization(end); }
   nlohmann::json details(Time) const override { return {{"model", "simple"}}; }
+  const WindowedSum* traffic() const override { return &traffic_; }  // over each request's time in the pipe
   EnergyLedger::AccountId account() const { return account_; }
 
  private:
@@ -64,6 +65,7 @@ class HbmController : public sc_core::sc_module, public Hbm {
   Counter& requests_;
   BusyTime& busy_;
   Histogram& latency_ns_;
+  WindowedSum traffic_;
   tlm_utils::peq_with_cb_and_phase<HbmController> peq_;
 };
 

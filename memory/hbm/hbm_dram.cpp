@@ -78,6 +78,7 @@ uint64_t HbmDram::accept(tlm::tlm_generic_payload& trans, sc_core::sc_event* lt_
   r.write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
   r.first = addr / bb;
   r.count = (addr + len - 1) / bb - r.first + 1;
+  r.bytes = len;
   r.accepted = sim_now();
   r.lt_done = lt_done;
   const uint64_t id = next_id_++;
@@ -136,6 +137,9 @@ void HbmDram::run_channel(size_t i) {
   const int64_t next = pcs_[i]->advance(now + p_.controller.lookahead, done_);
   for (const auto& c : done_) {
     Request& r = requests_live_.at(c.owner);
+    // the burst's data beats carry its share of the request's bytes (the shares add up to them)
+    const uint64_t share = r.bytes / r.count + (r.completed < r.bytes % r.count ? 1 : 0);
+    traffic_.add(time_of(c.cycle - p_.memspec.timing.BL), time_of(c.cycle), share);
     ++r.completed;
     r.last_cycle = std::max(r.last_cycle, c.cycle);
     if (r.completed == r.count) {

@@ -56,6 +56,8 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   // Data-bus utilisation averaged over the pseudo-channels.
   double utilization(Time end) const override;
   nlohmann::json details(Time end) const override;
+  // Over each burst's data beats (its share of its request's bytes).
+  const WindowedSum* traffic() const override { return &traffic_; }
   // Totals over all pseudo-channels.
   PseudoChannel::Stats totals() const;
   double row_hit_rate() const;
@@ -75,6 +77,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
     bool write = false;
     uint64_t first = 0, count = 0;  // burst-sized blocks [first, first + count)
     uint64_t dispatched = 0, completed = 0;
+    uint64_t bytes = 0;  // the request's length
     int64_t last_cycle = 0;
     bool responded = false;  // answered (the buffer place is free); kept until its bursts are done
     Time accepted{};
@@ -124,6 +127,7 @@ class HbmDram : public sc_core::sc_module, public Hbm {
   Counter& requests_;
   Histogram& latency_;
   Histogram& write_latency_;
+  WindowedSum traffic_;
 };
 
 }  // namespace litesim

@@ -56,7 +56,7 @@ PY
   deterministic)
     "$LITESIM" run --quiet --out "$T/a" --seed 7 || fail "first run"
     "$LITESIM" run --quiet --out "$T/b" --seed 7 || fail "second run"
-    for f in summary.json gpus.csv hbm.csv links.csv messages.csv; do
+    for f in summary.json gpus.csv hbm.csv links.csv messages.csv timeline.json; do
       cmp -s "$T/a/$f" "$T/b/$f" || fail "$f differs between identical runs"
     done
     grep -q '"seed": 7' "$T/a/summary.json" || fail "seed not recorded"

@@ -52,6 +52,49 @@ TEST(BusyTime, Utilisation) {
   EXPECT_DOUBLE_EQ(b.utilization(Time{100}), 0.5);
 }
 
+TEST(WindowedSum, SpreadsAnIntervalExactlyOverItsWindows) {
+  WindowedSum w(Time{10}, 8);
+  w.add(Time{5}, Time{35}, 30);  // 1 per ps: 5 in [0,10), 10 in [10,20) and [20,30), 5 in [30,40)
+  EXPECT_EQ(w.windows(), (std::vector<uint64_t>{5, 10, 10, 5}));
+  w.add(Time{12}, Time{12}, 7);  // an instant: all in its window
+  w.add(Time{0}, Time{30}, 10);  // 10/3 per window: floor(10 x 10/30) = 3, floor(10 x 20/30) - 3 = 3, the rest 4
+  EXPECT_EQ(w.windows(), (std::vector<uint64_t>{8, 20, 14, 5}));
+  EXPECT_EQ(w.total(), 30u + 7 + 10);
+  EXPECT_EQ(w.window().ps, 10);
+  EXPECT_EQ(w.last().ps, 35);
+}
+
+TEST(WindowedSum, DoublesItsWindowMergingPairsWhenPastTheCap) {
+  WindowedSum w(Time{10}, 4);
+  for (int k = 0; k < 4; ++k) w.add(Time{10 * k}, Time{10 * k + 10}, static_cast<uint64_t>(k + 1));
+  EXPECT_EQ(w.windows(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  w.add(Time{45}, Time{46}, 5);  // window 4 at width 10 is past the cap: width 20 holds it (window 2)
+  EXPECT_EQ(w.window().ps, 20);
+  EXPECT_EQ(w.windows(), (std::vector<uint64_t>{3, 7, 5}));
+  w.add(Time{170}, Time{171}, 1);  // 170 / 20 = 8 and 170 / 40 = 4 are past the cap; 170 / 80 = 2
+  EXPECT_EQ(w.window().ps, 80);
+  EXPECT_EQ(w.windows(), (std::vector<uint64_t>{15, 0, 1}));
+  // The same records in another order give the same windows.
+  WindowedSum v(Time{10}, 4);
+  v.add(Time{170}, Time{171}, 1);
+  v.add(Time{45}, Time{46}, 5);
+  for (int k = 3; k >= 0; --k) v.add(Time{10 * k}, Time{10 * k + 10}, static_cast<uint64_t>(k + 1));
+  EXPECT_EQ(v.windows(), w.windows());
+  EXPECT_EQ(v.window(), w.window());
+}
+
+TEST(WindowedSum, RegridsToACoarserWidthAndPicksTheWidthOfARun) {
+  WindowedSum w(Time{10}, 8);
+  w.add(Time{0}, Time{50}, 50);
+  EXPECT_EQ(w.regrid(Time{20}, 4), (std::vector<uint64_t>{20, 20, 10, 0}));
+  EXPECT_THROW(w.regrid(Time{15}, 4), std::invalid_argument);
+  EXPECT_THROW(w.regrid(Time{40}, 1), std::invalid_argument);  // records in [40, 50) would be lost
+  // 1000 ps in at most 8 windows: 10 x 2^4 = 160 (7 windows); never finer than asked
+  EXPECT_EQ(WindowedSum::width_for(Time{1000}, Time{10}, 8, Time{0}).ps, 160);
+  EXPECT_EQ(WindowedSum::width_for(Time{1000}, Time{10}, 8, Time{320}).ps, 320);
+  EXPECT_EQ(WindowedSum::width_for(Time{0}, Time{10}, 8, Time{0}).ps, 10);
+}
+
 TEST(EnergyLedger, TotalIsSumOfStaticAndDynamicParts) {
   EnergyLedger l;
   auto a = l.open("gpu0.die", "die", Power{25});

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/sim_time.h"
 #include "traces/runner/runner.h"
+#include "traces/runner/timeline.h"
 #include "traces/system/system.h"
 
 #ifndef LITESIM_VERSION
@@ -34,7 +35,7 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t seed) {
+RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t seed, bool timeline) {
   check_time_resolution();
   SimContext sim;
   sim.seed = seed;
@@ -300,6 +301,14 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   out.hbm_csv = hcsv.str();
   out.links_csv = lcsv.str();
   out.messages_csv = mcsv.str();
+  if (timeline)
+    out.timeline_json = timeline_json(sys, runner, end,
+                                      {{"litesim_version", s["litesim_version"]},
+                                       {"system", s["system"]},
+                                       {"workload", s["workload"]},
+                                       {"config_digest", s["config_digest"]},
+                                       {"seed", seed},
+                                       {"gpu_count", s["gpu_count"]}});
 
   // The one-screen summary for people.
   std::ostringstream h;
@@ -385,6 +394,10 @@ void write_outputs(const std::string& dir, const RunResult& r, const nlohmann::j
   put("messages.csv", r.messages_csv);
   put("ops.csv", r.ops_csv);
   put("collectives.csv", r.collectives_csv);
+  if (!r.timeline_json.empty())
+    put("timeline.json", r.timeline_json);
+  else
+    fs::remove(fs::path(dir) / "timeline.json");  // an older run's must not pass for this one's
   put("run_info.json", run_info.dump(2) + "\n");
   put("summary.json", r.summary.dump(2) + "\n");
 }
