@@ -288,6 +288,9 @@ TEST(LlmGen, EveryBlockHasItsKernelsCollectivesAndDependencies) {
       const TraceOp& send = rank.ops[at["send_act"]];
       EXPECT_EQ(send.peer, rank.rank + 2);
       EXPECT_EQ(send.bytes, act);
+      // on the comm stream, after the stage's last block
+      EXPECT_EQ(t.streams[static_cast<size_t>(send.stream)], "comm");
+      EXPECT_EQ(send.deps, std::vector<uint32_t>{at["layer[15].mlp_res"]});
       EXPECT_EQ(rank.ops[at["layer[0].attn_norm"]].deps, std::vector<uint32_t>{at["embed_ar"]});
     } else {
       EXPECT_EQ(rank.ops[0].kind, TraceOpKind::Recv);

@@ -88,7 +88,7 @@ OpSpec collective(const std::string& id, CollOp c, const std::string& group, uin
 // A transfer of `bytes` to (Send) or from (Recv) this rank + `offset`, as sends of at most
 // kMaxMessage; returns the ids.
 std::vector<std::string> p2p(Block& b, TraceOpKind kind, const std::string& id, int offset, uint64_t bytes,
-                             const std::string& stream) {
+                             const std::string& stream, const std::vector<std::string>& after = {}) {
   const uint64_t parts = (bytes + kMaxMessage - 1) / kMaxMessage;
   std::vector<std::string> ids;
   for (uint64_t i = 0; i < parts; ++i) {
@@ -99,6 +99,7 @@ std::vector<std::string> p2p(Block& b, TraceOpKind kind, const std::string& id, 
     op.peer_relative = true;
     op.peer_offset = offset;
     op.bytes = std::min(kMaxMessage, bytes - i * kMaxMessage);
+    op.after = after;
     ids.push_back(op.id);
     b.items.push_back(BlockItem{false, op, {}});
   }
@@ -309,11 +310,10 @@ TraceDoc generate_llm(const LlmRequest& r, const LlmShapes& s) {
     rep.body = block(r, s, tp_group, inputs);
     b.items.push_back(BlockItem{true, {}, rep});
     if (st < r.pp - 1) {
-      // on the compute stream: it follows the stage's last block there (an op outside a repeat
-      // cannot name one inside it)
-      p2p(b, TraceOpKind::Send, "send_act", r.tp, s.activation_bytes, "compute");
+      // on the comm stream, after the stage's last block (REPEAT.ID: the repeat's last iteration)
+      p2p(b, TraceOpKind::Send, "send_act", r.tp, s.activation_bytes, "", {"layer.mlp_res"});
     } else {
-      add(b, norm("final_norm", s.logit_tokens, m.d_model, {}));
+      add(b, norm("final_norm", s.logit_tokens, m.d_model, {"layer.mlp_res"}));
       add(b, gemm("lm_head", s.logit_tokens, s.vocab, m.d_model, {"final_norm"}, r.weights));
       if (!tp_group.empty())
         add(b, collective("logits_ag", CollOp::AllGather, tp_group,
