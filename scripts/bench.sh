@@ -7,3 +7,4 @@ cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j2
 python3 bench/hbm_bench.py build/release/testbenches/litesim "$@"
 python3 bench/fabric_bench.py build/release/testbenches/litesim "$@"
+python3 bench/trace_bench.py build/release/testbenches/litesim "$@"
