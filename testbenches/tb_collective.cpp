@@ -27,6 +27,15 @@ CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
   c->add_option("--chunk", o.chunk,
                 "largest message: transfers are cut into chunks of this and pipelined; 0: whole (default: "
                 "fabric.collective.chunk)");
+  c->add_option("--chunks", o.chunks,
+                "run the collective as this many collectives of bytes / chunks each (see --chunk-mode)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  c->add_option("--chunk-mode", o.chunk_mode,
+                "pipelined: the chunks are issued together and share the links; sequential: chunk i+1 starts when "
+                "chunk i has completed everywhere")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"pipelined", "sequential"}));
   c->add_option("--group", o.group, "GPUs taking part in rank order, e.g. 0,1,2,3 (default: all)");
   c->add_option("--root", o.root, "rank (index into the group) of broadcast / reduce")->capture_default_str();
   c->add_option("--iters", o.iters, "iterations, back to back")->capture_default_str()->check(CLI::Range(1, 1000000));
@@ -97,6 +106,8 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
                            ? DataRate{0}
                            : DataRate{option_quantity(o.reduce_bw, Dim::DataRate, "--reduce-bw").value};
   c.connection_window = o.connection_window >= 0 ? o.connection_window : sys.connection_window;
+  c.chunks = o.chunks;
+  c.sequential = o.chunk_mode == "sequential";
 
   // Bad input changes nothing on disk; a failed run must not leave an older summary to pass for its.
   forget_old_summary(o.out);

@@ -21,6 +21,8 @@ struct TbCollectiveOptions {
   int iters = 1;
   std::string reduce_bw;
   int connection_window = -1;
+  int chunks = 1;
+  std::string chunk_mode = "pipelined";
   std::vector<std::string> sets;
   std::string out = "out/tb-collective";
 };

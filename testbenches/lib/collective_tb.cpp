@@ -1,5 +1,6 @@
 #include "testbenches/lib/collective_tb.h"
 
+#include <algorithm>
 #include <memory>
 #include <numeric>
 
@@ -28,22 +29,45 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
     req.group.resize(static_cast<size_t>(net.gpus()));
     std::iota(req.group.begin(), req.group.end(), 0);
   }
-  const CollSchedule sched = build_schedule(req, c.algo, &net.topology());
+  // One schedule per chunk of the data (one chunk: the collective whole).
+  std::vector<CollSchedule> scheds;
+  for (const Range& part : split_even(Range{0, c.bytes}, c.chunks)) {
+    CollectiveRequest r = req;
+    r.bytes = part.bytes;
+    scheds.push_back(build_schedule(r, c.algo, &net.topology()));
+  }
   const int p = static_cast<int>(req.group.size());
 
-  std::vector<std::unique_ptr<CollectiveExecutor>> runs;
-  for (int i = 0; i < c.iters; ++i)
-    runs.push_back(std::make_unique<CollectiveExecutor>(
-        net.fabric(), sched,
-        ExecutorParams{c.reduce_bandwidth, static_cast<uint64_t>(i) * sched.steps.size(), c.connection_window}, sim));
+  // runs[i][k]: iteration i, chunk k; message ids never repeat.
+  std::vector<std::vector<std::unique_ptr<CollectiveExecutor>>> runs(static_cast<size_t>(c.iters));
+  uint64_t id_base = 0;
+  for (auto& iter : runs)
+    for (const CollSchedule& sched : scheds) {
+      iter.push_back(std::make_unique<CollectiveExecutor>(
+          net.fabric(), sched, ExecutorParams{c.reduce_bandwidth, id_base, c.connection_window}, sim));
+      id_base += sched.steps.size();
+    }
   sc_core::sc_spawn(sim.guard([&] {
-    for (auto& r : runs) r->run();
+    for (auto& iter : runs) {
+      if (c.sequential) {
+        for (auto& r : iter) r->run();
+        continue;
+      }
+      // pipelined: every chunk issued at once; the iteration ends when the last one does
+      std::vector<sc_core::sc_process_handle> others;
+      for (size_t k = 1; k < iter.size(); ++k)
+        others.push_back(sc_core::sc_spawn(sim.guard([&iter, k] { iter[k]->run(); })));
+      iter[0]->run();
+      for (auto& h : others)
+        if (!h.terminated()) sc_core::wait(h.terminated_event());
+    }
     sc_core::sc_stop();  // nothing else to wait for, whatever the backend keeps scheduled
   }),
                     "collective");
   run_to_completion(sim);
   try {
-    for (const auto& r : runs) r->check_complete();
+    for (const auto& iter : runs)
+      for (const auto& r : iter) r->check_complete();
   } catch (const SimError& e) {
     const std::string fabric = net.fabric().stuck_report();
     throw SimError(fabric.empty() ? std::string(e.what()) : std::string(e.what()) + "\nfabric:\n" + fabric);
@@ -58,11 +82,19 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
   CollectiveTbResult out;
   std::vector<double> iter_ns;
   uint64_t messages = 0;
-  out.steps_csv = "iter," + CollectiveExecutor::csv_header() + "\n";
+  out.steps_csv = "iter,chunk," + CollectiveExecutor::csv_header() + "\n";
+  size_t steps = 0;
+  for (const CollSchedule& sched : scheds) steps += sched.steps.size();
   for (size_t i = 0; i < runs.size(); ++i) {
-    iter_ns.push_back((runs[i]->end_time() - runs[i]->start_time()).ns());
-    messages += runs[i]->messages();
-    out.steps_csv += runs[i]->csv_rows(std::to_string(i));
+    Time first = runs[i].front()->start_time(), last = first;
+    for (size_t k = 0; k < runs[i].size(); ++k) {
+      const CollectiveExecutor& r = *runs[i][k];
+      first = std::min(first, r.start_time());
+      last = std::max(last, r.end_time());
+      messages += r.messages();
+      out.steps_csv += r.csv_rows(fmt::format("{},{}", i, k));
+    }
+    iter_ns.push_back((last - first).ns());
   }
   const double t_ns = std::accumulate(iter_ns.begin(), iter_ns.end(), 0.0) / static_cast<double>(iter_ns.size());
   const double algbw = t_ns > 0 ? static_cast<double>(c.bytes) / t_ns : 0.0;  // B/ns == GB/s
@@ -90,7 +122,9 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
   j["bytes_injected"] = f.bytes_injected();
   j["bytes_delivered"] = f.bytes_delivered();
   j["messages"] = messages;
-  j["steps"] = sched.steps.size();
+  j["steps"] = steps;
+  j["chunks"] = c.chunks;
+  j["chunk_mode"] = c.sequential ? "sequential" : "pipelined";
   j["energy_pJ"] = energy;
   j["pJ_per_bit"] = bits > 0 ? energy / bits : 0.0;
   j["sim_time_ns"] = end.ns();
@@ -99,6 +133,9 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
                           op_name(c.op), c.bytes, p, fmt::join(req.group, ","), rs.params.name);
   out.human += fmt::format("  algorithm from  {}\n", c.algo_source);
   out.human += fmt::format("  chunk           {}\n", c.chunk ? fmt::format("{} B", c.chunk) : std::string("none"));
+  if (c.chunks > 1)
+    out.human += fmt::format("  chunks          {} of ~{} B, {}\n", c.chunks, c.bytes / static_cast<uint64_t>(c.chunks),
+                             c.sequential ? "sequential" : "pipelined");
   if (c.connection_window > 0) out.human += fmt::format("  window          {} per connection\n", c.connection_window);
   out.human += fmt::format("  time            {:12.3f} us per iteration ({} iteration{})\n", t_ns / 1e3, c.iters,
                            c.iters == 1 ? "" : "s");

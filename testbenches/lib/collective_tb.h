@@ -25,6 +25,11 @@ struct CollectiveTbConfig {
   int iters = 1;              // back to back; each starts when the previous one has finished
   DataRate reduce_bandwidth;  // 0: reductions not modelled (ExecutorParams)
   int connection_window = 0;  // 0: unlimited (ExecutorParams)
+  // The collective as `chunks` collectives of bytes / chunks each (split_even), issued together
+  // (pipelined: they share the links, a connection's messages in issue order) or one after the
+  // other (sequential: chunk i+1 starts when chunk i has completed everywhere).
+  int chunks = 1;
+  bool sequential = false;
 };
 
 struct CollectiveTbResult {

@@ -141,6 +141,25 @@ if CASE == "ring_allreduce_closed_form":
         close(s["time_ns"], 2 * (p - 1) * one_hop_s(cfg, S // p), f"ring allreduce p={p} S={S}")
         check(math.isclose(s["busbw_GBps"], S / s["time_ns"] * 2 * (p - 1) / p, rel_tol=1e-12), "busbw definition")
 
+elif CASE == "chunks_sequential_and_pipelined":
+    # --chunks C: the all-reduce as C all-reduces of S/C. Sequential: one after the other, each a
+    # ring of 2(p-1) hops of S/(Cp): C 2(p-1) hop(S/(Cp)). Pipelined: issued together; every ring
+    # step of every chunk crosses the same link i -> i+1, in issue order, and the link never idles
+    # (a chunk's next step is ready long before the chunks queued ahead of it have left), so the
+    # 2(p-1) C messages leave back to back and only the last head latency h shows:
+    # 2(p-1) C (hop(S/(Cp)) - h) + h.
+    p, S, C = 4, 64 * MiB, 4
+    cfg = config()
+    h = one_hop_s(cfg, 0) - one_hop_s(cfg, 0, serialise_only=True)
+    seq, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", f"{S}B", "--chunks", str(C), "--chunk-mode",
+                "sequential")
+    close(seq["time_ns"], C * 2 * (p - 1) * one_hop_s(cfg, S // (C * p)), "sequential chunks")
+    pipe, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", f"{S}B", "--chunks", str(C))
+    close(pipe["time_ns"], 2 * (p - 1) * C * (one_hop_s(cfg, S // (C * p)) - h) + h, "pipelined chunks")
+    check(pipe["chunks"] == C and pipe["chunk_mode"] == "pipelined" and seq["chunk_mode"] == "sequential",
+          f"reported chunks: {pipe['chunks']} {pipe['chunk_mode']} / {seq['chunk_mode']}")
+    check(seq["bytes_delivered"] == pipe["bytes_delivered"] == 2 * (p - 1) * S, "the same traffic either way")
+
 elif CASE == "pipelined_broadcast":
     # Chain broadcast over p-1 hops. Whole: (p-1) one-hop times of S. In C chunks: a connection's
     # chunks leave back to back (the fabric keeps them in order, no gap between them), and a GPU
