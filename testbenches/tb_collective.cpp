@@ -18,8 +18,14 @@ CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
                               "run one collective as real traffic over a system's fabric: time, algbw, "
                               "busbw (nccl-tests definitions), traffic, energy");
   c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
-  c->add_option("--op", o.op, "allreduce | allgather | reducescatter | alltoall | broadcast | reduce | sendrecv")
-      ->required();
+  auto* op =
+      c->add_option("--op", o.op, "allreduce | allgather | reducescatter | alltoall | broadcast | reduce | sendrecv");
+  auto* ops = c->add_option("--ops", o.ops,
+                            "several ops, comma-separated (e.g. allreduce,allgather), run one after the other in one "
+                            "simulation, each with the same size and options; a row per op in summary.json "
+                            "(collective_tb_ops)");
+  op->excludes(ops);
+  ops->excludes(op);
   c->add_option("--algo", o.algo,
                 "collective algorithm and its parameters, e.g. 'hierarchical group_size=2 inner=ring outer=ring' "
                 "(litesim list, [collective]; default: the system's fabric.collective.algorithm.<op>)");
@@ -79,13 +85,21 @@ std::vector<int> parse_group(const std::string& text) {
 }  // namespace
 
 int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_dir, const std::string& version) {
-  CollectiveTbConfig c;
-  try {
-    c.op = parse_op(o.op);
-  } catch (const CollectiveError& e) {
-    throw ConfigError(SourceLoc{"--op", 0, 0}, "", e.what());
+  if (o.op.empty() && o.ops.empty())
+    throw ConfigError(SourceLoc{"--op", 0, 0}, "", "give the collective: --op OP, or --ops OP,OP,...");
+  const std::string op_option = o.ops.empty() ? "--op" : "--ops";
+  std::vector<CollOp> op_list;
+  for (const std::string& name : split_list(o.ops.empty() ? o.op : o.ops)) {
+    try {
+      op_list.push_back(parse_op(name));
+    } catch (const CollectiveError& e) {
+      throw ConfigError(SourceLoc{op_option, 0, 0}, "", e.what());
+    }
   }
-  if (!o.algo.empty()) c.algo = parse_algorithm(o.algo, "--algo");
+  if (op_list.empty()) throw ConfigError(SourceLoc{op_option, 0, 0}, "", "expected at least one collective op");
+  CollectiveTbConfig c;
+  ImplConfig given_algo;
+  if (!o.algo.empty()) given_algo = parse_algorithm(o.algo, "--algo");
   c.bytes = static_cast<uint64_t>(option_quantity(o.bytes, Dim::DataSize, "--bytes").value);
   c.group = parse_group(o.group);
   c.root = o.root;
@@ -94,10 +108,6 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
 
   // What the command line leaves out comes from the system's fabric.collective block.
   const CollectiveParams& sys = rs.params.fabric.collective;
-  const std::string algo_key = std::string("fabric.collective.algorithm.") + op_name(c.op);
-  if (o.algo.empty()) c.algo = sys.algorithm.of(c.op);
-  c.algo_text = o.algo.empty() ? algorithm_text(c.algo) : o.algo;
-  c.algo_source = o.algo.empty() ? algo_key : "--algo";
   c.chunk = o.chunk.empty()  ? sys.chunk.bytes
             : o.chunk == "0" ? 0
                              : static_cast<uint64_t>(option_quantity(o.chunk, Dim::DataSize, "--chunk").value);
@@ -108,21 +118,34 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
   c.connection_window = o.connection_window >= 0 ? o.connection_window : sys.connection_window;
   c.chunks = o.chunks;
   c.sequential = o.chunk_mode == "sequential";
+  std::vector<CollectiveTbConfig> configs;
+  for (CollOp op : op_list) {
+    c.op = op;
+    const std::string algo_key = std::string("fabric.collective.algorithm.") + op_name(op);
+    c.algo = o.algo.empty() ? sys.algorithm.of(op) : given_algo;
+    c.algo_text = o.algo.empty() ? algorithm_text(c.algo) : o.algo;
+    c.algo_source = o.algo.empty() ? algo_key : "--algo";
+    configs.push_back(c);
+  }
 
   // Bad input changes nothing on disk; a failed run must not leave an older summary to pass for its.
   forget_old_summary(o.out);
   CollectiveTbResult r;
   try {
-    r = run_collective_tb(rs, c);
+    r = run_collective_tb(rs, configs);
   } catch (const CollectiveRequestError& e) {
     throw ConfigError(SourceLoc{"--" + e.field, 0, 0}, "", e.what());
   } catch (const CollectiveError& e) {
     if (!o.algo.empty()) throw ConfigError(SourceLoc{"--algo " + o.algo, 0, 0}, "", e.what());
+    if (configs.size() > 1) throw ConfigError(SourceLoc{"--ops " + o.ops, 0, 0}, "", e.what());
+    const std::string algo_key = configs.front().algo_source;
     throw ConfigError(rs.where(algo_key), algo_key, e.what());
   }
   nlohmann::json s = summary_header(rs, version);
-  s["sim_time_ns"] = r.tb["sim_time_ns"];
+  s["sim_time_ns"] = r.energy["sim_time_ns"];
   s["collective_tb"] = r.tb;
+  s["collective_tb_ops"] = r.rows;
+  s["collective_tb_energy"] = r.energy;
   put_output_file(o.out, "system_config.yaml", rs.yaml);
   put_output_file(o.out, "steps.csv", r.steps_csv);
   put_output_file(o.out, "summary.json", s.dump(2) + "\n");

@@ -11,6 +11,7 @@ namespace litesim {
 struct TbCollectiveOptions {
   std::string system;  // default: configs/system/default.yaml
   std::string op;
+  std::string ops;  // "allreduce,allgather": several ops in one run, one after the other
   // Empty / negative: the system's fabric.collective block (algorithm.<op>, chunk,
   // reduce_bandwidth, connection_window).
   std::string algo;

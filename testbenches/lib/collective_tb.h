@@ -33,9 +33,11 @@ struct CollectiveTbConfig {
 };
 
 struct CollectiveTbResult {
-  nlohmann::json tb;      // the summary's `collective_tb` object
-  std::string steps_csv;  // one row per step of every iteration
-  std::string human;      // the one-screen text summary
+  nlohmann::json tb;                 // the summary's `collective_tb` object (the first op's row)
+  std::vector<nlohmann::json> rows;  // one per op, in run order
+  nlohmann::json energy;             // the whole run: energy_pJ, pJ_per_bit, bytes_delivered, sim_time_ns
+  std::string steps_csv;             // one row per step of every iteration
+  std::string human;                 // the one-screen text summary
 };
 
 // Builds the fabric of `rs`, runs the collective (one simulation: call once per process) and
@@ -45,5 +47,9 @@ struct CollectiveTbResult {
 // sim_time_ns. Throws CollectiveError for a request the algorithm cannot do and SimError when the collective cannot
 // finish.
 CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveTbConfig& c);
+// Several ops in one simulation (SystemC allows one per process), one after the other, each its
+// iterations back to back: a row per op; energy only for the whole run (in every row only when
+// there is one op).
+CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs);
 
 }  // namespace litesim

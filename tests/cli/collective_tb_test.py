@@ -160,6 +160,25 @@ elif CASE == "chunks_sequential_and_pipelined":
           f"reported chunks: {pipe['chunks']} {pipe['chunk_mode']} / {seq['chunk_mode']}")
     check(seq["bytes_delivered"] == pipe["bytes_delivered"] == 2 * (p - 1) * S, "the same traffic either way")
 
+elif CASE == "ops_in_one_run":
+    # --ops runs the ops one after the other in one simulation: each keeps its own closed form
+    # (ring all-reduce 2(p-1) hop(S/p), ring all-gather (p-1) hop(S/p)) and its own traffic
+    # (2(p-1) S and (p-1) S), the run lasts at least their sum, and `collective_tb` is the first.
+    p, S = 4, 16 * MiB
+    cfg = config()
+    s, text = tb("--ops", "allreduce,allgather", "--algo", "ring", "--bytes", f"{S}B")
+    full = json.loads(text)
+    rows = full["collective_tb_ops"]
+    check([r["op"] for r in rows] == ["allreduce", "allgather"], f"rows {[r['op'] for r in rows]}")
+    close(rows[0]["time_ns"], 2 * (p - 1) * one_hop_s(cfg, S // p), "all-reduce in --ops")
+    close(rows[1]["time_ns"], (p - 1) * one_hop_s(cfg, S // p), "all-gather in --ops")
+    check(rows[0]["bytes_injected"] == 2 * (p - 1) * S and rows[1]["bytes_injected"] == (p - 1) * S,
+          f"per-op traffic {rows[0]['bytes_injected']}, {rows[1]['bytes_injected']}")
+    e = full["collective_tb_energy"]
+    check(e["bytes_delivered"] == 3 * (p - 1) * S, f"run total {e['bytes_delivered']}")
+    check(e["sim_time_ns"] >= rows[0]["time_ns"] + rows[1]["time_ns"], "the ops ran one after the other")
+    check(s == rows[0], "collective_tb is the first op's row")
+
 elif CASE == "pipelined_broadcast":
     # Chain broadcast over p-1 hops. Whole: (p-1) one-hop times of S. In C chunks: a connection's
     # chunks leave back to back (the fabric keeps them in order, no gap between them), and a GPU
