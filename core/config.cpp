@@ -152,6 +152,11 @@ ConfigPtr merge(const ConfigPtr& base, const ConfigPtr& over) {
   if (!base) return over ? over->clone() : nullptr;
   if (!over) return base->clone();
   if (!base->is_map() || !over->is_map()) return over->clone();
+  // A part of another kind (`kind:` differs) does not inherit the old kind's parameters: it replaces it.
+  const ConfigPtr base_kind = base->find("kind"), over_kind = over->find("kind");
+  if (base_kind && over_kind && base_kind->is_scalar() && over_kind->is_scalar() &&
+      base_kind->scalar != over_kind->scalar)
+    return over->clone();
   auto out = base->clone();
   out->loc = over->loc;
   for (const auto& e : over->entries) {

@@ -52,7 +52,9 @@ class ConfigNode {
 ConfigPtr load_yaml_file(const std::string& path);
 ConfigPtr parse_yaml(const std::string& text, const std::string& file_label);
 
-// Deep merge: maps merge key by key (over wins, new keys appended); anything else is replaced.
+// Deep merge: maps merge key by key (over wins, new keys appended); anything else is replaced, and
+// so is a map whose `kind:` differs from the one it lands on (a part of another kind keeps none of
+// the old kind's parameters).
 ConfigPtr merge(const ConfigPtr& base, const ConfigPtr& over);
 
 // Applies `a.b.c=VALUE` (VALUE is parsed as YAML, so maps and lists work) to a raw tree.

@@ -99,6 +99,26 @@ TEST(Config, CommandLineOverride) {
   EXPECT_NE(r.digest, r2.digest);
 }
 
+// A map whose kind differs replaces the one it lands on (over a preset too); the same kind merges.
+TEST(Config, AnotherKindReplacesTheOldKindsParameters) {
+  const ConfigPtr ring = parse_yaml("{kind: ring, gpus: 4, direction: uni}", "a");
+  const ConfigPtr torus = parse_yaml("{kind: torus2d, x: 4, y: 2}", "b");
+  const ConfigPtr m = merge(ring, torus);
+  EXPECT_EQ(m->find("kind")->scalar, "torus2d");
+  EXPECT_EQ(m->find("gpus"), nullptr);
+  EXPECT_EQ(m->find("direction"), nullptr);
+  const ConfigPtr same = merge(ring, parse_yaml("{kind: ring, gpus: 8}", "c"));
+  EXPECT_EQ(same->find("gpus")->scalar, "8");
+  EXPECT_EQ(same->find("direction")->scalar, "uni");  // same kind: the rest stays
+  const ConfigPtr no_kind = merge(ring, parse_yaml("{gpus: 6}", "d"));
+  EXPECT_EQ(no_kind->find("kind")->scalar, "ring");
+  // Over the shipped ring preset, from the command line: a torus with none of the ring's keys.
+  const ResolvedSystem r = resolve_system(std::string(LITESIM_CONFIGS_DIR) + "/system/default.yaml",
+                                          {"fabric.topology={kind: torus2d, x: 2, y: 2}"}, LITESIM_CONFIGS_DIR);
+  EXPECT_EQ(r.params.fabric.topology.kind, "torus2d");
+  EXPECT_EQ(find_path(r.tree, "fabric.topology.gpus"), nullptr);
+}
+
 TEST(Config, ResolvedDumpRoundTrips) {
   const auto d = temp_dir();
   const ResolvedSystem a = resolve(std::string(LITESIM_CONFIGS_DIR) + "/system/default.yaml", {"package.die.sms=30"});
