@@ -1,5 +1,7 @@
 #include "testbenches/tb_collective.h"
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -7,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/units.h"
+#include "fabric/topology/topology.h"
 #include "testbenches/lib/collective_tb.h"
 #include "testbenches/lib/output_files.h"
 #include "testbenches/tb_options.h"
@@ -33,6 +36,17 @@ CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
   c->add_option("--chunk", o.chunk,
                 "largest message: transfers are cut into chunks of this and pipelined; 0: whole (default: "
                 "fabric.collective.chunk)");
+  c->add_option("--topology", o.topology,
+                "quick study: replace the system's topology by this kind (ring, fully_connected, switch, mesh2d, "
+                "torus2d, torus3d) of --gpus GPUs; routing dor on rings, meshes and tori, shortest otherwise");
+  c->add_option("--gpus", o.gpus, "quick study: GPUs of --topology (or of the system's topology kind)")
+      ->check(CLI::Range(2, 65536));
+  c->add_option("--link-bandwidth", o.link_bandwidth,
+                "quick study: every link's line rate per direction, e.g. 50GiB/s (one lane, no FEC; packet headers "
+                "still take their share)");
+  c->add_option("--link-latency", o.link_latency,
+                "quick study: every link's latency per hop, e.g. 500ns (SerDes at both ends, no fibre; GPU and "
+                "switch forwarding latencies stay the system's)");
   c->add_option("--chunks", o.chunks,
                 "run the collective as this many collectives of bytes / chunks each (see --chunk-mode)")
       ->capture_default_str()
@@ -82,6 +96,87 @@ std::vector<int> parse_group(const std::string& text) {
   return out;
 }
 
+// The --set overrides that turn --topology / --gpus / --link-bandwidth / --link-latency into a
+// fabric (after the user's own --set, so the quick-study options win).
+std::vector<std::string> quick_study_sets(const TbCollectiveOptions& o, const std::string& configs_dir) {
+  std::vector<std::string> sets = o.sets;
+  if (o.topology.empty() && o.gpus == 0 && o.link_bandwidth.empty() && o.link_latency.empty()) return sets;
+  const ResolvedSystem base = resolve_system_option(o.system, sets, configs_dir);
+  const std::string kind = o.topology.empty() ? base.params.fabric.topology.kind : o.topology;
+  if (!o.topology.empty() || o.gpus > 0) {
+    const int n = o.gpus > 0 ? o.gpus : 0;
+    std::string topo;
+    if (kind == "ring" || kind == "fully_connected" || kind == "switch") {
+      if (n == 0) throw ConfigError(SourceLoc{"--gpus", 0, 0}, "", "--topology " + kind + " needs --gpus N");
+      topo = fmt::format("{{kind: {}, gpus: {}}}", kind, n);
+    } else if (kind == "mesh2d" || kind == "torus2d" || kind == "torus3d") {
+      if (n == 0) throw ConfigError(SourceLoc{"--gpus", 0, 0}, "", "--topology " + kind + " needs --gpus N");
+      // as square (cubic) as N allows: x the largest divisor of N at most its square (cube) root
+      auto largest_divisor_upto = [](int m, double limit) {
+        int best = 1;
+        for (int d = 1; d <= m && d <= limit + 1e-9; ++d)
+          if (m % d == 0) best = d;
+        return best;
+      };
+      if (kind == "torus3d") {
+        const int x = largest_divisor_upto(n, std::cbrt(static_cast<double>(n)));
+        const int y = largest_divisor_upto(n / x, std::sqrt(static_cast<double>(n / x)));
+        topo = fmt::format("{{kind: torus3d, x: {}, y: {}, z: {}}}", x, y, n / x / y);
+      } else {
+        const int x = largest_divisor_upto(n, std::sqrt(static_cast<double>(n)));
+        topo = fmt::format("{{kind: {}, x: {}, y: {}}}", kind, x, n / x);
+      }
+    } else {
+      throw ConfigError(SourceLoc{o.topology.empty() ? "--gpus" : "--topology", 0, 0}, "",
+                        fmt::format("quick studies take ring, fully_connected, switch, mesh2d, torus2d or torus3d; "
+                                    "give '{}' with --set 'fabric.topology={{kind: {}, ...}}'",
+                                    kind, kind));
+    }
+    sets.push_back("fabric.topology=" + topo);
+    const bool grid = kind == "ring" || kind == "mesh2d" || kind == "torus2d" || kind == "torus3d";
+    sets.push_back(std::string("fabric.routing=") + (grid ? "dor" : "shortest"));
+    if (kind == "switch" && !base.params.fabric.eps) sets.push_back("fabric.switch={preset: eps-scaleup}");
+  }
+  // The busiest GPU's link count, on the topology as it now stands.
+  const ResolvedSystem shaped = resolve_system_option(o.system, sets, configs_dir);
+  const auto topo = TopologyRegistry::instance().create(shaped.params.fabric.topology);
+  int degree = 1;
+  for (int g = 0; g < topo->num_gpus(); ++g) degree = std::max(degree, topo->degree(g));
+  const bool switched = topo->num_switches() > 0;
+  if (!o.link_bandwidth.empty()) {
+    // one lane per link at exactly the rate asked, no FEC; the package has a lane per link
+    const double bps = option_quantity(o.link_bandwidth, Dim::DataRate, "--link-bandwidth").value;
+    if (!(bps > 0)) throw ConfigError(SourceLoc{"--link-bandwidth", 0, 0}, "", "must be positive");
+    const std::string rate = fmt::format("{} bit/s", bps);
+    for (const std::string& s :
+         {"package.cpo.lane_rate=" + rate, std::string("package.cpo.engines=1"),
+          fmt::format("package.cpo.fibres_per_engine={}", degree), std::string("package.cpo.wavelengths_per_fibre=1"),
+          std::string("package.cpo.transceiver.fec=none"), std::string("fabric.link.lanes=1")})
+      sets.push_back(s);
+    if (switched) {
+      sets.push_back("fabric.switch.lane_rate=" + rate);
+      sets.push_back("fabric.switch.transceiver.fec=none");
+    }
+  } else if (!o.topology.empty() || o.gpus > 0) {
+    // the presets' rule: the package's lanes split evenly over the busiest GPU's links
+    const int lanes = std::max(1, shaped.params.package.cpo.lanes() / degree);
+    sets.push_back(fmt::format("fabric.link.lanes={}", lanes));
+  }
+  if (!o.link_latency.empty()) {
+    const double ps = option_quantity(o.link_latency, Dim::Time, "--link-latency").value;
+    if (ps < 0) throw ConfigError(SourceLoc{"--link-latency", 0, 0}, "", "must not be negative");
+    const std::string half = fmt::format("{} ps", ps / 2);
+    sets.push_back("package.cpo.transceiver.serdes_latency=" + half);
+    sets.push_back("package.cpo.transceiver.fec=none");
+    sets.push_back("fabric.link.fibre_length=0 m");
+    if (switched) {
+      sets.push_back("fabric.switch.transceiver.serdes_latency=" + half);
+      sets.push_back("fabric.switch.transceiver.fec=none");
+    }
+  }
+  return sets;
+}
+
 }  // namespace
 
 int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_dir, const std::string& version) {
@@ -104,7 +199,7 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
   c.group = parse_group(o.group);
   c.root = o.root;
   c.iters = o.iters;
-  const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
+  const ResolvedSystem rs = resolve_system_option(o.system, quick_study_sets(o, configs_dir), configs_dir);
 
   // What the command line leaves out comes from the system's fabric.collective block.
   const CollectiveParams& sys = rs.params.fabric.collective;

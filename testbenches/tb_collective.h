@@ -22,6 +22,11 @@ struct TbCollectiveOptions {
   int iters = 1;
   std::string reduce_bw;
   int connection_window = -1;
+  // Quick-study fabric (override the system's): topology kind and GPU count, each link's bandwidth
+  // per direction and latency per hop (docs/fabric.md, "Quick studies").
+  std::string topology;
+  int gpus = 0;
+  std::string link_bandwidth, link_latency;
   int chunks = 1;
   std::string chunk_mode = "pipelined";
   std::vector<std::string> sets;

@@ -179,6 +179,26 @@ elif CASE == "ops_in_one_run":
     check(e["sim_time_ns"] >= rows[0]["time_ns"] + rows[1]["time_ns"], "the ops ran one after the other")
     check(s == rows[0], "collective_tb is the first op's row")
 
+elif CASE == "quick_study_flags":
+    # --topology ring --gpus 8 --link-bandwidth 50GiB/s --link-latency 500ns: a ring all-reduce is
+    # 2(p-1) hops of S/p, each ceil(S/p / mtu) packets of mtu + header at B = 50 GiB/s (no FEC) plus
+    # L = 500 ns (docs/fabric.md, quick studies). busbw then tends to B x mtu / (mtu + header).
+    p, S, B, L = 8, 64 * MiB, 50 * 2**30, 500e-9
+    cfg = config()
+    mtu, header = int(qty(cfg["fabric"]["backend"]["mtu"])), int(qty(cfg["fabric"]["backend"]["header"]))
+    s, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", f"{S}B", "--topology", "ring", "--gpus", str(p),
+              "--link-bandwidth", "50GiB/s", "--link-latency", "500ns")
+    check(s["gpus"] == p, f"gpus {s['gpus']}")
+    hop = math.ceil(S // p / mtu) * ceil_ps(8 * (mtu + header) / (8 * B)) + L
+    close(s["time_ns"], 2 * (p - 1) * hop, "ring all-reduce on the quick-study ring")
+    # a 4 x 4 torus from --gpus 16 keeps the package's lanes split over 4 links (2 each)
+    t, _ = tb("--op", "allreduce", "--algo", "ring", "--bytes", "1MiB", "--topology", "torus2d", "--gpus", "16")
+    check(t["gpus"] == 16, f"torus gpus {t['gpus']}")
+    r = tb("--op", "allreduce", "--bytes", "1MiB", "--topology", "clos", "--gpus", "16", expect=2)
+    check("quick studies take" in r.stderr and "--topology" in r.stderr, r.stderr)
+    r = tb("--op", "allreduce", "--bytes", "1MiB", "--topology", "ring", expect=2)
+    check("needs --gpus" in r.stderr, r.stderr)
+
 elif CASE == "pipelined_broadcast":
     # Chain broadcast over p-1 hops. Whole: (p-1) one-hop times of S. In C chunks: a connection's
     # chunks leave back to back (the fabric keeps them in order, no gap between them), and a GPU
