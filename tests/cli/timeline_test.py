@@ -205,7 +205,10 @@ def case_dram_hbm(tmp):
     check(peak == Decimal("819.2"), f"hbm3 peak {peak} GB/s")
     for g in range(GPUS):
         top = max(v for _, v in counter_tracks(events, g + 1)["hbm GBps"])
-        check(peak * Decimal("0.9") < top <= peak + pcs / w, f"gpu{g}: hbm peaks at {top} GB/s, the pins give {peak}")
+        # bytes are split over windows in whole bytes: a burst straddling either edge of a window can
+        # put up to one byte per pseudo-channel too many into it, so 2 bytes per pseudo-channel at most
+        check(peak * Decimal("0.9") < top <= peak + 2 * pcs / w,
+              f"gpu{g}: hbm peaks at {top} GB/s, the pins give {peak}")
 
 
 def case_deterministic(tmp):
