@@ -15,10 +15,13 @@ namespace litesim {
 namespace {
 
 const std::vector<std::pair<KernelKind, const char*>>& kinds() {
-  static const std::vector<std::pair<KernelKind, const char*>> k = {
-      {KernelKind::Gemm, "gemm"},       {KernelKind::Attention, "attention"}, {KernelKind::Elementwise, "elementwise"},
-      {KernelKind::Reduction, "reduction"}, {KernelKind::Norm, "norm"},      {KernelKind::Memcpy, "memcpy"},
-      {KernelKind::Generic, "generic"}};
+  static const std::vector<std::pair<KernelKind, const char*>> k = {{KernelKind::Gemm, "gemm"},
+                                                                    {KernelKind::Attention, "attention"},
+                                                                    {KernelKind::Elementwise, "elementwise"},
+                                                                    {KernelKind::Reduction, "reduction"},
+                                                                    {KernelKind::Norm, "norm"},
+                                                                    {KernelKind::Memcpy, "memcpy"},
+                                                                    {KernelKind::Generic, "generic"}};
   return k;
 }
 
@@ -53,7 +56,8 @@ bool get_bool(const ConfigPtr& map, const std::string& key, const std::string& p
   ConfigPtr v = map->find(key);
   if (!v || v->is_null()) return false;
   if (v->is_scalar() && (v->scalar == "true" || v->scalar == "false")) return v->scalar == "true";
-  fail(v, path + "." + key, fmt::format("expected true or false, got '{}'", v->is_scalar() ? v->scalar : v->kind_name()));
+  fail(v, path + "." + key,
+       fmt::format("expected true or false, got '{}'", v->is_scalar() ? v->scalar : v->kind_name()));
 }
 
 double ceil_div(double a, double b) { return std::ceil(a / b); }
@@ -92,24 +96,32 @@ const char* kernel_kind_name(KernelKind k) {
 int dtype_bytes(Dtype d) {
   switch (d) {
     case Dtype::fp32:
-    case Dtype::tf32: return 4;
+    case Dtype::tf32:
+      return 4;
     case Dtype::bf16:
-    case Dtype::fp16: return 2;
-    case Dtype::fp8: return 1;
+    case Dtype::fp16:
+      return 2;
+    case Dtype::fp8:
+      return 1;
   }
   return 2;
 }
 
 std::vector<std::string> kernel_keys(KernelKind k) {
   switch (k) {
-    case KernelKind::Gemm: return {"kind", "dtype", "m", "n", "k", "batch"};
+    case KernelKind::Gemm:
+      return {"kind", "dtype", "m", "n", "k", "batch"};
     case KernelKind::Attention:
       return {"kind", "dtype", "batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "causal"};
-    case KernelKind::Elementwise: return {"kind", "dtype", "elements", "inputs", "outputs", "flops_per_element"};
+    case KernelKind::Elementwise:
+      return {"kind", "dtype", "elements", "inputs", "outputs", "flops_per_element"};
     case KernelKind::Reduction:
-    case KernelKind::Norm: return {"kind", "dtype", "rows", "cols"};
-    case KernelKind::Memcpy: return {"kind", "bytes"};
-    case KernelKind::Generic: return {"kind", "dtype", "flops", "read", "write"};
+    case KernelKind::Norm:
+      return {"kind", "dtype", "rows", "cols"};
+    case KernelKind::Memcpy:
+      return {"kind", "bytes"};
+    case KernelKind::Generic:
+      return {"kind", "dtype", "flops", "read", "write"};
   }
   return {};
 }
@@ -128,17 +140,17 @@ KernelDesc read_kernel(const ConfigPtr& n, const std::string& path, const std::v
     if (!found) {
       std::vector<std::string> names;
       for (const auto& e : kinds()) names.push_back(e.second);
-      fail(kind, path + ".kind", fmt::format("'{}' is not a kernel kind; expected one of: {}", kind->scalar,
-                                             fmt::join(names, ", ")));
+      fail(kind, path + ".kind",
+           fmt::format("'{}' is not a kernel kind; expected one of: {}", kind->scalar, fmt::join(names, ", ")));
     }
   }
   std::vector<std::string> allowed = kernel_keys(k.kind);
   allowed.insert(allowed.end(), extra.begin(), extra.end());
   for (const auto& e : n->entries)
     if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
-      throw ConfigError(e.key_loc, path + "." + e.key,
-                        fmt::format("unknown key for a {} kernel; expected: {}", kernel_kind_name(k.kind),
-                                    fmt::join(allowed, ", ")));
+      throw ConfigError(
+          e.key_loc, path + "." + e.key,
+          fmt::format("unknown key for a {} kernel; expected: {}", kernel_kind_name(k.kind), fmt::join(allowed, ", ")));
   ConfigPtr d = n->find("dtype");
   if (d && !d->is_null() && !(d->is_scalar() && parse_dtype(d->scalar, &k.dtype)))
     fail(d, path + ".dtype", fmt::format("'{}' is not one of: {}", d->scalar, fmt::join(dtype_names(), ", ")));
@@ -209,7 +221,8 @@ KernelDesc parse_kernel_text(const std::string& text, const std::string& label) 
     }
     first = false;
   }
-  if (map->entries.empty()) throw ConfigError(SourceLoc{label, 0, 0}, "kernel", "empty; expected e.g. 'gemm m=4096 n=4096 k=4096'");
+  if (map->entries.empty())
+    throw ConfigError(SourceLoc{label, 0, 0}, "kernel", "empty; expected e.g. 'gemm m=4096 n=4096 k=4096'");
   KernelDesc k = read_kernel(map, "kernel");
   k.name = kernel_kind_name(k.kind);
   return k;
@@ -289,7 +302,8 @@ void plan_gemm(KernelPlan& p, const DieParams& die, const PlanTarget& t) {
   double best = std::numeric_limits<double>::infinity(), best_flops = best;
   for (const GemmShape& s : parse_shapes(die.tiles.gemm)) {
     // operand buffers in shared memory: pipeline_stages x (A block + B block) of one K step
-    if (static_cast<double>(die.tiles.pipeline_stages) * static_cast<double>(s.m + s.n) * static_cast<double>(s.k) * b > smem)
+    if (static_cast<double>(die.tiles.pipeline_stages) * static_cast<double>(s.m + s.n) * static_cast<double>(s.k) * b >
+        smem)
       continue;
     any = true;
     const int64_t tm = ceil_div(k.m, s.m), tn = ceil_div(k.n, s.n);
@@ -297,8 +311,8 @@ void plan_gemm(KernelPlan& p, const DieParams& die, const PlanTarget& t) {
     // rows padded to the tensor-core granule (not to the whole tile: small-M kernels use
     // narrower MMAs), columns and K to the tile
     const int64_t rows = std::min(s.m, ceil_div(k.m, die.tiles.mma_m) * die.tiles.mma_m);
-    const double tile_flops = 2.0 * static_cast<double>(rows) * static_cast<double>(s.n) *
-                              static_cast<double>(ceil_div(k.k, s.k) * s.k);
+    const double tile_flops =
+        2.0 * static_cast<double>(rows) * static_cast<double>(s.n) * static_cast<double>(ceil_div(k.k, s.k) * s.k);
     // L2 reuse (grouped rasterisation): a wave covers about a gm x gn block of tiles, so A is
     // read from HBM once per column block and B once per row block, unless both fit in L2.
     double hbm = 0;
@@ -333,12 +347,11 @@ void plan_gemm(KernelPlan& p, const DieParams& die, const PlanTarget& t) {
     }
   }
   if (!any)
-    throw ConfigError(SourceLoc{}, "die.tiles.gemm",
-                      fmt::format("no GEMM tile shape of '{}' fits {} B of shared memory with {} stages of {}",
-                                  die.tiles.gemm, die.shared_memory_per_sm.bytes, die.tiles.pipeline_stages,
-                                  dtype_name(k.dtype)));
-  p.useful_flops = 2.0 * static_cast<double>(k.m) * static_cast<double>(k.n) * static_cast<double>(k.k) *
-                   static_cast<double>(k.batch);
+    throw ConfigError(
+        SourceLoc{}, "die.tiles.gemm",
+        fmt::format("no GEMM tile shape of '{}' fits {} B of shared memory with {} stages of {}", die.tiles.gemm,
+                    die.shared_memory_per_sm.bytes, die.tiles.pipeline_stages, dtype_name(k.dtype)));
+  p.useful_flops = kernel_flops(k);
 }
 
 void plan_attention(KernelPlan& p, const DieParams& die) {
@@ -348,16 +361,7 @@ void plan_attention(KernelPlan& p, const DieParams& die) {
   const int64_t group = k.heads / k.kv_heads;
   const double q_bytes = static_cast<double>(k.batch * k.heads * k.q_len) * d * b;
   const double kv_bytes = 2.0 * static_cast<double>(k.batch * k.kv_heads * k.kv_len) * d * b;
-  // useful FLOPs: QK^T and PV, 2 FLOP per multiply-add each, over the visible keys
-  double visible = 0;  // sum over queries of visible keys, per (batch, head)
-  if (k.causal) {
-    const double off = static_cast<double>(k.kv_len - k.q_len);
-    const double q = static_cast<double>(k.q_len);
-    visible = q * off + q * (q + 1) / 2;
-  } else {
-    visible = static_cast<double>(k.q_len) * static_cast<double>(k.kv_len);
-  }
-  p.useful_flops = 4.0 * d * visible * static_cast<double>(k.batch * k.heads);
+  p.useful_flops = kernel_flops(k);
   p.hbm_read = static_cast<uint64_t>(q_bytes + kv_bytes);
   p.hbm_write = static_cast<uint64_t>(q_bytes);  // the output has the queries' shape
   const int64_t mma = die.tiles.mma_m;
@@ -373,9 +377,10 @@ void plan_attention(KernelPlan& p, const DieParams& die) {
       TileGroup g;
       g.count = count;
       g.tensor_flops = 4.0 * static_cast<double>(rows) * static_cast<double>(keys) * d;
-      g.special_ops = static_cast<double>(k.q_len * group * keys);  // one exp per score
+      g.special_ops = static_cast<double>(k.q_len * group * keys);         // one exp per score
       g.vector_flops = 4.0 * static_cast<double>(k.q_len * group * keys);  // max, subtract, sum, scale
-      g.l2_bytes = static_cast<uint64_t>((2.0 * static_cast<double>(keys) + static_cast<double>(k.q_len * group)) * d * b);
+      g.l2_bytes =
+          static_cast<uint64_t>((2.0 * static_cast<double>(keys) + static_cast<double>(k.q_len * group)) * d * b);
       g.out_bytes = static_cast<uint64_t>(static_cast<double>(k.q_len * group) * d * 4.0);  // fp32 partials
       p.groups.push_back(g);
     };
@@ -413,24 +418,29 @@ KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarg
   KernelPlan p;
   p.desc = k;
   const double b = dtype_bytes(k.dtype);
-  const bool tensor = k.kind == KernelKind::Gemm || k.kind == KernelKind::Attention ||
-                      (k.kind == KernelKind::Generic && k.flops > 0);
+  const bool tensor =
+      k.kind == KernelKind::Gemm || k.kind == KernelKind::Attention || (k.kind == KernelKind::Generic && k.flops > 0);
   if (tensor && die.flops_per_clock_per_sm.of(k.dtype) <= 0)
     throw ConfigError(SourceLoc{}, "kernel.dtype",
-                      fmt::format("kernel '{}' needs {} but die '{}' has no {} throughput", k.name,
-                                  dtype_name(k.dtype), die.name, dtype_name(k.dtype)));
+                      fmt::format("kernel '{}' needs {} but die '{}' has no {} throughput", k.name, dtype_name(k.dtype),
+                                  die.name, dtype_name(k.dtype)));
   switch (k.kind) {
-    case KernelKind::Gemm: plan_gemm(p, die, target); break;
-    case KernelKind::Attention: plan_attention(p, die); break;
+    case KernelKind::Gemm:
+      plan_gemm(p, die, target);
+      break;
+    case KernelKind::Attention:
+      plan_attention(p, die);
+      break;
     case KernelKind::Elementwise: {
       const double n = static_cast<double>(k.elements);
-      p.useful_flops = n * k.flops_per_element;
-      plan_stream(p, die, n * static_cast<double>(k.inputs) * b, n * static_cast<double>(k.outputs) * b, p.useful_flops, 0);
+      p.useful_flops = kernel_flops(k);
+      plan_stream(p, die, n * static_cast<double>(k.inputs) * b, n * static_cast<double>(k.outputs) * b, p.useful_flops,
+                  0);
       break;
     }
     case KernelKind::Reduction: {
       const double n = static_cast<double>(k.rows) * static_cast<double>(k.cols);
-      p.useful_flops = n;
+      p.useful_flops = kernel_flops(k);
       plan_stream(p, die, n * b, static_cast<double>(k.rows) * b, n, 0);
       break;
     }
@@ -438,7 +448,7 @@ KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarg
       // RMS/layer norm: square-accumulate, scale, weight: about 4 FLOP per element; reads the
       // rows and the weight vector, writes the rows
       const double n = static_cast<double>(k.rows) * static_cast<double>(k.cols);
-      p.useful_flops = 4.0 * n;
+      p.useful_flops = kernel_flops(k);
       plan_stream(p, die, n * b + static_cast<double>(k.cols) * b, n * b, p.useful_flops, 0);
       break;
     }
@@ -448,7 +458,7 @@ KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarg
     case KernelKind::Generic: {
       // given FLOPs and bytes, spread evenly; with compute, a whole number of waves (the work of
       // a generic kernel divides evenly over the SMs)
-      p.useful_flops = k.flops;
+      p.useful_flops = kernel_flops(k);
       plan_stream(p, die, static_cast<double>(k.bytes_read), static_cast<double>(k.bytes_written), 0, k.flops,
                   k.flops > 0 ? target.sms : 1);
       break;
@@ -456,6 +466,31 @@ KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarg
   }
   finish(p);
   return p;
+}
+
+double kernel_flops(const KernelDesc& k) {
+  const auto d = [](int64_t v) { return static_cast<double>(v); };
+  switch (k.kind) {
+    case KernelKind::Gemm:
+      return 2.0 * d(k.m) * d(k.n) * d(k.k) * d(k.batch);
+    case KernelKind::Attention: {
+      // QK^T and PV, 2 FLOP per multiply-add each, over the keys each query sees (per batch, head)
+      const double q = d(k.q_len);
+      const double visible = k.causal ? q * d(k.kv_len - k.q_len) + q * (q + 1) / 2 : q * d(k.kv_len);
+      return 4.0 * d(k.head_dim) * visible * d(k.batch * k.heads);
+    }
+    case KernelKind::Elementwise:
+      return d(k.elements) * k.flops_per_element;
+    case KernelKind::Reduction:
+      return d(k.rows) * d(k.cols);
+    case KernelKind::Norm:  // square-accumulate, scale, weight: about 4 FLOP per element
+      return 4.0 * (d(k.rows) * d(k.cols));
+    case KernelKind::Memcpy:
+      return 0;
+    case KernelKind::Generic:
+      return k.flops;
+  }
+  return 0;
 }
 
 }  // namespace litesim

@@ -51,23 +51,23 @@ KernelDesc parse_kernel_text(const std::string& text, const std::string& label);
 std::vector<std::string> kernel_keys(KernelKind k);
 
 struct TileGroup {
-  int64_t count = 0;          // tiles in this group
-  double tensor_flops = 0;    // executed on tensor cores, per tile (padded to the tile shape)
-  double vector_flops = 0;    // executed on the FP32 vector lanes, per tile
-  double special_ops = 0;     // special-function ops (exp) per tile
-  uint64_t l2_bytes = 0;      // operand bytes the tile reads through L2, per tile
-  uint64_t out_bytes = 0;     // bytes the tile writes, per tile
+  int64_t count = 0;        // tiles in this group
+  double tensor_flops = 0;  // executed on tensor cores, per tile (padded to the tile shape)
+  double vector_flops = 0;  // executed on the FP32 vector lanes, per tile
+  double special_ops = 0;   // special-function ops (exp) per tile
+  uint64_t l2_bytes = 0;    // operand bytes the tile reads through L2, per tile
+  uint64_t out_bytes = 0;   // bytes the tile writes, per tile
 };
 
 struct KernelPlan {
   KernelDesc desc;
   std::vector<TileGroup> groups;  // run in this order
   int64_t tiles = 0;
-  double useful_flops = 0;        // the kernel's own FLOPs (no padding): what TFLOPS are quoted in
-  uint64_t hbm_read = 0;          // after L2 reuse
+  double useful_flops = 0;  // the kernel's own FLOPs (no padding): what TFLOPS are quoted in
+  uint64_t hbm_read = 0;    // after L2 reuse
   uint64_t hbm_write = 0;
-  uint64_t l2_read = 0;           // sum over tiles
-  std::string tile_shape;         // e.g. "128x256x64" (gemm), "q128" (attention), "64 KiB" (streams)
+  uint64_t l2_read = 0;    // sum over tiles
+  std::string tile_shape;  // e.g. "128x256x64" (gemm), "q128" (attention), "64 KiB" (streams)
   int64_t waves(int sms) const { return (tiles + sms - 1) / sms; }
   double executed_tensor_flops() const;
   double executed_vector_flops() const;
@@ -84,6 +84,11 @@ struct PlanTarget {
 // Throws ConfigError (path "kernel") when the die cannot run it (no throughput for its dtype,
 // no tile shape that fits shared memory).
 KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarget& target);
+// A kernel's useful FLOPs from its shape alone (no die): what TFLOPS are quoted in and what
+// plan_kernel() records as useful_flops (GEMM 2mnk per batch; attention QK^T and PV over the
+// visible keys; elementwise elements x flops_per_element; reduction 1, norm 4 per element; memcpy 0;
+// generic as given).
+double kernel_flops(const KernelDesc& k);
 
 // Compute time of one tile on one SM: the slowest of its units (tensor, vector, special
 // functions run concurrently, as in warp-specialised kernels), in whole SM clock cycles.

@@ -32,10 +32,9 @@ Trace read_chakra(const std::string& prefix_or_path);
 // Chakra cannot express (remote_read, remote_write) are a ConfigError at the op.
 void write_chakra(const Trace& t, const std::string& prefix);
 
-// A kernel's FLOPs and the bytes it moves to and from HBM at the least (inputs read once, outputs
-// written once), from its kind's closed form: what a COMP node's num_ops and tensor_size carry.
-// The FLOPs are plan_kernel()'s useful_flops (hw/die/kernel.cpp), which needs no die.
-double kernel_flops(const KernelDesc& k);
+// The bytes a kernel moves to and from HBM at the least (inputs read once, outputs written once),
+// from its kind's closed form: a COMP node's tensor_size (its num_ops is kernel_flops(),
+// hw/die/kernel.h).
 uint64_t kernel_bytes(const KernelDesc& k);
 
 }  // namespace litesim

@@ -20,31 +20,6 @@ namespace pbio = google::protobuf::io;
 using ChakraProtoMsg::AttributeProto;
 using ChakraProtoMsg::Node;
 
-double kernel_flops(const KernelDesc& k) {
-  auto d = [](int64_t v) { return static_cast<double>(v); };
-  switch (k.kind) {
-    case KernelKind::Gemm:
-      return 2.0 * d(k.m) * d(k.n) * d(k.k) * d(k.batch);
-    case KernelKind::Attention: {
-      // QK^T and PV, 2 FLOP per multiply-add each, over the keys each query sees
-      const double q = d(k.q_len);
-      const double visible = k.causal ? q * d(k.kv_len - k.q_len) + q * (q + 1) / 2 : q * d(k.kv_len);
-      return 4.0 * d(k.head_dim) * visible * d(k.batch) * d(k.heads);
-    }
-    case KernelKind::Elementwise:
-      return d(k.elements) * k.flops_per_element;
-    case KernelKind::Reduction:
-      return d(k.rows) * d(k.cols);
-    case KernelKind::Norm:
-      return 4.0 * d(k.rows) * d(k.cols);
-    case KernelKind::Memcpy:
-      return 0;
-    case KernelKind::Generic:
-      return k.flops;
-  }
-  return 0;
-}
-
 uint64_t kernel_bytes(const KernelDesc& k) {
   const auto b = static_cast<uint64_t>(dtype_bytes(k.dtype));
   auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
