@@ -337,8 +337,7 @@ std::vector<uint32_t> stable_order(const std::vector<Pending>& nodes, const std:
                         fmt::format("node id {} is used twice in {} (also by node record {}); expected unique ids",
                                     nodes[i].id, file, it->second + 1));
   }
-  std::vector<uint32_t> indeg(n, 0);
-  std::vector<std::vector<uint32_t>> out(n);
+  std::vector<std::vector<uint32_t>> deps(n);
   for (size_t i = 0; i < n; ++i)
     for (uint64_t d : nodes[i].deps) {
       const auto it = at.find(d);
@@ -347,34 +346,11 @@ std::vector<uint32_t> stable_order(const std::vector<Pending>& nodes, const std:
                           fmt::format("depends on node {}, which {} does not have (expected the id of a node in the "
                                       "same rank file)",
                                       d, file));
-      out[it->second].push_back(static_cast<uint32_t>(i));
-      ++indeg[i];
+      deps[i].push_back(it->second);
     }
-  std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<>> ready;
-  for (size_t i = 0; i < n; ++i)
-    if (indeg[i] == 0) ready.push(static_cast<uint32_t>(i));
-  std::vector<uint32_t> order;
-  order.reserve(n);
-  while (!ready.empty()) {
-    const uint32_t v = ready.top();
-    ready.pop();
-    order.push_back(v);
-    for (uint32_t w : out[v])
-      if (--indeg[w] == 0) ready.push(w);
-  }
+  uint32_t v = 0;
+  std::vector<uint32_t> order = stable_topological_order(deps, &v);
   if (order.size() == n) return order;
-  // Walk back along unfinished dependencies until a node repeats: it lies on a cycle.
-  size_t v = 0;
-  while (indeg[v] == 0) ++v;
-  std::vector<bool> seen(n, false);
-  while (!seen[v]) {
-    seen[v] = true;
-    for (uint64_t d : nodes[v].deps)
-      if (const uint32_t j = at.at(d); indeg[j] > 0) {
-        v = j;
-        break;
-      }
-  }
   throw ConfigError(nodes[v].op.loc, node_key(nodes[v].id, nodes[v].op.name),
                     fmt::format("dependency cycle through node {} in {} (expected the data_deps and ctrl_deps to form "
                                 "an acyclic graph)",

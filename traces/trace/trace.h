@@ -148,6 +148,11 @@ Trace expand(const TraceDoc& doc);
 // Prints the program form as litesim-trace/1 YAML (read back by read_trace_doc unchanged).
 void write_trace(const TraceDoc& doc, std::ostream& out);
 
+// Kahn's algorithm over deps[i] (the nodes node i waits for), taking the ready node of lowest index
+// first, so an order that already respects the dependencies is kept. With a cycle it returns an
+// empty order and sets *on_cycle to a node on the cycle.
+std::vector<uint32_t> stable_topological_order(const std::vector<std::vector<uint32_t>>& deps, uint32_t* on_cycle);
+
 // Checks a trace against a system with `gpus` GPUs: the trace's GPU count (at most the system's:
 // rank r runs on GPU r, GPUs above the trace's idle), peers in range, every
 // send matched by a recv of the same size (n-th with n-th per (source, destination, tag)), and

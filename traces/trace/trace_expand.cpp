@@ -1,7 +1,9 @@
 // TraceDoc -> Trace: repeats expanded, names resolved, groups and streams indexed, cycles rejected;
 // and the cross-rank checks of check_trace(). docs/trace-format.md gives the naming rules.
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <queue>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -24,9 +26,9 @@ uint64_t block_size(const Block& b) {
 }
 
 struct Scope {
-  std::map<std::string, uint32_t> here;                   // this instance's direct ops
+  std::map<std::string, uint32_t> here;                         // this instance's direct ops
   std::map<std::string, std::map<std::string, uint32_t>> last;  // repeat id -> its last iteration's ops
-  const std::map<std::string, uint32_t>* prev = nullptr;  // the previous iteration's (inside a repeat)
+  const std::map<std::string, uint32_t>* prev = nullptr;        // the previous iteration's (inside a repeat)
   bool in_repeat = false;
   const Scope* parent = nullptr;
   std::string prefix;  // "layer[3]." inside iteration 3 of repeat `layer`
@@ -107,9 +109,9 @@ class Expander {
         if (it == r->second.end()) throw ConfigError(loc, name, fmt::format("repeat '{}' has no op '{}'", rep, id));
         return it->second;
       }
-      throw ConfigError(loc, name,
-                        fmt::format("no repeat '{}' before this op in its block or an enclosing one of rank {}", rep,
-                                    rank_));
+      throw ConfigError(
+          loc, name,
+          fmt::format("no repeat '{}' before this op in its block or an enclosing one of rank {}", rep, rank_));
     }
     for (const Scope* c = &s; c; c = c->parent) {
       const auto it = c->here.find(name);
@@ -181,38 +183,10 @@ class Expander {
   // Kahn's algorithm; an op left over lies on or behind a cycle: report one on the cycle.
   void check_cycles() const {
     const auto& ops = *ops_;
-    const size_t n = ops.size();
-    std::vector<uint32_t> indeg(n, 0);
-    std::vector<std::vector<uint32_t>> out(n);
-    for (size_t i = 0; i < n; ++i)
-      for (uint32_t d : ops[i].deps) {
-        out[d].push_back(static_cast<uint32_t>(i));
-        ++indeg[i];
-      }
-    std::vector<uint32_t> q;
-    for (size_t i = 0; i < n; ++i)
-      if (indeg[i] == 0) q.push_back(static_cast<uint32_t>(i));
-    size_t seen = 0;
-    while (!q.empty()) {
-      const uint32_t v = q.back();
-      q.pop_back();
-      ++seen;
-      for (uint32_t w : out[v])
-        if (--indeg[w] == 0) q.push_back(w);
-    }
-    if (seen == n) return;
-    // Walk back along unfinished dependencies until an op repeats: that op is on a cycle.
-    size_t v = 0;
-    while (indeg[v] == 0) ++v;
-    std::vector<bool> visited(n, false);
-    while (!visited[v]) {
-      visited[v] = true;
-      for (uint32_t d : ops[v].deps)
-        if (indeg[d] > 0) {
-          v = d;
-          break;
-        }
-    }
+    std::vector<std::vector<uint32_t>> deps(ops.size());
+    for (size_t i = 0; i < ops.size(); ++i) deps[i] = ops[i].deps;
+    uint32_t v = 0;
+    if (!stable_topological_order(deps, &v).empty() || ops.empty()) return;
     throw ConfigError(ops[v].loc, ops[v].id,
                       fmt::format("dependency cycle through op '{}' of rank {}", ops[v].id, rank_));
   }
@@ -224,6 +198,44 @@ class Expander {
 };
 
 }  // namespace
+
+std::vector<uint32_t> stable_topological_order(const std::vector<std::vector<uint32_t>>& deps, uint32_t* on_cycle) {
+  const size_t n = deps.size();
+  std::vector<uint32_t> indeg(n, 0);
+  std::vector<std::vector<uint32_t>> out(n);
+  for (size_t i = 0; i < n; ++i)
+    for (uint32_t d : deps[i]) {
+      out[d].push_back(static_cast<uint32_t>(i));
+      ++indeg[i];
+    }
+  std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<>> ready;
+  for (size_t i = 0; i < n; ++i)
+    if (indeg[i] == 0) ready.push(static_cast<uint32_t>(i));
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  while (!ready.empty()) {
+    const uint32_t v = ready.top();
+    ready.pop();
+    order.push_back(v);
+    for (uint32_t w : out[v])
+      if (--indeg[w] == 0) ready.push(w);
+  }
+  if (order.size() == n) return order;
+  // Walk back along unfinished dependencies until a node repeats: it lies on a cycle.
+  size_t v = 0;
+  while (indeg[v] == 0) ++v;
+  std::vector<bool> seen(n, false);
+  while (!seen[v]) {
+    seen[v] = true;
+    for (uint32_t d : deps[v])
+      if (indeg[d] > 0) {
+        v = d;
+        break;
+      }
+  }
+  *on_cycle = static_cast<uint32_t>(v);
+  return {};
+}
 
 Trace expand(const TraceDoc& d) {
   Trace t;
@@ -246,9 +258,9 @@ Trace expand(const TraceDoc& d) {
 
 void check_trace(const Trace& t, int gpus, const std::string& system_label) {
   if (t.gpus > gpus)
-    throw ConfigError(SourceLoc{t.file, 0, 0}, "gpus",
-                      fmt::format("the trace is written for {} GPUs but the system {} has only {}", t.gpus,
-                                  system_label, gpus));
+    throw ConfigError(
+        SourceLoc{t.file, 0, 0}, "gpus",
+        fmt::format("the trace is written for {} GPUs but the system {} has only {}", t.gpus, system_label, gpus));
   // Every send meets a recv with the same (source, destination, tag) and size, n-th with n-th.
   std::map<std::tuple<int, int, int64_t>, std::vector<const TraceOp*>> sends, recvs;
   for (const TraceRank& r : t.ranks)
