@@ -17,16 +17,11 @@ namespace litesim {
 
 namespace {
 
-struct GenLlmOptions {
-  std::string model, phase, system, out, weights = "bf16";
-  std::vector<std::string> sets;
-  int64_t batch = 0, seq = 0;
-  int tp = 1, pp = 1;
-};
-
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-void run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
+}  // namespace
+
+int run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   LlmRequest r;
   r.model = load_model(configs_dir, o.model);
   r.phase = o.phase == "prefill" ? LlmPhase::Prefill : LlmPhase::Decode;
@@ -55,54 +50,41 @@ void run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   write_trace(generate_llm(r, s), text);
   if (o.out.empty()) {
     std::cout << text.str();
-    return;
+    return 0;
   }
   std::ofstream f(o.out, std::ios::binary);
   if (!(f << text.str()) || !f.flush())
     throw ConfigError(SourceLoc{"-o", 0, 0}, "", fmt::format("cannot write the trace to '{}'", o.out));
   std::cout << head << "# written to " << o.out << "\n";
+  return 0;
 }
 
-}  // namespace
-
-void add_gen(CLI::App& app, std::function<std::string()> configs_dir) {
+CLI::App* add_gen(CLI::App& app, GenLlmOptions& o) {
   auto* gen = app.add_subcommand("gen", "generate workload traces (litesim-trace/1)");
   gen->require_subcommand(1);
-  auto o = std::make_shared<GenLlmOptions>();
   auto* c = gen->add_subcommand("llm", "an LLM's forward pass (prefill or one decode step) under TP x PP");
-  c->add_option("--model", o->model,
+  c->add_option("--model", o.model,
                 "model preset (configs/models/: llama3-8b, llama3-70b, llama3-405b, gpt3-175b) "
                 "or a model YAML file")
       ->required();
-  c->add_option("--phase", o->phase, "prefill (a batch of prompts) or decode (one token per sequence)")
+  c->add_option("--phase", o.phase, "prefill (a batch of prompts) or decode (one token per sequence)")
       ->required()
       ->check(CLI::IsMember({"prefill", "decode"}));
-  c->add_option("--batch", o->batch, "sequences")->required()->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
-  c->add_option("--seq", o->seq, "prefill: prompt tokens per sequence; decode: tokens in the KV cache")
+  c->add_option("--batch", o.batch, "sequences")->required()->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  c->add_option("--seq", o.seq, "prefill: prompt tokens per sequence; decode: tokens in the KV cache")
       ->required()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
-  c->add_option("--tp", o->tp, "tensor-parallel ranks per stage")->capture_default_str()->check(CLI::Range(1, 1 << 16));
-  c->add_option("--pp", o->pp, "pipeline stages")->capture_default_str()->check(CLI::Range(1, 1 << 16));
-  c->add_option("--weights", o->weights,
-                 "weights and the GEMMs using them: bf16, or fp8 (FP8 serving: norms, attention, KV cache and "
-                 "all-reduces stay bf16)")
+  c->add_option("--tp", o.tp, "tensor-parallel ranks per stage")->capture_default_str()->check(CLI::Range(1, 1 << 16));
+  c->add_option("--pp", o.pp, "pipeline stages")->capture_default_str()->check(CLI::Range(1, 1 << 16));
+  c->add_option("--weights", o.weights,
+                "weights and the GEMMs using them: bf16, or fp8 (FP8 serving: norms, attention, KV cache and "
+                "all-reduces stay bf16)")
       ->capture_default_str()
       ->check(CLI::IsMember({"bf16", "fp8"}));
-  c->add_option("--system", o->system, "system YAML (default: configs/system/default.yaml)");
-  c->add_option("--set", o->sets, "override a system config value, KEY=VALUE (repeatable)");
-  c->add_option("-o,--out", o->out, "trace file to write (default: stdout)");
-  c->callback([o, configs_dir] {
-    try {
-      run_gen_llm(*o, configs_dir());
-    } catch (const ConfigError& e) {
-      std::cerr << "litesim: error: " << e.what() << "\n";
-      throw CLI::RuntimeError(2);
-    } catch (const std::exception& e) {
-      std::cerr << "litesim: internal error: " << e.what() << "\n";
-      throw CLI::RuntimeError(1);
-    }
-    throw CLI::Success();
-  });
+  c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
+  c->add_option("--set", o.sets, "override a system config value, KEY=VALUE (repeatable)");
+  c->add_option("-o,--out", o.out, "trace file to write (default: stdout)");
+  return c;
 }
 
 }  // namespace litesim

@@ -3,6 +3,8 @@
 //   litesim config  [--system F] [--set K=V ...]   (the resolved config as YAML, on stdout)
 //   litesim list                                    (every registered part and its parameters)
 //   litesim topo    [--system F] [--json] [--set K=V ...] [--configs DIR]  (topology properties, no simulation)
+//   litesim gen llm --model M --phase P --batch B --seq S [--tp T] [--pp P] [-o F]  (an LLM trace)
+//   litesim trace convert IN OUT                    (litesim-trace/1 <-> Chakra ET)
 // Exit status: 0 success, 2 bad input (config, workload, command line), 3 the simulation could not
 // finish (deadlock) or broke an invariant, 1 anything else.
 #include <unistd.h>
@@ -136,8 +138,10 @@ int main(int argc, char** argv) {
   auto* cost = add_cost(app, cost_opts);
   TopoOptions topo_opts;
   auto* topo = add_topo(app, topo_opts);
-  add_gen(app, [&] { return configs_dir(configs_opt); });
-  add_trace_cmd(app);
+  GenLlmOptions gen_opts;
+  auto* gen_llm = add_gen(app, gen_opts);
+  TraceConvertOptions convert_opts;
+  auto* trace_convert = add_trace_cmd(app, convert_opts);
 
   try {
     app.parse(argc, argv);
@@ -156,6 +160,8 @@ int main(int argc, char** argv) {
     if (tb_collective->parsed()) return run_tb_collective(tb_collective_opts, cfg, LITESIM_VERSION);
     if (cost->parsed()) return run_cost(cost_opts, cfg);
     if (topo->parsed()) return run_topo(topo_opts, cfg);
+    if (gen_llm->parsed()) return run_gen_llm(gen_opts, cfg);
+    if (trace_convert->parsed()) return run_trace_convert(convert_opts);
     if (system_file.empty()) system_file = default_system_file(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {

@@ -85,28 +85,20 @@ void convert_trace(const std::string& in, const std::string& out) {
   if (!f) throw ConfigError(SourceLoc{out, 0, 0}, "trace", "cannot write the output file");
 }
 
-void add_trace_cmd(CLI::App& app) {
+CLI::App* add_trace_cmd(CLI::App& app, TraceConvertOptions& o) {
   auto* trace = app.add_subcommand("trace", "trace files: convert between the native format and Chakra ET");
   trace->require_subcommand(1);
   auto* convert = trace->add_subcommand(
       "convert", "convert IN to OUT: .yaml/.yml is litesim-trace/1, anything else a Chakra ET prefix (PREFIX.RANK.et)");
-  auto in = std::make_shared<std::string>();
-  auto out = std::make_shared<std::string>();
-  convert->add_option("IN", *in, "the trace to read")->required();
-  convert->add_option("OUT", *out, "the trace to write")->required();
-  convert->callback([in, out] {
-    try {
-      convert_trace(*in, *out);
-    } catch (const ConfigError& e) {
-      std::cerr << "litesim: error: " << e.what() << "\n";
-      throw CLI::RuntimeError(2);
-    } catch (const std::filesystem::filesystem_error& e) {
-      std::cerr << "litesim: error: cannot write the trace: " << e.what() << "\n";
-      throw CLI::RuntimeError(2);
-    }
-    std::cout << fmt::format("{} -> {}\n", *in, *out);
-    throw CLI::Success();
-  });
+  convert->add_option("IN", o.in, "the trace to read")->required();
+  convert->add_option("OUT", o.out, "the trace to write")->required();
+  return convert;
+}
+
+int run_trace_convert(const TraceConvertOptions& o) {
+  convert_trace(o.in, o.out);
+  std::cout << fmt::format("{} -> {}\n", o.in, o.out);
+  return 0;
 }
 
 }  // namespace litesim

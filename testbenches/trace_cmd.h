@@ -12,7 +12,12 @@ namespace litesim {
 
 // Adds `trace` and its subcommands to `app`. They run from their CLI11 callbacks and end the
 // parse: CLI::Success on success, CLI::RuntimeError(2) after printing a bad-input error.
-void add_trace_cmd(CLI::App& app);
+struct TraceConvertOptions {
+  std::string in, out;
+};
+// `litesim trace convert IN OUT`: returns the `convert` subcommand; main runs run_trace_convert.
+CLI::App* add_trace_cmd(CLI::App& app, TraceConvertOptions& o);
+int run_trace_convert(const TraceConvertOptions& o);
 
 // Reads IN, checks it (check_trace) and writes OUT. Errors are ConfigErrors naming the file.
 void convert_trace(const std::string& in, const std::string& out);
