@@ -1,8 +1,10 @@
 #pragma once
-// The one interface GPUs, collectives and the trace runner see of the network. Backends (the
-// message/packet-level `packet` here; a flow-level one later) register by name in category
-// "fabric-backend" and are chosen by `fabric.backend`. Whatever the backend, statistics and
-// energy go through the same ledger and reports.
+// The one interface GPUs, collectives and the trace runner see of the network. Backends register
+// by name in category "fabric-backend" and are chosen by `fabric.fidelity`: `packet` (messages cut
+// into packets hop by hop, fabric/backend/packet_fabric.cpp) or `flow` (a message is one flow,
+// links shared max-min fair, fabric/backend/flow_fabric.cpp). Both take their packetisation and
+// flow-control parameters from `fabric.backend`, and whatever the backend, statistics and energy go
+// through the same hardware, ledger and reports.
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "core/params.h"
 #include "core/registry.h"
 #include "core/sim_context.h"
+#include "fabric/backend/packet_params.h"
 #include "fabric/collective/collective_params.h"
 #include "fabric/link/link_budget.h"
 #include "fabric/link/link_params.h"
@@ -24,9 +27,10 @@
 namespace litesim {
 
 struct FabricParams {
-  ImplConfig backend;   // fabric-backend
-  ImplConfig topology;  // topology
-  ImplConfig routing;   // router
+  std::string fidelity;  // the fabric-backend: packet | flow
+  PacketParams backend;  // packetisation and flow control (both fidelities)
+  ImplConfig topology;   // topology
+  ImplConfig routing;    // router
   LinkParams link;
   std::optional<SwitchParams> eps;  // `switch`: required when the topology has switches
   std::optional<OcsParams> ocs;     // required when the topology has OCS units

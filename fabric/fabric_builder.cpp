@@ -75,7 +75,7 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
   }
   params_ = params;
   ctx_.reset(new FabricContext{*topology_, *router_, std::move(gpu_cpo), params_, sim, std::move(phases)});
-  fabric_ = FabricRegistry::instance().create(params.backend, *ctx_);
+  fabric_ = FabricRegistry::instance().create(ImplConfig{params.fidelity, nullptr}, *ctx_);
 }
 
 }  // namespace litesim

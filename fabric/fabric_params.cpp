@@ -7,7 +7,12 @@ namespace litesim {
 
 const ParamSet<FabricParams>& FabricParams::schema() {
   static const ParamSet<FabricParams> s("fabric", "the network joining the packages", [](ParamSet<FabricParams>& p) {
-    p.impl("backend", &FabricParams::backend, "fabric-backend", "fabric model", std::string("packet"));
+    p.choice("fidelity", &FabricParams::fidelity, {"packet", "flow"},
+             "the fabric model: packet (packets hop by hop, credits, queues) or flow (a flow per message, links "
+             "shared max-min fair; for thousands of GPUs)")
+        .fallback("packet");
+    p.section("backend", &FabricParams::backend,
+              "packetisation and flow control: packet size, buffers, forwarding (used by both fidelities)");
     p.impl("topology", &FabricParams::topology, "topology", "rack topology");
     p.impl("routing", &FabricParams::routing, "router", "routing algorithm", std::string("shortest"));
     p.section("link", &FabricParams::link, "every link of the topology");

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
                   "trace: litesim-trace/1 YAML, or a Chakra ET prefix (default: traces/samples/ring-shift-4.yaml)");
   run->add_option("--out", out_dir, "output folder")->capture_default_str();
   run->add_option("--set", sets, "override a config value, KEY=VALUE (repeatable)");
+  add_fidelity_option(run, sets);
   run->add_option("--seed", seed, "random seed (non-negative integer)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));

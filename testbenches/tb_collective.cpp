@@ -67,6 +67,7 @@ CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o) {
                 "fabric.collective.connection_window)")
       ->check(CLI::Range(0, 1000000));
   c->add_option("--set", o.sets, "override a system config value, KEY=VALUE (repeatable)");
+  add_fidelity_option(c, o.sets);
   c->add_option("--out", o.out, "output folder")->capture_default_str();
   return c;
 }

@@ -28,6 +28,7 @@ CLI::App* add_tb_link(CLI::App& tb, TbLinkOptions& o) {
   c->add_option("--to", o.to, "destination GPU")->capture_default_str();
   c->add_option("--sizes", o.sizes, "message sizes, comma-separated")->capture_default_str();
   c->add_option("--set", o.sets, "override a config value, KEY=VALUE (repeatable)");
+  add_fidelity_option(c, o.sets);
   c->add_option("--out", o.out, "output folder")->capture_default_str();
   return c;
 }
@@ -81,6 +82,7 @@ CLI::App* add_tb_traffic(CLI::App& tb, TbTrafficOptions& o) {
   c->add_option("--hotspot", o.hotspot, "hotspot: share of traffic aimed at GPU 0")->capture_default_str();
   c->add_option("--seed", o.seed, "random seed")->capture_default_str()->check(CLI::NonNegativeNumber);
   c->add_option("--set", o.sets, "override a config value, KEY=VALUE (repeatable)");
+  add_fidelity_option(c, o.sets);
   c->add_option("--out", o.out, "output folder")->capture_default_str();
   return c;
 }

@@ -3,9 +3,19 @@
 #include <filesystem>
 #include <sstream>
 
+#include <CLI/CLI.hpp>
+
 #include "core/error.h"
 
 namespace litesim {
+
+void add_fidelity_option(CLI::App* c, std::vector<std::string>& sets) {
+  c->add_option_function<std::string>(
+       "--fidelity", [&sets](const std::string& v) { sets.push_back("fabric.fidelity=" + v); },
+       "fabric model: packet (packets hop by hop) or flow (a flow per message, max-min sharing; for large "
+       "systems); default: the system's fabric.fidelity")
+      ->check(CLI::IsMember({"packet", "flow"}));
+}
 
 Quantity option_quantity(const std::string& text, Dim dim, const std::string& option) {
   try {

@@ -10,7 +10,15 @@
 #include "core/units.h"
 #include "traces/system/system_config.h"
 
+namespace CLI {
+class App;
+}
+
 namespace litesim {
+
+// `--fidelity packet|flow`: appends `fabric.fidelity=<value>` to `sets` (the fabric model; the
+// rest of the config is unchanged).
+void add_fidelity_option(CLI::App* c, std::vector<std::string>& sets);
 
 // "64 MiB" as `dim`; a ConfigError naming `option` otherwise.
 Quantity option_quantity(const std::string& text, Dim dim, const std::string& option);

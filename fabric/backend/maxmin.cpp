@@ -6,53 +6,75 @@
 
 namespace litesim {
 
-std::vector<double> max_min_rates(const std::vector<double>& capacity, const std::vector<FlowDemand>& flows) {
-  const size_t nl = capacity.size(), nf = flows.size();
-  for (double c : capacity)
-    if (!(c >= 0)) throw std::invalid_argument("max_min_rates: a negative or NaN link capacity");
-  std::vector<double> rate(nf, 0.0), left(capacity);
-  std::vector<int> users(nl, 0);  // unfrozen flows per link
-  std::vector<bool> frozen(nf, false);
-  size_t active = 0;
+void MaxMinSolver::solve(const std::vector<double>& capacity, const std::vector<uint32_t>& first,
+                         const std::vector<uint32_t>& link, const std::vector<double>& cap, std::vector<double>& rate) {
+  const size_t nl = capacity.size(), nf = cap.size();
+  rate.assign(nf, 0.0);
+  left_.assign(capacity.begin(), capacity.end());
+  users_.assign(nl, 0);
+  frozen_.assign(nf, 0);
+  full_.assign(nl, 0);
+  live_.clear();
   for (size_t f = 0; f < nf; ++f) {
-    if (!(flows[f].cap >= 0)) throw std::invalid_argument("max_min_rates: a negative or NaN flow cap");
-    for (int l : flows[f].links)
-      if (l < 0 || static_cast<size_t>(l) >= nl) throw std::invalid_argument("max_min_rates: link index out of range");
-    if (flows[f].links.empty()) {  // nothing shared limits it
-      rate[f] = flows[f].cap;
-      frozen[f] = true;
+    if (first[f] == first[f + 1]) {  // nothing shared limits it
+      rate[f] = cap[f];
+      frozen_[f] = 1;
       continue;
     }
-    for (int l : flows[f].links) ++users[static_cast<size_t>(l)];
-    ++active;
+    for (uint32_t i = first[f]; i < first[f + 1]; ++i) ++users_[link[i]];
+    live_.push_back(static_cast<uint32_t>(f));
   }
   double level = 0;  // the common rate of every unfrozen flow
-  while (active > 0) {
+  while (!live_.empty()) {
+    ++rounds_;
     // the next event: a link used up, or a flow at its cap
     double step = std::numeric_limits<double>::infinity();
     for (size_t l = 0; l < nl; ++l)
-      if (users[l] > 0) step = std::min(step, left[l] / users[l]);
-    for (size_t f = 0; f < nf; ++f)
-      if (!frozen[f] && flows[f].cap > 0) step = std::min(step, flows[f].cap - level);
+      if (users_[l] > 0) step = std::min(step, left_[l] / users_[l]);
+    for (uint32_t f : live_)
+      if (cap[f] > 0) step = std::min(step, cap[f] - level);
     step = std::max(step, 0.0);
     level += step;
-    for (size_t l = 0; l < nl; ++l) left[l] -= step * users[l];
     // freeze: flows on a used-up link, flows at their cap (relative tolerance for rounding)
-    std::vector<bool> full(nl, false);
-    for (size_t l = 0; l < nl; ++l) full[l] = users[l] > 0 && left[l] <= 1e-12 * std::max(capacity[l], 1.0);
-    for (size_t f = 0; f < nf; ++f) {
-      if (frozen[f]) continue;
-      bool stop = flows[f].cap > 0 && level >= flows[f].cap * (1 - 1e-12);
-      for (int l : flows[f].links) stop = stop || full[static_cast<size_t>(l)];
-      if (!stop) continue;
-      frozen[f] = true;
-      rate[f] = flows[f].cap > 0 ? std::min(level, flows[f].cap) : level;
-      for (int l : flows[f].links) --users[static_cast<size_t>(l)];
-      --active;
+    for (size_t l = 0; l < nl; ++l) {
+      left_[l] -= step * users_[l];
+      full_[l] = users_[l] > 0 && left_[l] <= 1e-12 * std::max(capacity[l], 1.0);
     }
+    size_t kept = 0;
+    for (uint32_t f : live_) {
+      bool stop = cap[f] > 0 && level >= cap[f] * (1 - 1e-12);
+      for (uint32_t i = first[f]; i < first[f + 1] && !stop; ++i) stop = full_[link[i]] != 0;
+      if (!stop) {
+        live_[kept++] = f;
+        continue;
+      }
+      frozen_[f] = 1;
+      rate[f] = cap[f] > 0 ? std::min(level, cap[f]) : level;
+      for (uint32_t i = first[f]; i < first[f + 1]; ++i) --users_[link[i]];
+    }
+    live_.resize(kept);
     for (size_t l = 0; l < nl; ++l)
-      if (full[l]) left[l] = 0;
+      if (full_[l]) left_[l] = 0;
   }
+}
+
+std::vector<double> max_min_rates(const std::vector<double>& capacity, const std::vector<FlowDemand>& flows) {
+  const size_t nl = capacity.size();
+  for (double c : capacity)
+    if (!(c >= 0)) throw std::invalid_argument("max_min_rates: a negative or NaN link capacity");
+  std::vector<uint32_t> first{0}, link;
+  std::vector<double> cap;
+  for (const FlowDemand& f : flows) {
+    if (!(f.cap >= 0)) throw std::invalid_argument("max_min_rates: a negative or NaN flow cap");
+    for (int l : f.links) {
+      if (l < 0 || static_cast<size_t>(l) >= nl) throw std::invalid_argument("max_min_rates: link index out of range");
+      link.push_back(static_cast<uint32_t>(l));
+    }
+    first.push_back(static_cast<uint32_t>(link.size()));
+    cap.push_back(f.cap);
+  }
+  std::vector<double> rate;
+  MaxMinSolver().solve(capacity, first, link, cap, rate);
   return rate;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Parameters of the `packet` backend (fabric.backend when kind: packet): how messages are cut into
+// `fabric.backend`, used at both fidelities (packet and flow): how messages are cut into
 // packets and how a GPU's on-package network interface buffers and forwards them (GPUs forward for
 // each other in direct topologies: rings, tori, meshes).
 #include <string>

@@ -33,7 +33,7 @@ double hbm_stream_ps(const ImplConfig& impl, double bytes) {
 }
 
 PacketParams packet_params(const SystemParams& p) {
-  return PacketParams::schema().resolve(p.fabric.backend.params, "", {});
+  return p.fabric.backend;
 }
 
 // One link crossing of a packet's head: SerDes at both ends plus the fibre's time of flight

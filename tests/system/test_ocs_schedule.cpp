@@ -17,7 +17,7 @@ namespace {
 
 // Lanes 2 x 112.5 Gb/s, no FEC (optical-io-chiplet), 4 KiB + 64 B packets, 2 m of fibre.
 const char* kFabric = R"(
-backend: {kind: packet, mtu: 4 KiB, header: 64 B, forward_latency: 100 ns}
+backend: {mtu: 4 KiB, header: 64 B, forward_latency: 100 ns}
 topology: {kind: ocs_direct, logical: ring, gpus: 4}
 routing: shortest
 link: {lanes: 2, fibre_length: 2 m, propagation_delay: 5 ns/m}
