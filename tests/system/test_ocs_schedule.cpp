@@ -118,6 +118,34 @@ TEST(OcsSchedule, BusyFabricDrainsReconfiguresAndResumesOnTheNewCircuits) {
   EXPECT_EQ(direct_0_2, static_cast<uint64_t>(n - k) * 4096);
 }
 
+// The same reconfiguration at flow level (fabric.fidelity: flow): the flow stops at `at`, what it
+// has sent lands, the circuits are dark for R and the rest resumes on the new circuit. Against the
+// packet backend's closed form n tau + 4h + F + R within the fidelities' 2% (docs/fabric.md), with
+// the same counters, and every byte delivered, split between the old and the new path.
+TEST(OcsSchedule, FlowFidelityReconfiguresLikeThePacketBackend) {
+  check_time_resolution();
+  const FabricParams fp = fabric_params("1 us", "fidelity: flow\n");
+  ASSERT_EQ(fp.fidelity, "flow");
+  const Timing t = timing(fp);
+  SimContext sim;
+  std::vector<Sent> msgs{{Time{}, MessageInfo{1, 0, 2, 1 << 20, 0}}};
+  FabricInstance* inst = nullptr;
+  run(fp, msgs, sim, inst);
+  const double packet = static_cast<double>(256 * t.tau + 4 * t.h + t.F + t.R);
+  EXPECT_NEAR(static_cast<double>(msgs[0].delivered.ps), packet, 0.02 * packet);
+  EXPECT_EQ(inst->fabric().bytes_delivered(), inst->fabric().bytes_injected());
+  EXPECT_EQ(stat(sim, "ocs_reconfigurations"), 1.0);
+  uint64_t ring_0_1 = 0, direct_0_2 = 0;
+  for (const LinkReport& l : inst->fabric().link_reports(sim_now())) {
+    const bool phase1 = l.name.find("phase1_link") != std::string::npos;
+    if (!phase1 && l.end_a == 0 && l.end_b == 1) ring_0_1 = l.bytes_ab;
+    if (phase1 && l.end_a == 0 && l.end_b == 2) direct_0_2 = l.bytes_ab;
+  }
+  EXPECT_EQ(ring_0_1 + direct_0_2, uint64_t{1} << 20);
+  // about 1 us of the 225 Gb/s link's payload share went the old way
+  EXPECT_NEAR(static_cast<double>(ring_0_1), 1e-6 * 225e9 / 8 * 4096 / 4160, 4096);
+}
+
 // An idle fabric reconfigures without events: a run whose traffic ends before `at` ends then (the
 // schedule does not prolong it), and a message sent after `at` but before at + R waits for the
 // circuits and then takes one hop.
