@@ -106,6 +106,19 @@ def main():
                 tol_text = "open gap" if tol is None else f"{tol:.0%}"
                 print(f"| {name} | {what} | {a:,.1f} {unit} | {b:,.1f} {unit} | {err:+.2%} ({label}) | {tol_text} |")
             return
+        if CASE == "flow_deterministic":
+            # Contended flows (all-to-all on a torus: every solve re-rates shared links) give
+            # byte-identical outputs run after run: same config + seed, same bytes.
+            args = CASES["torus_alltoall"][1]
+            outs = [os.path.join(tmp, f"det{i}") for i in (1, 2)]
+            for out in outs:
+                run(args, "flow", out)
+            for name in ("summary.json", "steps.csv"):
+                with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
+                    if a.read() != b.read():
+                        sys.exit(f"FAIL: flow_deterministic: {name} differs between two identical runs")
+            print("ok")
+            return
         if CASE not in CASES or CASES[CASE][0] is None:
             sys.exit(f"unknown case {CASE}")
         rows, tol = compare(CASE, tmp)
