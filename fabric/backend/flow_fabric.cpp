@@ -27,10 +27,8 @@
 // rest of every message resumes on the new circuits.
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -43,6 +41,7 @@
 #include "fabric/backend/maxmin.h"
 #include "fabric/backend/ocs_sequence.h"
 #include "fabric/backend/packet_params.h"
+#include "fabric/backend/pair_fifo.h"
 #include "fabric/fabric.h"
 
 namespace litesim {
@@ -67,7 +66,6 @@ struct Msg {
   Fabric::DeliveredCallback done;
   Time injected;
   uint64_t hash = 0;
-  uint32_t next_in_pair = kNone;  // per_pair_fifo: the pair's next message
   uint32_t next_free = kNone;
 };
 
@@ -132,14 +130,8 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     msg.done = std::move(done);
     msg.injected = sim_now();
     msg.hash = message_flow_hash(m);
-    if (fifo_) {  // behind the pair's earlier messages: it starts when the one before has been sent
-      auto [it, fresh] = pairs_.try_emplace(pair_key(m.src, m.dst), PairQueue{id, id});
-      if (!fresh) {
-        msgs_[it->second.tail].next_in_pair = id;
-        it->second.tail = id;
-        return;
-      }
-    }
+    // behind the pair's earlier messages: it starts when the one before has been sent
+    if (fifo_ && !pairs_.join(m.src, m.dst, id)) return;
     begin(id);
     ocs_.arm_phase_event();
   }
@@ -168,11 +160,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   }
 
  private:
-  struct PairQueue {
-    uint32_t head, tail;
-  };
-
-  static uint64_t pair_key(int src, int dst) { return static_cast<uint64_t>(src) << 32 | static_cast<uint32_t>(dst); }
   const HwPhase& phase() const { return hw_.phases()[ocs_.current_phase()]; }
   uint32_t dir_of(int vertex, int port) const {
     return dir_base_[ocs_.current_phase()][static_cast<size_t>(vertex)] + static_cast<uint32_t>(port);
@@ -418,7 +405,11 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     --active_flows_;
     ++landing_;
     eq_.at(arrive, [this, m] { arrive_at(m); });
-    if (fifo_) next_of_pair(m);
+    if (fifo_) {
+      const MessageInfo& info = msgs_[m].info;
+      const uint32_t next = pairs_.handed_over(info.src, info.dst, m);
+      if (next != PairFifo::kNone) begin(next);
+    }
   }
 
   void leave_links(uint32_t f) {
@@ -437,18 +428,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       }
       mark(d);
     }
-  }
-
-  void next_of_pair(uint32_t m) {
-    const MessageInfo& info = msgs_[m].info;
-    auto it = pairs_.find(pair_key(info.src, info.dst));
-    const uint32_t next = msgs_[m].next_in_pair;
-    if (next == kNone) {
-      pairs_.erase(it);
-      return;
-    }
-    it->second.head = next;
-    begin(next);
   }
 
   void arrive_at(uint32_t m) {
@@ -546,10 +525,10 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   uint32_t free_msg_ = kNone;
   std::vector<Flow> flows_;
   uint32_t free_flow_ = kNone;
-  std::unordered_map<uint64_t, PairQueue> pairs_;  // per (src, dst) with messages not yet sent
-  uint64_t in_flight_ = 0;                         // messages not yet delivered
-  uint64_t active_flows_ = 0;                      // flows sending
-  uint64_t landing_ = 0;                           // sent, not yet arrived
+  PairFifo pairs_;             // per (src, dst): its messages not yet sent
+  uint64_t in_flight_ = 0;     // messages not yet delivered
+  uint64_t active_flows_ = 0;  // flows sending
+  uint64_t landing_ = 0;       // sent, not yet arrived
   ArrivalHandler arrival_;
 
   // the solve of this instant

@@ -20,7 +20,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include <fmt/format.h>
 #include <systemc>
@@ -31,6 +30,7 @@
 #include "fabric/backend/fabric_hardware.h"
 #include "fabric/backend/ocs_sequence.h"
 #include "fabric/backend/packet_params.h"
+#include "fabric/backend/pair_fifo.h"
 #include "fabric/fabric.h"
 #include "fabric/link/link.h"
 #include "fabric/optics/transceiver.h"
@@ -103,16 +103,11 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     msg.flow = message_flow_hash(m);
     msg.injected = sim_now();
     msgs_.push_back(std::move(msg));
-    if (fifo_) {  // behind the pair's earlier messages: it starts when the one before has sent its last packet
-      std::deque<uint32_t>& waiting = pair_queue_[pair_key(m.src, m.dst)];
-      waiting.push_back(id);
-      if (waiting.size() > 1) return;
-    }
+    // behind the pair's earlier messages: it starts when the one before has sent its last packet
+    if (fifo_ && !pairs_.join(m.src, m.dst, id)) return;
     start_injecting(id);
     ocs_.arm_phase_event();
   }
-
-  uint64_t pair_key(int src, int dst) const { return static_cast<uint64_t>(src) << 32 | static_cast<uint32_t>(dst); }
 
   // Message `id` joins the injection queue of its first hop's port.
   void start_injecting(uint32_t id) {
@@ -133,13 +128,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   void finished_injecting(uint32_t id) {
     if (!fifo_) return;
     const MessageInfo& m = msgs_[id].info;
-    auto it = pair_queue_.find(pair_key(m.src, m.dst));
-    it->second.pop_front();
-    if (it->second.empty()) {
-      pair_queue_.erase(it);
-      return;
-    }
-    start_injecting(it->second.front());
+    const uint32_t next = pairs_.handed_over(m.src, m.dst, id);
+    if (next != PairFifo::kNone) start_injecting(next);
   }
 
   uint64_t bytes_injected() const override { return static_cast<uint64_t>(c_.injected.value()); }
@@ -387,8 +377,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   SimContext& sim_;
   EventQueue eq_;
   bool fifo_;
-  std::unordered_map<uint64_t, std::deque<uint32_t>>
-      pair_queue_;  // per (src, dst): its messages not yet fully injected
+  PairFifo pairs_;  // per (src, dst): its messages not yet fully injected
   StatGroup& stats_;
   FabricCounters c_;
   OcsSequence ocs_;
