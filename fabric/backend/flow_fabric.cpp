@@ -229,7 +229,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       dir.flows.push_back(f);
       mark(d);
     }
-    ++active_flows_;
   }
 
   // The packet pipeline's timing on the flow's path when it has the path to itself: D_solo, L and
@@ -238,9 +237,11 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     const size_t k = fl.dirs.size();
     const uint64_t w_full = pp_.mtu.bytes + pp_.header.bytes;
     const uint64_t w_last = payload - (n - 1) * pp_.mtu.bytes + pp_.header.bytes;
-    std::vector<int64_t> tf(k), tl(k), h(k), fwd(k);
-    std::vector<bool> ct(k);
-    double cap = 0;
+    // per hop: full and last packet's serialisation, head latency, the next vertex's forwarding
+    std::vector<int64_t>&tf = hop_.tf, &tl = hop_.tl, &h = hop_.h, &fwd = hop_.fwd;
+    std::vector<uint8_t>& ct = hop_.ct;
+    for (auto* v : {&tf, &tl, &h, &fwd}) v->resize(k);
+    ct.resize(k);
     for (size_t j = 0; j < k; ++j) {
       const Dir& d = dirs_[fl.dirs[j]];
       const Link::Direction& ld = *d.hw->dir;
@@ -280,8 +281,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     // Own limit: the pace of the slowest hop, and per hop the credit window (the buffer's whole
     // packets) over the credit loop: the packet's serialisation, its time to leave the next vertex
     // (or reach the destination), and the credit's way back.
-    const double wire_bits = 8.0 * static_cast<double>(payload + n * pp_.header.bytes);
-    cap = wire_bits / (static_cast<double>(d_solo) * 1e-12);
+    double cap = 8.0 * static_cast<double>(fl.wire) / (static_cast<double>(d_solo) * 1e-12);
     bool credit_limited = false;
     for (size_t j = 0; j < k; ++j) {
       const Dir& d = dirs_[fl.dirs[j]];
@@ -402,7 +402,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     fl.active = false;
     fl.next_free = free_flow_;
     free_flow_ = f;
-    --active_flows_;
     ++landing_;
     eq_.at(arrive, [this, m] { arrive_at(m); });
     if (fifo_) {
@@ -485,7 +484,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       fl.active = false;
       fl.rate = 0;
       ++fl.epoch;
-      --active_flows_;
       stopped_.push_back(f);
     }
     drain_until_ = landed;
@@ -525,11 +523,15 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   uint32_t free_msg_ = kNone;
   std::vector<Flow> flows_;
   uint32_t free_flow_ = kNone;
-  PairFifo pairs_;             // per (src, dst): its messages not yet sent
-  uint64_t in_flight_ = 0;     // messages not yet delivered
-  uint64_t active_flows_ = 0;  // flows sending
-  uint64_t landing_ = 0;       // sent, not yet arrived
+  PairFifo pairs_;          // per (src, dst): its messages not yet sent
+  uint64_t in_flight_ = 0;  // messages not yet delivered
+  uint64_t landing_ = 0;    // sent, not yet arrived
   ArrivalHandler arrival_;
+
+  struct HopScratch {  // timing()'s per-hop figures, kept between flows
+    std::vector<int64_t> tf, tl, h, fwd;
+    std::vector<uint8_t> ct;
+  } hop_;
 
   // the solve of this instant
   std::vector<uint32_t> dirty_, comp_dirs_, comp_flows_, first_, link_;
@@ -547,8 +549,9 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
 const bool registered = [] {
   FabricRegistry::instance().add(
       "fabric-backend", "flow",
-      "flow level: each message one flow over its route, links shared max-min fair, packet-exact on an idle path",
-      &PacketParams::schema(), [](const ConfigPtr&, const FabricContext& ctx) {
+      "flow level: each message one flow over its route, links shared max-min fair, packet-exact on an idle path "
+      "(fabric.fidelity: flow; parameters in fabric.backend)",
+      nullptr, [](const ConfigPtr&, const FabricContext& ctx) {
         const PacketParams& pp = ctx.params.backend;  // fabric.backend, shared by both fidelities
         return std::unique_ptr<Fabric>(new FlowFabric("fabric", pp, ctx));
       });

@@ -61,13 +61,10 @@ struct Msg {
 
 // One direction of one link, at its sending vertex: the serialiser and what waits for it.
 struct OutPort {
-  HwPort* hw = nullptr;
-  Link::Direction* dir = nullptr;
-  int vertex = 0, port = 0, peer_vertex = 0, peer_port = 0;
+  HwPort* hw = nullptr;                     // the link direction, its ends and the peer's buffer size
   std::vector<std::deque<uint32_t>> queue;  // forwarded packets ready to go, per VC
   std::deque<uint32_t> inject;              // messages injected here (GPU ports), served round robin
   std::vector<int64_t> credits;             // free bytes in the peer's input buffer, per VC
-  int64_t buffer = 0;                       // that buffer's size per VC
   Time free_at;
   int rr = 0;
 };
@@ -150,9 +147,9 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
         if (waiting == 0) continue;
         std::string credits;
         for (size_t vc = 0; vc < o.credits.size(); ++vc)
-          credits += fmt::format("{}vc{} {}/{} B", vc ? ", " : "", vc, o.credits[vc], o.buffer);
-        s += fmt::format("  {} port {} -> {}: {} packet(s) or message(s) waiting; credits {}\n", vertex_name(o.vertex),
-                         o.port, vertex_name(o.peer_vertex), waiting, credits);
+          credits += fmt::format("{}vc{} {}/{} B", vc ? ", " : "", vc, o.credits[vc], o.hw->buffer);
+        s += fmt::format("  {} port {} -> {}: {} packet(s) or message(s) waiting; credits {}\n",
+                         vertex_name(o.hw->vertex), o.hw->port, vertex_name(o.hw->peer_vertex), waiting, credits);
       }
     return s;
   }
@@ -180,14 +177,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
           HwPort& h = hp.ports[v][p];
           OutPort& o = ph.out[v][p];
           o.hw = &h;
-          o.dir = h.dir;
-          o.vertex = h.vertex;
-          o.port = h.port;
-          o.peer_vertex = h.peer_vertex;
-          o.peer_port = h.peer_port;
-          o.buffer = h.buffer;
           o.queue.resize(vcs);
-          o.credits.assign(vcs, o.buffer);
+          o.credits.assign(vcs, h.buffer);
         }
       }
     }
@@ -279,19 +270,19 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
 
   void transmit(OutPort& o, uint32_t i) {
     Packet& p = pkts_[i];
-    Link::Direction& d = *o.dir;
+    Link::Direction& d = *o.hw->dir;
     const Time start = sim_now();
     const Time end = start + d.serialise(p.wire);
     o.free_at = end;
     o.credits[static_cast<size_t>(p.vc)] -= p.wire;
     hw_.book_traffic(*o.hw, p.payload, p.wire, 1);
     hw_.book_busy(*o.hw, start, end, end - start);
-    if (p.in_port >= 0) return_credit(o.vertex, p.in_port, p.in_vc, p.wire, end);
+    if (p.in_port >= 0) return_credit(o.hw->vertex, p.in_port, p.in_vc, p.wire, end);
     p.head = start + d.head_latency;
     p.tail = end + d.head_latency;
-    p.in_port = o.peer_port;
+    p.in_port = o.hw->peer_port;
     p.in_vc = p.vc;
-    const int to = o.peer_vertex;
+    const int to = o.hw->peer_vertex;
     eq_.at(p.head, [this, to, i] { arrive(to, i); });
     eq_.at(end, [this, &o] { try_start(o); });
   }
@@ -300,9 +291,9 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   // after the reverse direction's latency.
   void return_credit(int vertex, int in_port, int vc, uint32_t bytes, Time when) {
     OutPort& back = out(vertex, in_port);
-    OutPort& up = out(back.peer_vertex, back.peer_port);
+    OutPort& up = out(back.hw->peer_vertex, back.hw->peer_port);
     ++credits_out_;
-    eq_.at(when + back.dir->head_latency, [this, &up, vc, bytes] {
+    eq_.at(when + back.hw->dir->head_latency, [this, &up, vc, bytes] {
       up.credits[static_cast<size_t>(vc)] += bytes;
       --credits_out_;
       try_start(up);
@@ -329,7 +320,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     const HwNode& node = hw_.node(v);
     Time ready = (node.cut_through ? p.head : p.tail) + node.latency;
     // cut-through onto a faster link cannot finish sending before the tail has arrived
-    const Time ser_out = o.dir->serialise(p.wire);
+    const Time ser_out = o.hw->dir->serialise(p.wire);
     if (ready + ser_out < p.tail) ready = p.tail - ser_out;
     p.vc = c.vc;
     eq_.at(ready, [this, &o, i] {
@@ -394,8 +385,10 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
 
 const bool registered = [] {
   FabricRegistry::instance().add(
-      "fabric-backend", "packet", "packets at an MTU with credit flow control through transceivers, links and switches",
-      &PacketParams::schema(), [](const ConfigPtr&, const FabricContext& ctx) {
+      "fabric-backend", "packet",
+      "packets at an MTU with credit flow control through transceivers, links and switches (fabric.fidelity: "
+      "packet; parameters in fabric.backend)",
+      nullptr, [](const ConfigPtr&, const FabricContext& ctx) {
         const PacketParams& pp = ctx.params.backend;  // fabric.backend, shared by both fidelities
         return std::unique_ptr<Fabric>(new PacketFabric("fabric", pp, ctx));
       });
