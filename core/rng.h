@@ -8,6 +8,15 @@
 
 namespace litesim {
 
+// The splitmix64 finaliser (Steele, Lea & Flood 2014): a 64-bit mixer whose every input bit affects
+// every output bit. Seeds streams here, and hashes flows for multipath routing.
+inline uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 class Rng {
  public:
   Rng(uint64_t seed, const std::string& stream) : eng_(mix(seed, stream)) {}
@@ -27,11 +36,7 @@ class Rng {
   static uint64_t mix(uint64_t seed, const std::string& stream) {
     uint64_t h = 1469598103934665603ULL ^ seed;
     for (unsigned char c : stream) h = (h ^ c) * 1099511628211ULL;
-    // splitmix64 finaliser
-    h += 0x9e3779b97f4a7c15ULL;
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-    return h ^ (h >> 31);
+    return splitmix64(h);
   }
   std::mt19937_64 eng_;
 };

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/rng.h"
 #include "core/sim_context.h"
 #include "fabric/backend/packet_params.h"
 #include "fabric/fabric.h"
@@ -101,16 +102,10 @@ class FabricHardware {
   std::map<std::pair<int, int>, Transceiver*> port_xcvr_;  // (vertex, port) -> its transceiver
 };
 
-// splitmix64 finaliser: a message's flow hash for multipath routers (the same in every backend, so
-// an ECMP route is the same at either fidelity).
-inline uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+// A message's flow hash for multipath routers (the same in every backend, so an ECMP route is the
+// same at either fidelity).
 inline uint64_t message_flow_hash(const MessageInfo& m) {
-  return mix64(mix64(m.id) ^ (static_cast<uint64_t>(m.src) << 32 | static_cast<uint32_t>(m.dst)));
+  return splitmix64(splitmix64(m.id) ^ (static_cast<uint64_t>(m.src) << 32 | static_cast<uint32_t>(m.dst)));
 }
 
 }  // namespace litesim

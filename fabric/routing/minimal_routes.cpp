@@ -16,19 +16,13 @@
 // cycle; vcs() is then the longest route in hops (the diameter).
 #include <stdexcept>
 
+#include "core/rng.h"
 #include "fabric/routing/deadlock.h"
 #include "fabric/routing/hop_distance.h"
 #include "fabric/routing/router.h"
 
 namespace litesim {
 namespace {
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 struct ShortestParams {
   static const ParamSet<ShortestParams>& schema() {
