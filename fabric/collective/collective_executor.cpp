@@ -1,6 +1,7 @@
 #include "fabric/collective/collective_executor.h"
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -18,9 +19,16 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
   waiting_.resize(n);
   timing_.resize(n);
   int gpus = 0;
+  std::map<std::pair<int, int>, uint32_t> connection_of;  // (src, dst) -> index into connections_
+  conn_of_step_.resize(n, 0);
   for (size_t i = 0; i < n; ++i) {
     const CollStep& s = schedule.steps[i];
     gpus = std::max({gpus, s.src + 1, s.dst + 1});
+    if (s.kind == CollStep::Kind::Send) {
+      auto [it, fresh] = connection_of.try_emplace({s.src, s.dst}, static_cast<uint32_t>(connections_.size()));
+      if (fresh) connections_.emplace_back();
+      conn_of_step_[i] = it->second;
+    }
     waiting_[i] = s.deps.size();
     for (int d : s.deps) {
       if (d < 0 || static_cast<size_t>(d) >= i)
@@ -66,7 +74,7 @@ void CollectiveExecutor::issue(size_t i) {
   StepTiming& t = timing_[i];
   t.ready = t.start = sim_now();
   if (s.kind == CollStep::Kind::Send) {
-    Connection& c = connections_[{s.src, s.dst}];
+    Connection& c = connections_[conn_of_step_[i]];
     if (params_.connection_window > 0 && c.in_flight >= params_.connection_window) {
       c.queued.push_back(i);
       return;
@@ -91,7 +99,7 @@ void CollectiveExecutor::start_send(size_t i) {
   const CollStep& s = schedule_.steps[i];
   timing_[i].start = sim_now();
   timing_[i].started = true;
-  ++connections_[{s.src, s.dst}].in_flight;
+  ++connections_[conn_of_step_[i]].in_flight;
   ++messages_;
   const MessageInfo m{params_.id_base + i, s.src, s.dst, s.data.bytes,
                       schedule_.request.tag_base + static_cast<int64_t>(i)};
@@ -106,13 +114,9 @@ void CollectiveExecutor::complete(size_t i) {
   ++done_;
   const CollStep& s = schedule_.steps[i];
   if (s.kind == CollStep::Kind::Send) {  // the connection's next message goes before newly ready ones
-    Connection& c = connections_[{s.src, s.dst}];
+    Connection& c = connections_[conn_of_step_[i]];
     --c.in_flight;
-    if (!c.queued.empty()) {
-      const size_t next = c.queued.front();
-      c.queued.pop_front();
-      start_send(next);
-    }
+    if (c.next < c.queued.size()) start_send(c.queued[c.next++]);
   }
   for (size_t d : dependents_[i])
     if (--waiting_[d] == 0) issue(d);

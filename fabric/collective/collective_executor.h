@@ -8,7 +8,6 @@
 // SimError naming them, instead of the run hanging or passing silently.
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,7 +72,8 @@ class CollectiveExecutor {
 
   struct Connection {
     int in_flight = 0;
-    std::deque<size_t> queued;  // ready sends, in the order they became ready
+    std::vector<size_t> queued;  // ready sends held by the window, in the order they became ready
+    size_t next = 0;             // queued[next] is the first still held
   };
 
   Fabric& fabric_;
@@ -92,7 +92,8 @@ class CollectiveExecutor {
   };
   void engine_wakes(size_t gpu);
   std::vector<Engine> engines_;
-  std::map<std::pair<int, int>, Connection> connections_;
+  std::vector<Connection> connections_;  // one per (source, destination) of the schedule's sends
+  std::vector<uint32_t> conn_of_step_;   // per Send step: its connection
   size_t done_ = 0;
   uint64_t messages_ = 0;
   bool started_ = false;
