@@ -42,13 +42,17 @@ class DirectCollective : public CollectiveAlgorithm {
         return scatter(true, "reduce-scatter");
       case CollOp::AllGather:
         return gather("all-gather");
-      case CollOp::AllToAll:
+      case CollOp::AllToAll: {
+        // rank i's send buffer cut into p blocks, block j for rank j (the same cut for every rank)
+        const std::vector<Range> sub = split_even({0, v.bytes}, p);
         for (int k = 1; k < p; ++k)
           for (int i = 0; i < p; ++i) {
-            const auto sub = split_even({v.base + static_cast<uint64_t>(i) * v.bytes, v.bytes}, p);
-            b.transfer(gpu(i), gpu(i + k), sub[static_cast<size_t>((i + k) % p)], false, "alltoall");
+            Range r = sub[static_cast<size_t>((i + k) % p)];
+            r.offset += v.base + static_cast<uint64_t>(i) * v.bytes;
+            b.transfer(gpu(i), gpu(i + k), r, false, "alltoall");
           }
         return;
+      }
       case CollOp::Broadcast:
         for (int k = 1; k < p; ++k) b.transfer(gpu(v.root), gpu(v.root + k), space, false, "broadcast");
         return;
