@@ -26,15 +26,16 @@ ImplConfig CollectiveAlgorithms::*CollectiveAlgorithms::member(CollOp op) {
   return &CollectiveAlgorithms::allreduce;
 }
 
+const char* default_algorithm(CollOp op) { return op == CollOp::AllToAll ? "direct" : "ring"; }
+
 const ParamSet<CollectiveAlgorithms>& CollectiveAlgorithms::schema() {
   static const ParamSet<CollectiveAlgorithms> s(
       "algorithm", "the default algorithm of each collective op",
       [](ParamSet<CollectiveAlgorithms>& p) {
         for (const std::string& name : op_names()) {
           const CollOp op = parse_op(name);
-          // alltoall: only `direct` implements it; every other op: the ring (docs/parameters.md).
           p.impl(name, member(op), "collective", fmt::format("algorithm of {} (litesim list: [collective])", name),
-                 std::string(op == CollOp::AllToAll ? "direct" : "ring"));
+                 std::string(default_algorithm(op)));
         }
       },
       // Each op's algorithm must implement it and be buildable from its parameters, so that a

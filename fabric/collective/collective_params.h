@@ -11,6 +11,11 @@
 
 namespace litesim {
 
+// The algorithm an op runs when nothing chooses one, and what a run falls back to when the chosen
+// one cannot do a group: `direct` for all-to-all (the only one that implements it), `ring` for every
+// other op (any group size; docs/parameters.md).
+const char* default_algorithm(CollOp op);
+
 // The default algorithm of each op (`kind:` from the `collective` registry, with its parameters).
 struct CollectiveAlgorithms {
   ImplConfig allreduce, allgather, reducescatter, alltoall, broadcast, reduce, sendrecv;

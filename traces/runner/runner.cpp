@@ -104,11 +104,10 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
       c.schedule = build_schedule(req, algo, &sys_.topology());
     } catch (const CollectiveError& e) {
       if (!o.algo.empty()) throw ConfigError(o.loc, o.id + ".algo", e.what());
-      // The system's algorithm does not do this group (e.g. a power-of-two-only variant): ring does
-      // every reduction and gather on any group, direct the rest.
+      // The system's algorithm does not do this group (e.g. a power-of-two-only variant): the default
+      // algorithm does every op on any group.
       try {
-        const char* fallback = req.op == CollOp::AllToAll ? "direct" : "ring";
-        c.schedule = build_schedule(req, ImplConfig{fallback, nullptr}, &sys_.topology());
+        c.schedule = build_schedule(req, ImplConfig{default_algorithm(req.op), nullptr}, &sys_.topology());
       } catch (const CollectiveError& e2) {
         throw ConfigError(o.loc, o.id, e2.what());
       }
