@@ -88,6 +88,8 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
       }
   }
   // Each collective's schedule, built now so that an algorithm that cannot do it fails before the run.
+  // Instances making the same request (every layer's all-reduce on a group) share one schedule.
+  std::map<std::tuple<int, CollOp, uint64_t, int, std::string>, std::shared_ptr<const CollSchedule>> built;
   for (auto& cp : colls_) {
     CollectiveRecord& c = *cp;
     const auto [r0, i0] = c.ops.front();
@@ -100,19 +102,24 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
     req.chunk = params_.chunk.bytes;
     ImplConfig algo = params_.algorithm.of(req.op);
     if (!o.algo.empty()) algo = ImplConfig{o.algo, nullptr};
-    try {
-      c.schedule = build_schedule(req, algo, &sys_.topology());
-    } catch (const CollectiveError& e) {
-      if (!o.algo.empty()) throw ConfigError(o.loc, o.id + ".algo", e.what());
-      // The system's algorithm does not do this group (e.g. a power-of-two-only variant): the default
-      // algorithm does every op on any group.
+    std::shared_ptr<const CollSchedule>& schedule = built[{c.group, req.op, req.bytes, req.root, algorithm_text(algo)}];
+    if (!schedule) {
       try {
-        c.schedule = build_schedule(req, ImplConfig{default_algorithm(req.op), nullptr}, &sys_.topology());
-      } catch (const CollectiveError& e2) {
-        throw ConfigError(o.loc, o.id, e2.what());
+        schedule = std::make_shared<const CollSchedule>(build_schedule(req, algo, &sys_.topology()));
+      } catch (const CollectiveError& e) {
+        if (!o.algo.empty()) throw ConfigError(o.loc, o.id + ".algo", e.what());
+        // The system's algorithm does not do this group (e.g. a power-of-two-only variant): the default
+        // algorithm does every op on any group.
+        try {
+          schedule = std::make_shared<const CollSchedule>(
+              build_schedule(req, ImplConfig{default_algorithm(req.op), nullptr}, &sys_.topology()));
+        } catch (const CollectiveError& e2) {
+          throw ConfigError(o.loc, o.id, e2.what());
+        }
       }
     }
-    c.algo = c.schedule.algorithm;
+    c.schedule = schedule;
+    c.algo = c.schedule->algorithm;
   }
   sys_.fabric().set_arrival_handler([this](const MessageInfo& m) {
     if (m.id >= kCollectiveIds) return;  // collective payloads stream fabric to fabric (docs/trace-format.md)
@@ -274,12 +281,12 @@ void Runner::run_collective(size_t ci) {
   p.reduce_bandwidth = params_.reduce_bandwidth;
   p.connection_window = params_.connection_window;
   p.id_base = kCollectiveIds + coll_ids_;
-  coll_ids_ += c.schedule.steps.size();
-  c.executor = std::make_unique<CollectiveExecutor>(sys_.fabric(), c.schedule, p, sim_);
+  coll_ids_ += c.schedule->steps.size();
+  CollectiveExecutor executor(sys_.fabric(), *c.schedule, p, sim_);
   if (params_.launch_latency.ps > 0) sc_core::wait(to_sc(params_.launch_latency));
-  c.executor->run();
-  c.executor->check_complete();
-  c.messages = c.executor->messages();
+  executor.run();
+  executor.check_complete();
+  c.messages = executor.messages();
   c.end = sim_now();
   c.done = true;
   for (const auto& [r, i] : c.ops) finish(r, i);

@@ -56,15 +56,14 @@ struct OpRecord {
 // One collective (or barrier) instance: the n-th op on a group, across its members.
 struct CollectiveRecord {
   int group = -1;
-  size_t seq = 0;                             // n-th on its group
-  std::vector<std::pair<int, uint32_t>> ops;  // (rank, op index) per member, in group order
-  CollSchedule schedule;
+  size_t seq = 0;                                // n-th on its group
+  std::vector<std::pair<int, uint32_t>> ops;     // (rank, op index) per member, in group order
+  std::shared_ptr<const CollSchedule> schedule;  // shared by the instances that make the same request
   std::string algo;
   Time first_arrival{}, start{}, end{};  // start: the last member arrived
   int arrived = 0;
   bool started = false, done = false;
   uint64_t messages = 0;
-  std::unique_ptr<CollectiveExecutor> executor;
 };
 
 class Runner {
