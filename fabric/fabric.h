@@ -91,16 +91,12 @@ struct LinkActivity {
 
 class Fabric {
  public:
-  // Called at the destination when a message has crossed the network, in a SystemC thread; may
-  // wait() (the destination DMA writes the payload into HBM). The message counts as delivered when
-  // it returns.
-  using ArrivalHandler = std::function<void(const MessageInfo&)>;
-  // Called once the message is delivered. It must not wait(): without an arrival handler it runs
-  // inside the fabric's event method.
+  // Called when the message's last byte has reached its destination, inside the fabric's event
+  // method: it must not wait(). What the destination does next (its DMA writing the payload into
+  // HBM) is the caller's, in a process of its own (the trace runner's on_arrival).
   using DeliveredCallback = std::function<void(const MessageInfo&)>;
 
   virtual ~Fabric() = default;
-  virtual void set_arrival_handler(ArrivalHandler h) = 0;
   // Starts a message; returns at once. May be called from any SystemC process.
   virtual void send(const MessageInfo& msg, DeliveredCallback done) = 0;
 

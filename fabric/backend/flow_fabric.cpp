@@ -117,8 +117,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     }
   }
 
-  void set_arrival_handler(ArrivalHandler h) override { arrival_ = std::move(h); }
-
   void send(const MessageInfo& m, DeliveredCallback done) override {
     if (m.src == m.dst) throw SimError(fmt::format("message {} is sent from GPU {} to itself", m.id, m.src));
     if (in_flight_ == 0) ocs_.catch_up();
@@ -431,19 +429,9 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
 
   void arrive_at(uint32_t m) {
     --landing_;
-    Msg& msg = msgs_[m];
+    const Msg& msg = msgs_[m];
     c_.latency.add((sim_now() - msg.injected).ns());
-    if (!arrival_) {
-      finish(m);
-      try_drained();
-      return;
-    }
-    sc_core::sc_spawn(sim_.guard([this, m] {
-      const MessageInfo info = msgs_[m].info;  // msgs_ may grow while the handler waits
-      if (arrival_) arrival_(info);
-      finish(m);
-    }),
-                      fmt::format("deliver{}", msg.info.id).c_str());
+    finish(m);
     try_drained();
   }
 
@@ -526,7 +514,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   PairFifo pairs_;          // per (src, dst): its messages not yet sent
   uint64_t in_flight_ = 0;  // messages not yet delivered
   uint64_t landing_ = 0;    // sent, not yet arrived
-  ArrivalHandler arrival_;
 
   struct HopScratch {  // timing()'s per-hop figures, kept between flows
     std::vector<int64_t> tf, tl, h, fwd;

@@ -85,8 +85,6 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     build();
   }
 
-  void set_arrival_handler(ArrivalHandler h) override { arrival_ = std::move(h); }
-
   void send(const MessageInfo& m, DeliveredCallback done) override {
     if (m.src == m.dst) throw SimError(fmt::format("message {} is sent from GPU {} to itself", m.id, m.src));
     if (in_flight_ == 0) ocs_.catch_up();
@@ -338,23 +336,10 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     msg.arrived += p.payload;
     if (msg.arrived < msg.info.bytes || msg.to_send > 0) return;
     c_.latency.add((sim_now() - msg.injected).ns());
-    const uint32_t m = p.msg;
-    if (!arrival_) {  // nothing to wait for: deliver now, without a process per message
-      c_.delivered.add(static_cast<double>(msg.info.bytes));
-      if (--in_flight_ == 0) ocs_.now_idle();
-      if (msg.done) msg.done(msg.info);
-      msg.done = nullptr;
-      return;
-    }
-    sc_core::sc_spawn(sim_.guard([this, m] {
-      Msg& done = msgs_[m];
-      if (arrival_) arrival_(done.info);
-      c_.delivered.add(static_cast<double>(done.info.bytes));
-      if (--in_flight_ == 0) ocs_.now_idle();
-      if (done.done) done.done(done.info);
-      done.done = nullptr;
-    }),
-                      fmt::format("deliver{}", msg.info.id).c_str());
+    c_.delivered.add(static_cast<double>(msg.info.bytes));
+    if (--in_flight_ == 0) ocs_.now_idle();
+    if (msg.done) msg.done(msg.info);
+    msg.done = nullptr;
   }
 
   // One circuit set: its topology, router, output ports [vertex][port] and links.
@@ -379,7 +364,6 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   std::deque<Msg> msgs_;
   std::vector<Packet> pkts_;
   std::vector<uint32_t> free_;
-  ArrivalHandler arrival_;
   uint64_t in_flight_ = 0;
 };
 

@@ -19,7 +19,6 @@ class FakeFabric : public Fabric {
   int black_hole = -1;  // messages to this GPU are never delivered
   std::set<uint64_t> ids;
 
-  void set_arrival_handler(ArrivalHandler) override {}
   void send(const MessageInfo& m, DeliveredCallback done) override {
     EXPECT_TRUE(ids.insert(m.id).second) << "message id " << m.id << " used twice";
     injected_ += m.bytes;

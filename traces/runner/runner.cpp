@@ -121,12 +121,6 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
     c.schedule = schedule;
     c.algo = c.schedule->algorithm;
   }
-  sys_.fabric().set_arrival_handler([this](const MessageInfo& m) {
-    if (m.id >= kCollectiveIds) return;  // collective payloads stream fabric to fabric (docs/trace-format.md)
-    MessageRecord& rec = messages_[m.id];
-    rec.t_arrive = sim_now();
-    if (rec.kind != MessageRecord::Kind::ReadRequest) sys_.gpu(m.dst).die.dma(tlm::TLM_WRITE_COMMAND, m.bytes, m);
-  });
   for (size_t r = 0; r < n; ++r)
     for (size_t s = 0; s < streams; ++s) {
       wake_[r].push_back(std::make_unique<sc_core::sc_event>());
@@ -206,7 +200,7 @@ void Runner::execute(int rank, uint32_t i) {
       msg_of_[static_cast<size_t>(rank)][i] = m;
       MessageRecord& rec = messages_[m];
       rec.t_send = rec.t_inject = sim_now();
-      sys_.fabric().send(rec.info, [this, m](const MessageInfo&) { on_delivered(m); });
+      sys_.fabric().send(rec.info, [this, m](const MessageInfo&) { on_arrival(m); });
       wait_done(rank, i);
       return;
     }
@@ -238,10 +232,25 @@ void Runner::send_message(size_t m) {
   rec.t_send = sim_now();
   sys_.gpu(rec.info.src).die.dma(tlm::TLM_READ_COMMAND, rec.info.bytes, rec.info);
   rec.t_inject = sim_now();
-  sys_.fabric().send(rec.info, [this, m](const MessageInfo&) { on_delivered(m); });
+  sys_.fabric().send(rec.info, [this, m](const MessageInfo&) { on_arrival(m); });
 }
 
-// In the fabric's delivery context: must not wait.
+// Message m has crossed the fabric (called in its delivery context, which must not wait): the
+// destination's DMA writes the payload into HBM, then it counts as delivered. A remote read's
+// request carries no payload. Collective payloads never come here: they stream fabric to fabric
+// (docs/trace-format.md).
+void Runner::on_arrival(size_t m) {
+  sc_core::sc_spawn(sim_.guard([this, m] {
+    MessageRecord& rec = messages_[m];
+    rec.t_arrive = sim_now();
+    if (rec.kind != MessageRecord::Kind::ReadRequest)
+      sys_.gpu(rec.info.dst).die.dma(tlm::TLM_WRITE_COMMAND, rec.info.bytes, rec.info);
+    on_delivered(m);
+  }),
+                    fmt::format("deliver{}", messages_[m].info.id).c_str());
+}
+
+// Message m is in its destination's memory: its ops finish. Must not wait.
 void Runner::on_delivered(size_t m) {
   MessageRecord& rec = messages_[m];
   rec.t_delivered = sim_now();

@@ -84,6 +84,7 @@ class Runner {
   void wait_done(int rank, uint32_t i);  // until finish() has run for it
   size_t new_message(MessageRecord::Kind kind, int src, int dst, uint64_t bytes, int64_t tag, int rank, uint32_t op);
   void send_message(size_t m);  // DMA-read at the source, then into the fabric
+  void on_arrival(size_t m);
   void on_delivered(size_t m);
   void arrive_collective(size_t c);
   void run_collective(size_t c);
