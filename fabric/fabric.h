@@ -86,6 +86,7 @@ struct LinkActivity {
   int link = 0;                          // LinkReport::id
   std::string name;                      // "link<id>" ("phase<k>_link<id>" in OCS schedule phase k)
   int from = 0, to = 0;                  // vertex numbers of the sending and receiving ends
+  std::string from_name, to_name;        // their names: "gpu3", "switch1"
   const WindowedSum* busy_ps = nullptr;  // owned by the fabric
 };
 
@@ -113,5 +114,13 @@ class Fabric {
 };
 
 using FabricRegistry = Registry<Fabric, const FabricContext&>;
+
+// At the end of a run: every byte injected was delivered and nothing is left in flight; a SimError
+// naming both counts otherwise.
+inline void check_conservation(const Fabric& f) {
+  if (f.bytes_injected() != f.bytes_delivered() || f.messages_in_flight() != 0)
+    throw SimError("conservation violated: " + std::to_string(f.bytes_injected()) + " B injected, " +
+                   std::to_string(f.bytes_delivered()) + " B delivered");
+}
 
 }  // namespace litesim

@@ -160,8 +160,9 @@ std::vector<LinkActivity> FabricHardware::link_activity() const {
       const TopoEdge& e = ph.topo->links()[i];
       const HwPort& ab = ph.ports[static_cast<size_t>(e.u)][static_cast<size_t>(e.port_u)];
       const HwPort& ba = ph.ports[static_cast<size_t>(e.v)][static_cast<size_t>(e.port_v)];
-      outv.push_back({base + e.id, ph.links[i]->basename(), e.u, e.v, &ab.busy_ps});
-      outv.push_back({base + e.id, ph.links[i]->basename(), e.v, e.u, &ba.busy_ps});
+      const std::string u = vertex_name(e.u), v = vertex_name(e.v);
+      outv.push_back({base + e.id, ph.links[i]->basename(), e.u, e.v, u, v, &ab.busy_ps});
+      outv.push_back({base + e.id, ph.links[i]->basename(), e.v, e.u, v, u, &ba.busy_ps});
     }
     base += ph.topo->num_links();
   }

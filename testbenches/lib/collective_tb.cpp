@@ -95,9 +95,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
   const Time end = sim_now();
   sim.ledger.close(end);
   const Fabric& f = net.fabric();
-  if (f.bytes_injected() != f.bytes_delivered() || f.messages_in_flight() != 0)
-    throw SimError(
-        fmt::format("conservation violated: {} B injected, {} B delivered", f.bytes_injected(), f.bytes_delivered()));
+  check_conservation(f);
 
   CollectiveTbResult out;
   out.steps_csv = "op,iter,chunk," + CollectiveExecutor::csv_header() + "\n";

@@ -65,9 +65,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   const Time end = sim_now();
   sys.finish(end);
   ledger.close(end);
-  if (sys.fabric().bytes_injected() != sys.fabric().bytes_delivered() || sys.fabric().messages_in_flight() != 0)
-    throw SimError(fmt::format("conservation violated: {} B injected, {} B delivered", sys.fabric().bytes_injected(),
-                               sys.fabric().bytes_delivered()));
+  check_conservation(sys.fabric());
 
   RunResult out;
   nlohmann::json& s = out.summary;

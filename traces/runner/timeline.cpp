@@ -24,10 +24,6 @@ std::string str(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string vertex_name(int v, int gpus) {
-  return v < gpus ? fmt::format("gpu{}", v) : fmt::format("switch{}", v - gpus);
-}
-
 // The events, one per line.
 class Events {
  public:
@@ -175,8 +171,7 @@ std::string timeline_json(const System& sys, const Runner& runner, Time end, nlo
     if (const WindowedSum* w = sys.gpu(g).hbm->traffic())
       counter(g + 1, "hbm", "GBps", *w, 1000.0);  // B/ps = 1000 GB/s
   for (const LinkActivity& l : links)
-    counter(fabric_pid, fmt::format("{} {}->{}", l.name, vertex_name(l.from, gpus), vertex_name(l.to, gpus)), "util",
-            *l.busy_ps, 1.0);
+    counter(fabric_pid, fmt::format("{} {}->{}", l.name, l.from_name, l.to_name), "util", *l.busy_ps, 1.0);
 
   metadata["sim_time_ns"] = end.ns();
   metadata["ops"] = t.op_count();
