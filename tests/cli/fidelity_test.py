@@ -17,7 +17,13 @@ LITESIM, CASE = sys.argv[1], sys.argv[2]
 SYSTEMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "system")
 
 UNCONGESTED, CONGESTED = 0.02, 0.15
-# name -> (class tolerance, testbench args, what it shows). None: an open gap, in the table only.
+# The `run` case: a generated LLM trace (Llama-3-70B decode, TP16 x PP16) run by `litesim run` on 256
+# GPUs of the Lite-GPU Clos: the whole stack (trace runner, GPUs, HBM, collectives) at either fidelity.
+LLM_SYSTEM = ["--system", os.path.join(SYSTEMS, "lite-clos-64.yaml"), "--set", "fabric.topology.gpus=256"]
+LLM_TRACE = ["--model", "llama3-70b", "--phase", "decode", "--batch", "16", "--seq", "2048", "--tp", "16", "--pp",
+             "16"]
+# name -> (class tolerance, testbench args (["run"]: the LLM run above), what it shows). None: an open
+# gap, in the table only.
 CASES = {
     "pair_link_sizes": (UNCONGESTED, ["link", "--sizes", "0B,1B,4KiB,4097B,64KiB,1MiB,16MiB"],
                         "one message alone on a 1-hop path, 0 B to 16 MiB"),
@@ -45,15 +51,9 @@ CASES = {
                            "all-to-all, 64 GPUs, leaf-spine Clos with 2:1 oversubscription"),
     "torus_alltoall": (None, ["collective", "--op", "alltoall", "--bytes", "16MiB", "--topology", "torus2d",
                               "--gpus", "16"], "all-to-all on a 4x4 torus (GPUs forward): OPEN GAP, see below"),
+    "llm_decode_256_gpus": (UNCONGESTED, ["run"], "Llama-3-70B decode step (TP16 x PP16), `litesim run`, 256 GPUs"),
 }
 
-
-# A generated LLM trace (Llama-3-70B decode, TP16 x PP16) run by `litesim run` on 256 GPUs of the
-# Lite-GPU Clos: the whole stack (trace runner, GPUs, HBM, collectives) over either fidelity.
-LLM_SYSTEM = ["--system", os.path.join(SYSTEMS, "lite-clos-64.yaml"), "--set", "fabric.topology.gpus=256"]
-LLM_TRACE = ["--model", "llama3-70b", "--phase", "decode", "--batch", "16", "--seq", "2048", "--tp", "16", "--pp",
-             "16"]
-CASES["llm_decode_256_gpus"] = (UNCONGESTED, ["run"], "Llama-3-70B decode step (TP16 x PP16), `litesim run`, 256 GPUs")
 
 
 def run(args, fidelity, out):
