@@ -145,6 +145,10 @@ TraceDoc parse_trace_doc(const std::string& text, const std::string& label);
 // The flat form of a program: repeats expanded, names resolved (unknown name, duplicate id,
 // dependency cycle, rank out of range are ConfigErrors at the op's line), groups checked.
 Trace expand(const TraceDoc& doc);
+// The program form of a flat trace, one program per rank with ops (no repeats), for the YAML
+// writer. Op ids that are not names in the native format ("layer[0].qkv", "aten::mm") have every
+// other character replaced by '_', and ids that then clash get a suffix "-2", "-3", ...
+TraceDoc trace_to_doc(const Trace& t);
 // Prints the program form as litesim-trace/1 YAML (read back by read_trace_doc unchanged).
 void write_trace(const TraceDoc& doc, std::ostream& out);
 

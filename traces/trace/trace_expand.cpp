@@ -1,9 +1,12 @@
 // TraceDoc -> Trace: repeats expanded, names resolved, groups and streams indexed, cycles rejected;
-// and the cross-rank checks of check_trace(). docs/trace-format.md gives the naming rules.
+// Trace -> TraceDoc (trace_to_doc); and the cross-rank checks of check_trace(). docs/trace-format.md
+// gives the naming rules.
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <queue>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -197,6 +200,15 @@ class Expander {
   std::vector<TraceOp>* ops_ = nullptr;
 };
 
+// An op id as a name of the native format: every character but letters, digits, '_' and '-'
+// becomes '_'.
+std::string as_name(const std::string& id) {
+  std::string s = id.empty() ? "op" : id;
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+  return s;
+}
+
 }  // namespace
 
 std::vector<uint32_t> stable_topological_order(const std::vector<std::vector<uint32_t>>& deps, uint32_t* on_cycle) {
@@ -254,6 +266,48 @@ Trace expand(const TraceDoc& d) {
   for (const RankProgram& p : d.programs)
     for (int r : p.ranks) ex.rank(p, r);
   return t;
+}
+
+TraceDoc trace_to_doc(const Trace& t) {
+  TraceDoc d;
+  d.name = t.name.empty() ? "trace" : t.name;
+  d.gpus = t.gpus;
+  d.groups.assign(t.groups.begin() + (t.groups.empty() ? 0 : 1), t.groups.end());  // all but `world`
+  for (const TraceRank& r : t.ranks) {
+    if (r.ops.empty()) continue;
+    std::vector<std::string> names;
+    std::set<std::string> used;
+    for (const TraceOp& op : r.ops) {
+      const std::string base = as_name(op.id);
+      std::string n = base;
+      for (int k = 2; !used.insert(n).second; ++k) n = fmt::format("{}-{}", base, k);
+      names.push_back(n);
+    }
+    RankProgram p;
+    p.ranks = {r.rank};
+    for (size_t i = 0; i < r.ops.size(); ++i) {
+      const TraceOp& op = r.ops[i];
+      BlockItem item;
+      OpSpec& o = item.op;
+      o.id = names[i];
+      o.kind = op.kind;
+      const std::string& stream = t.streams.at(static_cast<size_t>(op.stream));
+      if (stream != default_stream(op.kind)) o.stream = stream;
+      for (uint32_t dep : op.deps) o.after.push_back(names.at(dep));
+      o.kernel = op.kernel;
+      o.peer = op.peer;
+      o.bytes = op.bytes;
+      o.tag = op.tag;
+      o.coll = op.coll;
+      if (op.group >= 0) o.group = t.groups.at(static_cast<size_t>(op.group)).name;
+      o.root = op.root;
+      o.algo = op.algo;
+      o.duration = op.duration;
+      p.body.items.push_back(std::move(item));
+    }
+    d.programs.push_back(std::move(p));
+  }
+  return d;
 }
 
 void check_trace(const Trace& t, int gpus, const std::string& system_label) {
