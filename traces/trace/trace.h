@@ -38,6 +38,12 @@ enum class TraceOpKind {
 const char* trace_op_name(TraceOpKind k);
 // The default stream of each kind: "compute" or "comm".
 const char* default_stream(TraceOpKind k);
+// Its index in Trace::streams: 0 (compute) or 1 (comm).
+int default_stream_index(TraceOpKind k);
+
+// The bytes of a load, store, remote read or write, send or recv (one transfer, unlike a
+// collective's) must be below this: one TLM payload's data_length.
+inline constexpr uint64_t kMessageLimit = uint64_t{1} << 32;
 
 // --- flat form ---------------------------------------------------------------------------------
 
@@ -80,6 +86,9 @@ struct Trace {
   std::vector<TraceRank> ranks;  // index = rank; ranks without a program have no ops
   size_t op_count() const;
 };
+
+// Group 0 of every trace: all `gpus` ranks in order, named "world".
+RankGroup world_group(int gpus);
 
 // --- program form (litesim-trace/1) ------------------------------------------------------------
 

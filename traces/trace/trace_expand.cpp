@@ -255,10 +255,7 @@ Trace expand(const TraceDoc& d) {
   t.file = d.file;
   t.digest = d.digest;
   t.gpus = d.gpus;
-  RankGroup world;
-  world.name = "world";
-  for (int r = 0; r < d.gpus; ++r) world.ranks.push_back(r);
-  t.groups.push_back(world);
+  t.groups.push_back(world_group(d.gpus));
   t.groups.insert(t.groups.end(), d.groups.begin(), d.groups.end());
   t.ranks.resize(static_cast<size_t>(d.gpus));
   for (int r = 0; r < d.gpus; ++r) t.ranks[static_cast<size_t>(r)].rank = r;
