@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -166,10 +167,33 @@ void write_trace(const TraceDoc& doc, std::ostream& out);
 // empty order and sets *on_cycle to a node on the cycle.
 std::vector<uint32_t> stable_topological_order(const std::vector<std::vector<uint32_t>>& deps, uint32_t* on_cycle);
 
+// Which ops meet across ranks, as a run pairs them: the n-th send of (source, destination, tag)
+// meets the n-th recv of that key; the n-th collective or barrier each member issues on a group is
+// instance (group, n) on every member.
+using OpRef = std::pair<int, uint32_t>;  // (rank, op index)
+struct TraceMatch {
+  struct Message {
+    OpRef send, recv;
+  };
+  struct Collective {
+    int group = -1;
+    size_t seq = 0;          // n-th on its group
+    std::vector<OpRef> ops;  // one per member, in group order
+  };
+  std::vector<Message> messages;        // one per send, in (rank, op) order of the sends
+  std::vector<Collective> collectives;  // in (rank, op) order of their first op
+};
+// Throws a ConfigError at the first op that meets nothing: a send without its recv (by key) or a
+// recv of another size, a recv without its send, then a group member whose n-th op on the group is
+// another collective, a barrier or missing. Expects the readers' invariants: a group lists each
+// rank once, and an op's rank is a member of its group.
+TraceMatch match_trace(const Trace& t);
+
 // Checks a trace against a system with `gpus` GPUs: the trace's GPU count (at most the system's:
-// rank r runs on GPU r, GPUs above the trace's idle), peers in range, every
-// send matched by a recv of the same size (n-th with n-th per (source, destination, tag)), and
-// every group's members issuing the same collectives and barriers in the same order.
+// rank r runs on GPU r, GPUs above the trace's idle), then that every op meets its counterparts
+// (match_trace): every send matched by a recv of the same size (n-th with n-th per (source,
+// destination, tag)), and every group's members issuing the same collectives and barriers in the
+// same order.
 void check_trace(const Trace& t, int gpus, const std::string& system_label);
 
 }  // namespace litesim
