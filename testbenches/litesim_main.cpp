@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
     const Trace w = read_any_trace(workload_file);
     // The inputs are valid (bad input changes nothing on disk). From here on, a summary.json left
     // by an earlier run into this folder must not pass for this run's if the simulation fails.
-    std::filesystem::remove(std::filesystem::path(out_dir) / "summary.json");
+    forget_old_summary(out_dir);
     const auto t0 = std::chrono::steady_clock::now();
     const RunResult r = simulate(rs, w, static_cast<uint64_t>(seed), !no_timeline);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -451,10 +451,7 @@ TraceDoc read_trace_doc(const std::string& path) {
   if (!in) throw ConfigError(SourceLoc{path, 0, 0}, "trace", "cannot open the trace file");
   std::stringstream ss;
   ss << in.rdbuf();
-  TraceDoc d = parse_root(load_yaml_file(path));
-  d.file = path;
-  d.digest = file_digest(ss.str());
-  return d;
+  return parse_trace_doc(ss.str(), path);  // the bytes it parses are the bytes it digests
 }
 
 Trace read_trace(const std::string& path) { return expand(read_trace_doc(path)); }
