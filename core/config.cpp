@@ -314,13 +314,12 @@ std::string to_yaml(const ConfigNode& node) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::string Fnv1a::hex() const { return fmt::format("{:016x}", h); }
+
 std::string fnv1a_hex(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
+  Fnv1a f;
+  f.add(text.data(), text.size());
+  return f.hex();
 }
 
 ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted) {

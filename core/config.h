@@ -4,6 +4,8 @@
 // presets (a mapping with `preset: NAME` is merged over the preset file configs/<key>/NAME.yaml,
 // where <key> is the mapping's own key, "system" at the top), command-line overrides
 // (`--set a.b.c=VALUE`) and a resolved dump that is itself a valid config.
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -82,6 +84,17 @@ ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);
 // The location of `dotted` in `tree` (may be null); {fallback_file, 0, 0} when it is not there.
 SourceLoc locate_key(const ConfigPtr& tree, const std::string& dotted, const std::string& fallback_file);
 
+// 64-bit FNV-1a, fed in pieces (a digest of several files, hashed as they are read).
+struct Fnv1a {
+  uint64_t h = 1469598103934665603ULL;
+  void add(const char* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      h ^= static_cast<unsigned char>(p[i]);
+      h *= 1099511628211ULL;
+    }
+  }
+  std::string hex() const;  // 16 hex digits
+};
 // 64-bit FNV-1a of a text, as 16 hex digits: the config digest.
 std::string fnv1a_hex(const std::string& text);
 

@@ -15,12 +15,6 @@
 
 namespace litesim {
 
-namespace {
-
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-
-}  // namespace
-
 int run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   LlmRequest r;
   r.model = load_model(configs_dir, o.model);
@@ -43,8 +37,8 @@ int run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
       "# fullest rank (stage {}): weights {:.3f} GiB + KV cache {:.3f} GiB + activations {:.3f} GiB = {:.3f} GiB "
       "of {:.3f} GiB HBM (package '{}')\n",
       o.model, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp, o.weights, r.tp * r.pp, target.system, target.gpus,
-      r.model.layers, fmt::join(s.stage_layers, ", "), peak.stage, peak.weights / kGiB, peak.kv_cache / kGiB,
-      peak.activations / kGiB, peak.total() / kGiB, target.capacity / kGiB, target.package);
+      r.model.layers, fmt::join(s.stage_layers, ", "), peak.stage, to_gib(peak.weights), to_gib(peak.kv_cache),
+      to_gib(peak.activations), to_gib(peak.total()), to_gib(target.capacity), target.package);
   std::ostringstream text;
   text << head;
   write_trace(generate_llm(r, s), text);

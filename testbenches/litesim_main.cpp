@@ -31,9 +31,9 @@
 #include "testbenches/tb_options.h"
 #include "testbenches/tb_topo.h"
 #include "testbenches/trace_cmd.h"
-#include "traces/chakra/chakra.h"
 #include "traces/runner/simulate.h"
 #include "traces/system/system_config.h"
+#include "traces/trace_io.h"
 
 namespace {
 
@@ -173,11 +173,10 @@ int main(int argc, char** argv) {
     }
     if (workload_file.empty()) workload_file = default_workload();
     // litesim-trace/1 YAML, or a Chakra ET prefix (PREFIX.0.et, ...) or one of its files.
-    const std::string ext = std::filesystem::path(workload_file).extension().string();
-    const Trace w = ext == ".yaml" || ext == ".yml" ? read_trace(workload_file) : read_chakra(workload_file);
+    const Trace w = read_any_trace(workload_file);
     // The inputs are valid (bad input changes nothing on disk). From here on, a summary.json left
     // by an earlier run into this folder must not pass for this run's if the simulation fails.
-    std::filesystem::remove(std::filesystem::path(out_dir) / "summary.json");
+    forget_old_summary(out_dir);
     const auto t0 = std::chrono::steady_clock::now();
     const RunResult r = simulate(rs, w, static_cast<uint64_t>(seed), !no_timeline);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -9,6 +9,7 @@
 #include "fabric/fabric.h"
 #include "fabric/link/link_budget.h"
 #include "fabric/topology/properties.h"
+#include "testbenches/tb_options.h"
 #include "traces/system/system_config.h"
 
 namespace litesim {
@@ -57,7 +58,7 @@ CLI::App* add_topo(CLI::App& app, TopoOptions& o) {
 
 int run_topo(const TopoOptions& o, const std::string& configs_dir) {
   const std::string cfg = o.configs.empty() ? configs_dir : o.configs;
-  const std::string system_file = o.system.empty() ? cfg + "/system/default.yaml" : o.system;
+  const std::string system_file = o.system.empty() ? default_system_file(cfg) : o.system;
   const ResolvedSystem rs = resolve_system(system_file, o.sets, cfg);
   const SystemParams& sys = rs.params;
   const std::unique_ptr<Topology> t = TopologyRegistry::instance().create(sys.fabric.topology);

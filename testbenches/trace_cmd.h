@@ -6,8 +6,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "traces/trace/trace.h"
-
 namespace litesim {
 
 // Adds `trace` and its subcommands to `app`. They run from their CLI11 callbacks and end the
@@ -21,10 +19,5 @@ int run_trace_convert(const TraceConvertOptions& o);
 
 // Reads IN, checks it (check_trace) and writes OUT. Errors are ConfigErrors naming the file.
 void convert_trace(const std::string& in, const std::string& out);
-
-// The program form of a flat trace, one program per rank with ops (no repeats), for the YAML
-// writer. Op ids that are not names in the native format ("layer[0].qkv", "aten::mm") have every
-// other character replaced by '_', and ids that then clash get a suffix "-2", "-3", ...
-TraceDoc trace_to_doc(const Trace& t);
 
 }  // namespace litesim

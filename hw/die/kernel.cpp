@@ -493,4 +493,26 @@ double kernel_flops(const KernelDesc& k) {
   return 0;
 }
 
+uint64_t kernel_bytes(const KernelDesc& k) {
+  const auto b = static_cast<uint64_t>(dtype_bytes(k.dtype));
+  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  switch (k.kind) {
+    case KernelKind::Gemm:  // A and B read, C written
+      return u(k.batch) * (u(k.m) * u(k.k) + u(k.k) * u(k.n) + u(k.m) * u(k.n)) * b;
+    case KernelKind::Attention:  // Q read, K and V read, the output (Q's shape) written
+      return (2 * u(k.batch * k.heads * k.q_len) + 2 * u(k.batch * k.kv_heads * k.kv_len)) * u(k.head_dim) * b;
+    case KernelKind::Elementwise:
+      return u(k.elements) * u(k.inputs + k.outputs) * b;
+    case KernelKind::Reduction:  // rows x cols in, one value per row out
+      return (u(k.rows) * u(k.cols) + u(k.rows)) * b;
+    case KernelKind::Norm:  // rows x cols in and out, the weight vector in
+      return (2 * u(k.rows) * u(k.cols) + u(k.cols)) * b;
+    case KernelKind::Memcpy:
+      return 2 * k.bytes;
+    case KernelKind::Generic:
+      return k.bytes_read + k.bytes_written;
+  }
+  return 0;
+}
+
 }  // namespace litesim

@@ -89,6 +89,10 @@ KernelPlan plan_kernel(const KernelDesc& k, const DieParams& die, const PlanTarg
 // visible keys; elementwise elements x flops_per_element; reduction 1, norm 4 per element; memcpy 0;
 // generic as given).
 double kernel_flops(const KernelDesc& k);
+// The bytes a kernel moves to and from HBM at the least (inputs read once, outputs written once),
+// from its kind's closed form (no die, no L2 reuse): what a Chakra COMP node's tensor_size holds,
+// next to kernel_flops() as its num_ops.
+uint64_t kernel_bytes(const KernelDesc& k);
 
 // Compute time of one tile on one SM: the slowest of its units (tensor, vector, special
 // functions run concurrently, as in warp-specialised kernels), in whole SM clock cycles.

@@ -56,6 +56,9 @@ void put_routing(const FabricInstance& net, const SystemParams& p, nlohmann::jso
   out["vcs"] = net.router().vcs();
 }
 
+// The side k of the k x k grid the transpose pattern lays `gpus` GPUs on (k * k == gpus when they fit).
+int grid_side(int gpus) { return static_cast<int>(std::lround(std::sqrt(static_cast<double>(gpus)))); }
+
 }  // namespace
 
 nlohmann::json run_link_tb(const ResolvedSystem& rs, const LinkTbOptions& o) {
@@ -131,7 +134,7 @@ int traffic_destination(const std::string& pattern, int src, int gpus, uint64_t 
   if (pattern == "permutation") return (src + gpus / 2) % gpus;  // a fixed pairing at distance N/2
   if (pattern == "transpose") {
     // GPUs on a k x k grid in row-major order: (r, c) -> (c, r); the diagonal sends to its mirror
-    const int k = static_cast<int>(std::lround(std::sqrt(static_cast<double>(gpus))));
+    const int k = grid_side(gpus);
     const int r = src / k, c = src % k;
     const int d = c * k + r;
     return d == src ? (gpus - 1 - src == src ? (src + 1) % gpus : gpus - 1 - src) : d;
@@ -154,7 +157,7 @@ nlohmann::json run_traffic_tb(const ResolvedSystem& rs, const TrafficTbOptions& 
   FabricInstance net(rs.params.fabric, {rs.params.package.cpo}, sim, locator(rs));
   const int n = net.gpus();
   if (o.pattern == "transpose") {
-    const int k = static_cast<int>(std::lround(std::sqrt(static_cast<double>(n))));
+    const int k = grid_side(n);
     if (k * k != n) throw std::invalid_argument(fmt::format("--pattern transpose needs a square GPU count, not {}", n));
   }
   Fabric& f = net.fabric();

@@ -4,7 +4,6 @@
 // delimited protobuf records (schema traces/chakra/et_def.proto), a GlobalMetadata first, then
 // one Node per record. Communicator groups other than "all ranks" live in `<prefix>.groups.json`,
 // ASTRA-sim's comm-group file ({"1": [0, 1, ...], ...}), named by each node's `pg_name`.
-#include <cstdint>
 #include <string>
 
 #include "traces/trace/trace.h"
@@ -31,10 +30,5 @@ Trace read_chakra(const std::string& prefix_or_path);
 // ranks and a groups file left by an earlier export to the same prefix are removed. Ops that
 // Chakra cannot express (remote_read, remote_write) are a ConfigError at the op.
 void write_chakra(const Trace& t, const std::string& prefix);
-
-// The bytes a kernel moves to and from HBM at the least (inputs read once, outputs written once),
-// from its kind's closed form: a COMP node's tensor_size (its num_ops is kernel_flops(),
-// hw/die/kernel.h).
-uint64_t kernel_bytes(const KernelDesc& k);
 
 }  // namespace litesim

@@ -35,26 +35,20 @@ std::string node_key(uint64_t id, const std::string& name) {
 }
 
 constexpr int kMaxRanks = 1 << 20;
-constexpr uint32_t kMaxRecord = 1u << 30;              // a longer record means a corrupt file
-constexpr uint64_t kMessageLimit = uint64_t{1} << 32;  // one TLM payload's data_length
+constexpr uint32_t kMaxRecord = 1u << 30;  // a longer record means a corrupt file
 constexpr uint64_t kMaxMicros = static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / 1'000'000);
 
-// FNV-1a over every byte read, across all the files of a trace (trace_doc.cpp hashes a native
-// file the same way).
-struct Fnv {
-  uint64_t h = 1469598103934665603ULL;
-  void add(const char* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      h ^= static_cast<unsigned char>(p[i]);
-      h *= 1099511628211ULL;
-    }
-  }
-};
+// A decimal number of 1 to `max_digits` digits (no sign, no spaces).
+bool is_digits(const std::string& s, size_t max_digits = std::string::npos) {
+  return !s.empty() && s.size() <= max_digits &&
+         std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
 
-// A file in blocks for protobuf's streams, hashed as it goes.
+// A file in blocks for protobuf's streams, hashed as it goes: the trace's digest is FNV-1a over
+// every byte read, across all its files (trace_doc.cpp hashes a native file the same way).
 class HashedFile : public pbio::CopyingInputStream {
  public:
-  HashedFile(std::istream& in, Fnv& hash) : in_(in), hash_(hash) {}
+  HashedFile(std::istream& in, Fnv1a& hash) : in_(in), hash_(hash) {}
   int Read(void* buffer, int size) override {
     in_.read(static_cast<char*>(buffer), size);
     const auto n = static_cast<int>(in_.gcount());
@@ -65,7 +59,7 @@ class HashedFile : public pbio::CopyingInputStream {
 
  private:
   std::istream& in_;
-  Fnv& hash_;
+  Fnv1a& hash_;
 };
 
 // What a node becomes before the order is known.
@@ -185,8 +179,7 @@ int group_index(const NodeView& v, const Context& c, int rank) {
   int g = 0;
   if (!pg.empty() && pg != "0") {
     int64_t id = -1;
-    if (pg.size() <= 9 && std::all_of(pg.begin(), pg.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-      id = std::stoll(pg);
+    if (is_digits(pg, 9)) id = std::stoll(pg);
     const auto it = c.group_of_pg.find(id);
     if (it == c.group_of_pg.end())
       v.fail(
@@ -299,10 +292,7 @@ Pending read_node(const Node& n, const std::string& file, int record, const Cont
                       "MEM_LOAD, MEM_STORE, COMP, COMM_SEND, COMM_RECV, COMM_COLL)",
                       static_cast<int>(n.type())));
   }
-  op.stream = op.kind == TraceOpKind::Send || op.kind == TraceOpKind::Recv || op.kind == TraceOpKind::Collective ||
-                      op.kind == TraceOpKind::Barrier
-                  ? 1
-                  : 0;
+  op.stream = default_stream_index(op.kind);
   return p;
 }
 
@@ -378,7 +368,7 @@ bool read_record(pbio::ZeroCopyInputStream& zin, const std::string& file, int re
   return true;
 }
 
-void read_rank(const std::string& file, int rank, Context& c, Fnv& hash) {
+void read_rank(const std::string& file, int rank, Context& c, Fnv1a& hash) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError(SourceLoc{file, 0, 0}, "chakra", "cannot open the rank file");
   HashedFile raw(in, hash);
@@ -442,9 +432,7 @@ int count_ranks(const std::string& prefix) {
     if (f.size() <= base.size() + 3 || f.compare(0, base.size(), base) != 0 || f.compare(f.size() - 3, 3, ".et") != 0)
       continue;
     const std::string mid = f.substr(base.size(), f.size() - base.size() - 3);
-    const bool digits =
-        mid.size() <= 7 && std::all_of(mid.begin(), mid.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    if (digits && (mid.size() == 1 || mid[0] != '0')) ranks.insert(std::stoi(mid));
+    if (is_digits(mid, 7) && (mid.size() == 1 || mid[0] != '0')) ranks.insert(std::stoi(mid));
   }
   if (ranks.empty())
     throw ConfigError(SourceLoc{chakra_rank_file(prefix, 0), 0, 0}, "chakra",
@@ -464,12 +452,9 @@ int count_ranks(const std::string& prefix) {
 }
 
 // `<prefix>.groups.json`: {"<id>": [ranks...], ...}; id 0 is all ranks and cannot be redefined.
-void read_groups(Context& c, Fnv& hash) {
+void read_groups(Context& c, Fnv1a& hash) {
   Trace& t = *c.trace;
-  RankGroup world;
-  world.name = "world";
-  for (int r = 0; r < c.gpus; ++r) world.ranks.push_back(r);
-  t.groups.push_back(world);
+  t.groups.push_back(world_group(c.gpus));
   std::ifstream in(c.groups_file, std::ios::binary);
   if (!in) return;
   std::stringstream ss;
@@ -487,9 +472,8 @@ void read_groups(Context& c, Fnv& hash) {
     throw ConfigError(loc, "groups", "expected an object mapping group ids to rank lists, e.g. {\"1\": [0, 1]}");
   std::map<int64_t, std::vector<int>> groups;
   for (const auto& [key, value] : j.items()) {
-    const bool digits = !key.empty() && key.size() <= 9 &&
-                        std::all_of(key.begin(), key.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    if (!digits) throw ConfigError(loc, key, "a group id must be a decimal integer (the pg_name nodes give)");
+    if (!is_digits(key, 9))
+      throw ConfigError(loc, key, "a group id must be a decimal integer (the pg_name nodes give)");
     const int64_t id = std::stoll(key);
     if (id == 0) continue;  // pg_name "0" always means every rank, as in ASTRA-sim
     if (!value.is_array() || value.empty()) throw ConfigError(loc, key, "expected a non-empty list of ranks");
@@ -521,9 +505,7 @@ void read_groups(Context& c, Fnv& hash) {
 std::string chakra_prefix(const std::string& p) {
   if (p.size() < 5 || p.compare(p.size() - 3, 3, ".et") != 0) return p;
   const size_t dot = p.rfind('.', p.size() - 4);
-  if (dot == std::string::npos || dot + 1 == p.size() - 3) return p;
-  for (size_t i = dot + 1; i < p.size() - 3; ++i)
-    if (p[i] < '0' || p[i] > '9') return p;
+  if (dot == std::string::npos || !is_digits(p.substr(dot + 1, p.size() - 4 - dot))) return p;
   return p.substr(0, dot);
 }
 
@@ -549,13 +531,13 @@ Trace read_chakra(const std::string& prefix_or_path) {
   t.file = c.prefix;
   t.gpus = c.gpus;
   t.ranks.resize(static_cast<size_t>(c.gpus));
-  Fnv hash;
+  Fnv1a hash;
   read_groups(c, hash);
   for (int r = 0; r < c.gpus; ++r) {
     t.ranks[static_cast<size_t>(r)].rank = r;
     read_rank(chakra_rank_file(c.prefix, r), r, c, hash);
   }
-  t.digest = fmt::format("{:016x}", hash.h);
+  t.digest = hash.hex();
   return t;
 }
 

@@ -21,7 +21,6 @@ constexpr double kResidualFlops = 1;                 // x + f(x)
 constexpr double kSwigluFlops = 5;                   // silu(g) * u: exp, add, divide, two multiplies
 constexpr double kGeluFlops = 9;  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): 7 multiplies or adds, tanh, +1
 constexpr int64_t kMaxTokens = int64_t{1} << 36;  // batch x seq: keeps every byte count far from 2^64
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 [[noreturn]] void bad(const std::string& option, const std::string& what) {
   throw ConfigError(SourceLoc{option, 0, 0}, "", what);
@@ -43,7 +42,7 @@ OpSpec kernel_op(const std::string& id, KernelDesc k, std::vector<std::string> a
 }
 
 OpSpec gemm(const std::string& id, int64_t m, int64_t n, int64_t k, std::vector<std::string> after,
-           Dtype dtype = Dtype::bf16) {
+            Dtype dtype = Dtype::bf16) {
   KernelDesc d;
   d.kind = KernelKind::Gemm;
   d.m = m;
@@ -151,8 +150,17 @@ std::shared_ptr<Block> block(const LlmRequest& r, const LlmShapes& s, const std:
   return b;
 }
 
-bool tp_ok(const ModelParams& m, int64_t tp) {
-  return m.heads % tp == 0 && m.ffn_dim % tp == 0 && (m.kv_heads % tp == 0 || tp % m.kv_heads == 0);
+// Why `tp` ranks cannot share model `m`'s layers (tp divides the heads and the FFN width, tp and the
+// KV heads divide one another), or "" when they can.
+std::string tp_problem(const ModelParams& m, int64_t tp) {
+  if (m.heads % tp != 0) return fmt::format("{} does not divide model '{}''s {} query heads", tp, m.name, m.heads);
+  if (m.ffn_dim % tp != 0) return fmt::format("{} does not divide model '{}''s FFN width {}", tp, m.name, m.ffn_dim);
+  if (m.kv_heads % tp != 0 && tp % m.kv_heads != 0)
+    return fmt::format(
+        "{} and model '{}''s {} KV heads must divide one another (KV heads are split over the ranks, or "
+        "replicated when there are fewer than ranks)",
+        tp, m.name, m.kv_heads);
+  return "";
 }
 
 }  // namespace
@@ -165,14 +173,7 @@ LlmShapes llm_shapes(const LlmRequest& r) {
     bad("--seq", fmt::format("{} tokens exceed model '{}''s context of {} tokens", r.seq, m.name, m.context));
   if (r.tp < 1) bad("--tp", fmt::format("must be at least 1 (got {})", r.tp));
   if (r.pp < 1) bad("--pp", fmt::format("must be at least 1 (got {})", r.pp));
-  if (m.heads % r.tp != 0)
-    bad("--tp", fmt::format("{} does not divide model '{}''s {} query heads", r.tp, m.name, m.heads));
-  if (m.ffn_dim % r.tp != 0)
-    bad("--tp", fmt::format("{} does not divide model '{}''s FFN width {}", r.tp, m.name, m.ffn_dim));
-  if (m.kv_heads % r.tp != 0 && r.tp % m.kv_heads != 0)
-    bad("--tp", fmt::format("{} and model '{}''s {} KV heads must divide one another (KV heads are split over the "
-                            "ranks, or replicated when there are fewer than ranks)",
-                            r.tp, m.name, m.kv_heads));
+  if (const std::string why = tp_problem(m, r.tp); !why.empty()) bad("--tp", why);
   if (r.pp > m.layers)
     bad("--pp",
         fmt::format("{} stages for model '{}''s {} layers (at most one stage per layer)", r.pp, m.name, m.layers));
@@ -202,10 +203,10 @@ LlmMemory llm_memory(const LlmRequest& r, const LlmShapes& s, int stage) {
   const ParamCounts whole = param_counts(m);
   // one block's share: column-parallel QKV and gate/up, row-parallel output and down projections;
   // norms and the row-parallel GEMMs' biases are replicated on every rank
+  const BlockParams block = block_params(m, s.qkv_n, s.attn_width, s.up_n, s.ffn);
+  const uint64_t layer = static_cast<uint64_t>(block.matmul + block.other);
   const uint64_t qkv = static_cast<uint64_t>(s.qkv_n), up = static_cast<uint64_t>(s.up_n);
-  uint64_t layer = d * qkv + static_cast<uint64_t>(s.attn_width) * d + d * up + static_cast<uint64_t>(s.ffn) * d;
   const uint64_t norm_params = static_cast<uint64_t>(whole.final_norm);
-  layer += 2 * norm_params + (m.bias ? qkv + d + up + d : 0);
   const uint64_t layers = static_cast<uint64_t>(s.stage_layers[static_cast<size_t>(stage)]);
   uint64_t params = layers * layer;
   const uint64_t vocab_shard = static_cast<uint64_t>(s.vocab) * d;  // vocabulary-parallel embedding / LM head
@@ -249,7 +250,7 @@ void check_llm_fits(const LlmRequest& r, const LlmShapes& s, const LlmTarget& ta
   std::string hint = "no tp x pp fits it";
   int64_t best = std::numeric_limits<int64_t>::max();
   for (int64_t tp = 1; tp <= r.model.heads; ++tp) {
-    if (!tp_ok(r.model, tp)) continue;
+    if (!tp_problem(r.model, tp).empty()) continue;
     for (int64_t pp = 1; pp <= r.model.layers && tp * pp < best; ++pp) {
       LlmRequest q = r;
       q.tp = static_cast<int>(tp);
@@ -265,8 +266,8 @@ void check_llm_fits(const LlmRequest& r, const LlmShapes& s, const LlmTarget& ta
       fmt::format("model '{}' ({}, batch {}, seq {}) does not fit with --tp {} --pp {}: a rank of stage {} needs "
                   "weights {:.2f} GiB + KV cache {:.2f} GiB + activations {:.2f} GiB = {:.2f} GiB, above the "
                   "{:.2f} GiB HBM capacity of package '{}' (system '{}'); {}",
-                  r.model.name, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp, peak.stage, peak.weights / kGiB,
-                  peak.kv_cache / kGiB, peak.activations / kGiB, peak.total() / kGiB, target.capacity / kGiB,
+                  r.model.name, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp, peak.stage, to_gib(peak.weights),
+                  to_gib(peak.kv_cache), to_gib(peak.activations), to_gib(peak.total()), to_gib(target.capacity),
                   target.package, target.system, hint));
 }
 

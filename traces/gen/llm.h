@@ -60,6 +60,8 @@ struct LlmMemory {
 LlmMemory llm_memory(const LlmRequest& r, const LlmShapes& s, int stage);
 // The rank with the most bytes over all stages.
 LlmMemory llm_memory_peak(const LlmRequest& r, const LlmShapes& s);
+// Bytes in GiB (2^30 B), as the memory report and the errors give them.
+inline double to_gib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
 
 // What the trace must fit: the system's GPUs and one package's HBM.
 struct LlmTarget {

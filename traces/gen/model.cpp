@@ -46,17 +46,30 @@ ModelParams load_model(const std::string& configs_dir, const std::string& name) 
   return resolve_block<ModelParams>(raw, {}, configs_dir, "models", "model").params;
 }
 
+namespace {
+// One norm's parameters: its gain (and bias for LayerNorm).
+int64_t norm_params(const ModelParams& m) { return m.norm == "layernorm" ? 2 * m.d_model : m.d_model; }
+}  // namespace
+
+BlockParams block_params(const ModelParams& m, int64_t qkv, int64_t attn, int64_t up, int64_t ffn) {
+  const int64_t d = m.d_model;
+  BlockParams b;
+  b.matmul = d * qkv + attn * d + d * up + ffn * d;
+  b.other = 2 * norm_params(m) + (m.bias ? qkv + d + up + d : 0);
+  return b;
+}
+
 ParamCounts param_counts(const ModelParams& m) {
   ParamCounts c;
-  const int64_t d = m.d_model, qkv = (m.heads + 2 * m.kv_heads) * m.head_dim, attn_out = m.heads * m.head_dim;
-  const int64_t up = (m.swiglu() ? 2 : 1) * m.ffn_dim;  // gate and up for SwiGLU
+  const int64_t d = m.d_model;
+  const BlockParams block = block_params(m, (m.heads + 2 * m.kv_heads) * m.head_dim, m.heads * m.head_dim,
+                                         (m.swiglu() ? 2 : 1) * m.ffn_dim, m.ffn_dim);  // gate and up for SwiGLU
   c.embedding = m.vocab * d;
   c.position = m.position == "learned" ? m.context * d : 0;
   c.lm_head = m.tied_embeddings ? 0 : m.vocab * d;
-  c.layer_matmul = d * qkv + attn_out * d + d * up + m.ffn_dim * d;
-  const int64_t norm_params = m.norm == "layernorm" ? 2 * d : d;  // gain (and bias for LayerNorm)
-  c.layer_other = 2 * norm_params + (m.bias ? qkv + d + up + d : 0);
-  c.final_norm = norm_params;
+  c.layer_matmul = block.matmul;
+  c.layer_other = block.other;
+  c.final_norm = norm_params(m);
   c.layers = m.layers;
   return c;
 }

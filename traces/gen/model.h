@@ -46,4 +46,15 @@ struct ParamCounts {
 };
 ParamCounts param_counts(const ModelParams& m);
 
+// One transformer block's parameters for its widths: `qkv` the QKV projection's outputs, `attn`
+// the output projection's inputs, `up` the gate/up projection's outputs, `ffn` the down
+// projection's inputs. With the model's widths it is the whole block (param_counts); with one
+// tensor-parallel rank's (LlmShapes) that rank's share: the column-parallel QKV and gate/up biases
+// split with their weights, the norms and the output and down biases whole on every rank.
+struct BlockParams {
+  int64_t matmul = 0;  // QKV, output, MLP weights
+  int64_t other = 0;   // norms and biases
+};
+BlockParams block_params(const ModelParams& m, int64_t qkv, int64_t attn, int64_t up, int64_t ffn);
+
 }  // namespace litesim

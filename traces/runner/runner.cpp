@@ -33,12 +33,6 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
   stream_pos_.assign(n, std::vector<size_t>(streams, 0));
   wake_.resize(n);
   msg_of_.resize(n);
-  // Point-to-point: the n-th send of (src, dst, tag) meets the n-th recv of the same key
-  // (check_trace() has verified counts and sizes). Collectives: the n-th op on a group is instance
-  // (group, n) on every member.
-  std::map<std::tuple<int, int, int64_t>, std::vector<size_t>> by_key;
-  std::map<std::pair<int, size_t>, size_t> coll_index;
-  std::vector<std::vector<size_t>> group_seq(n, std::vector<size_t>(t_.groups.size(), 0));
   for (size_t r = 0; r < n; ++r) {
     const auto& ops = t_.ranks[r].ops;
     ops_[r].resize(ops.size());
@@ -50,42 +44,27 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
       pending_[r][i] = static_cast<uint32_t>(o.deps.size());
       for (uint32_t d : o.deps) dependents_[r][d].push_back(i);
       stream_ops_[r][static_cast<size_t>(o.stream)].push_back(i);
-      if (o.kind == TraceOpKind::Send) {
-        const size_t m = new_message(MessageRecord::Kind::Send, static_cast<int>(r), o.peer, o.bytes, o.tag, -1, 0);
-        messages_[m].send_op = static_cast<int>(i);
-        msg_of_[r][i] = m;
-        by_key[{static_cast<int>(r), o.peer, o.tag}].push_back(m);
-      }
-      if (o.kind == TraceOpKind::Collective || o.kind == TraceOpKind::Barrier) {
-        const size_t seq = group_seq[r][static_cast<size_t>(o.group)]++;
-        auto [it, fresh] = coll_index.try_emplace({o.group, seq}, colls_.size());
-        if (fresh) {
-          auto c = std::make_unique<CollectiveRecord>();
-          c->group = o.group;
-          c->seq = seq;
-          c->ops.resize(t_.groups[static_cast<size_t>(o.group)].ranks.size(), {-1, 0});
-          colls_.push_back(std::move(c));
-        }
-        CollectiveRecord& c = *colls_[it->second];
-        const auto& members = t_.groups[static_cast<size_t>(o.group)].ranks;
-        const size_t pos =
-            static_cast<size_t>(std::find(members.begin(), members.end(), static_cast<int>(r)) - members.begin());
-        c.ops[pos] = {static_cast<int>(r), i};
-        msg_of_[r][i] = it->second;
-      }
     }
   }
-  std::map<std::tuple<int, int, int64_t>, size_t> taken;
-  for (size_t r = 0; r < n; ++r) {
-    const auto& ops = t_.ranks[r].ops;
-    for (uint32_t i = 0; i < ops.size(); ++i)
-      if (ops[i].kind == TraceOpKind::Recv) {
-        const auto key = std::make_tuple(ops[i].peer, static_cast<int>(r), ops[i].tag);
-        const size_t m = by_key.at(key).at(taken[key]++);
-        msg_of_[r][i] = m;
-        messages_[m].rank = static_cast<int>(r);
-        messages_[m].op = i;
-      }
+  // Point-to-point: the n-th send of (src, dst, tag) meets the n-th recv of the same key, a message
+  // per send. Collectives: the n-th op on a group is instance (group, n) on every member.
+  const TraceMatch match = match_trace(t_);
+  for (const TraceMatch::Message& mm : match.messages) {
+    const auto [sr, si] = mm.send;
+    const auto [rr, ri] = mm.recv;
+    const TraceOp& o = op(sr, si);
+    const size_t m = new_message(MessageRecord::Kind::Send, sr, o.peer, o.bytes, o.tag, rr, ri);
+    messages_[m].send_op = static_cast<int>(si);
+    msg_of_[static_cast<size_t>(sr)][si] = m;
+    msg_of_[static_cast<size_t>(rr)][ri] = m;
+  }
+  for (const TraceMatch::Collective& mc : match.collectives) {
+    auto c = std::make_unique<CollectiveRecord>();
+    c->group = mc.group;
+    c->seq = mc.seq;
+    c->ops = mc.ops;
+    for (const auto& [r, i] : mc.ops) msg_of_[static_cast<size_t>(r)][i] = colls_.size();
+    colls_.push_back(std::move(c));
   }
   // Each collective's schedule, built now so that an algorithm that cannot do it fails before the run.
   // Instances making the same request (every layer's all-reduce on a group) share one schedule.

@@ -52,6 +52,4 @@ ResolvedSystem resolve_system(const std::string& path, const std::vector<std::st
 ResolvedPackage resolve_package(const std::string& configs_dir, const std::string& name,
                                 const std::vector<std::string>& overrides);
 
-// Finds a value of the normalised tree by dotted path (for error locations); null if absent.
-
 }  // namespace litesim

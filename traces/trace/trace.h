@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -38,6 +39,12 @@ enum class TraceOpKind {
 const char* trace_op_name(TraceOpKind k);
 // The default stream of each kind: "compute" or "comm".
 const char* default_stream(TraceOpKind k);
+// Its index in Trace::streams: 0 (compute) or 1 (comm).
+int default_stream_index(TraceOpKind k);
+
+// The bytes of a load, store, remote read or write, send or recv (one transfer, unlike a
+// collective's) must be below this: one TLM payload's data_length.
+inline constexpr uint64_t kMessageLimit = uint64_t{1} << 32;
 
 // --- flat form ---------------------------------------------------------------------------------
 
@@ -80,6 +87,9 @@ struct Trace {
   std::vector<TraceRank> ranks;  // index = rank; ranks without a program have no ops
   size_t op_count() const;
 };
+
+// Group 0 of every trace: all `gpus` ranks in order, named "world".
+RankGroup world_group(int gpus);
 
 // --- program form (litesim-trace/1) ------------------------------------------------------------
 
@@ -145,6 +155,10 @@ TraceDoc parse_trace_doc(const std::string& text, const std::string& label);
 // The flat form of a program: repeats expanded, names resolved (unknown name, duplicate id,
 // dependency cycle, rank out of range are ConfigErrors at the op's line), groups checked.
 Trace expand(const TraceDoc& doc);
+// The program form of a flat trace, one program per rank with ops (no repeats), for the YAML
+// writer. Op ids that are not names in the native format ("layer[0].qkv", "aten::mm") have every
+// other character replaced by '_', and ids that then clash get a suffix "-2", "-3", ...
+TraceDoc trace_to_doc(const Trace& t);
 // Prints the program form as litesim-trace/1 YAML (read back by read_trace_doc unchanged).
 void write_trace(const TraceDoc& doc, std::ostream& out);
 
@@ -153,10 +167,33 @@ void write_trace(const TraceDoc& doc, std::ostream& out);
 // empty order and sets *on_cycle to a node on the cycle.
 std::vector<uint32_t> stable_topological_order(const std::vector<std::vector<uint32_t>>& deps, uint32_t* on_cycle);
 
+// Which ops meet across ranks, as a run pairs them: the n-th send of (source, destination, tag)
+// meets the n-th recv of that key; the n-th collective or barrier each member issues on a group is
+// instance (group, n) on every member.
+using OpRef = std::pair<int, uint32_t>;  // (rank, op index)
+struct TraceMatch {
+  struct Message {
+    OpRef send, recv;
+  };
+  struct Collective {
+    int group = -1;
+    size_t seq = 0;          // n-th on its group
+    std::vector<OpRef> ops;  // one per member, in group order
+  };
+  std::vector<Message> messages;        // one per send, in (rank, op) order of the sends
+  std::vector<Collective> collectives;  // in (rank, op) order of their first op
+};
+// Throws a ConfigError at the first op that meets nothing: a send without its recv (by key) or a
+// recv of another size, a recv without its send, then a group member whose n-th op on the group is
+// another collective, a barrier or missing. Expects the readers' invariants: a group lists each
+// rank once, and an op's rank is a member of its group.
+TraceMatch match_trace(const Trace& t);
+
 // Checks a trace against a system with `gpus` GPUs: the trace's GPU count (at most the system's:
-// rank r runs on GPU r, GPUs above the trace's idle), peers in range, every
-// send matched by a recv of the same size (n-th with n-th per (source, destination, tag)), and
-// every group's members issuing the same collectives and barriers in the same order.
+// rank r runs on GPU r, GPUs above the trace's idle), then that every op meets its counterparts
+// (match_trace): every send matched by a recv of the same size (n-th with n-th per (source,
+// destination, tag)), and every group's members issuing the same collectives and barriers in the
+// same order.
 void check_trace(const Trace& t, int gpus, const std::string& system_label);
 
 }  // namespace litesim

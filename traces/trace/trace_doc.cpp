@@ -42,16 +42,25 @@ const char* trace_op_name(TraceOpKind k) {
   return "?";
 }
 
-const char* default_stream(TraceOpKind k) {
+int default_stream_index(TraceOpKind k) {
   switch (k) {
     case TraceOpKind::Kernel:
     case TraceOpKind::Load:
     case TraceOpKind::Store:
     case TraceOpKind::Delay:
-      return "compute";
+      return 0;  // compute
     default:
-      return "comm";
+      return 1;  // comm
   }
+}
+
+const char* default_stream(TraceOpKind k) { return default_stream_index(k) == 0 ? "compute" : "comm"; }
+
+RankGroup world_group(int gpus) {
+  RankGroup world;
+  world.name = "world";
+  for (int r = 0; r < gpus; ++r) world.ranks.push_back(r);
+  return world;
 }
 
 size_t Trace::op_count() const {
@@ -66,7 +75,6 @@ constexpr const char* kFormat = "litesim-trace/1";
 const std::vector<TraceOpKind> kAllKinds = {
     TraceOpKind::Kernel, TraceOpKind::Load, TraceOpKind::Store,      TraceOpKind::RemoteRead, TraceOpKind::RemoteWrite,
     TraceOpKind::Send,   TraceOpKind::Recv, TraceOpKind::Collective, TraceOpKind::Barrier,    TraceOpKind::Delay};
-constexpr uint64_t kMessageLimit = uint64_t{1} << 32;  // one TLM payload's data_length
 
 [[noreturn]] void fail(const ConfigPtr& n, const std::string& path, const std::string& what) {
   throw ConfigError(n->loc, path, what);
@@ -257,8 +265,8 @@ OpSpec read_op(const ConfigPtr& n, const std::string& path, int gpus) {
     for (const auto& nm : names) {
       const std::string s = scalar(nm, path + ".after", "op ids");
       const auto dot = s.find('.');
-      const bool ok = dot == std::string::npos ? valid_name(s)
-                                                : valid_name(s.substr(0, dot)) && valid_name(s.substr(dot + 1));
+      const bool ok =
+          dot == std::string::npos ? valid_name(s) : valid_name(s.substr(0, dot)) && valid_name(s.substr(dot + 1));
       if (!ok) fail(nm, path + ".after", fmt::format("'{}' is not an op id (ID, prev.ID or REPEAT.ID)", s));
       op.after.push_back(s);
       op.after_loc.push_back(nm->loc);
@@ -443,10 +451,7 @@ TraceDoc read_trace_doc(const std::string& path) {
   if (!in) throw ConfigError(SourceLoc{path, 0, 0}, "trace", "cannot open the trace file");
   std::stringstream ss;
   ss << in.rdbuf();
-  TraceDoc d = parse_root(load_yaml_file(path));
-  d.file = path;
-  d.digest = file_digest(ss.str());
-  return d;
+  return parse_trace_doc(ss.str(), path);  // the bytes it parses are the bytes it digests
 }
 
 Trace read_trace(const std::string& path) { return expand(read_trace_doc(path)); }

@@ -1,9 +1,12 @@
 // TraceDoc -> Trace: repeats expanded, names resolved, groups and streams indexed, cycles rejected;
-// and the cross-rank checks of check_trace(). docs/trace-format.md gives the naming rules.
+// Trace -> TraceDoc (trace_to_doc); and the cross-rank checks of check_trace(). docs/trace-format.md
+// gives the naming rules.
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <queue>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -197,6 +200,15 @@ class Expander {
   std::vector<TraceOp>* ops_ = nullptr;
 };
 
+// An op id as a name of the native format: every character but letters, digits, '_' and '-'
+// becomes '_'.
+std::string as_name(const std::string& id) {
+  std::string s = id.empty() ? "op" : id;
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+  return s;
+}
+
 }  // namespace
 
 std::vector<uint32_t> stable_topological_order(const std::vector<std::vector<uint32_t>>& deps, uint32_t* on_cycle) {
@@ -243,10 +255,7 @@ Trace expand(const TraceDoc& d) {
   t.file = d.file;
   t.digest = d.digest;
   t.gpus = d.gpus;
-  RankGroup world;
-  world.name = "world";
-  for (int r = 0; r < d.gpus; ++r) world.ranks.push_back(r);
-  t.groups.push_back(world);
+  t.groups.push_back(world_group(d.gpus));
   t.groups.insert(t.groups.end(), d.groups.begin(), d.groups.end());
   t.ranks.resize(static_cast<size_t>(d.gpus));
   for (int r = 0; r < d.gpus; ++r) t.ranks[static_cast<size_t>(r)].rank = r;
@@ -256,45 +265,109 @@ Trace expand(const TraceDoc& d) {
   return t;
 }
 
-void check_trace(const Trace& t, int gpus, const std::string& system_label) {
-  if (t.gpus > gpus)
-    throw ConfigError(
-        SourceLoc{t.file, 0, 0}, "gpus",
-        fmt::format("the trace is written for {} GPUs but the system {} has only {}", t.gpus, system_label, gpus));
-  // Every send meets a recv with the same (source, destination, tag) and size, n-th with n-th.
-  std::map<std::tuple<int, int, int64_t>, std::vector<const TraceOp*>> sends, recvs;
-  for (const TraceRank& r : t.ranks)
+TraceDoc trace_to_doc(const Trace& t) {
+  TraceDoc d;
+  d.name = t.name.empty() ? "trace" : t.name;
+  d.gpus = t.gpus;
+  d.groups.assign(t.groups.begin() + (t.groups.empty() ? 0 : 1), t.groups.end());  // all but `world`
+  for (const TraceRank& r : t.ranks) {
+    if (r.ops.empty()) continue;
+    std::vector<std::string> names;
+    std::set<std::string> used;
     for (const TraceOp& op : r.ops) {
-      if (op.kind == TraceOpKind::Send) sends[{r.rank, op.peer, op.tag}].push_back(&op);
-      if (op.kind == TraceOpKind::Recv) recvs[{op.peer, r.rank, op.tag}].push_back(&op);
+      const std::string base = as_name(op.id);
+      std::string n = base;
+      for (int k = 2; !used.insert(n).second; ++k) n = fmt::format("{}-{}", base, k);
+      names.push_back(n);
     }
+    RankProgram p;
+    p.ranks = {r.rank};
+    for (size_t i = 0; i < r.ops.size(); ++i) {
+      const TraceOp& op = r.ops[i];
+      BlockItem item;
+      OpSpec& o = item.op;
+      o.id = names[i];
+      o.kind = op.kind;
+      const std::string& stream = t.streams.at(static_cast<size_t>(op.stream));
+      if (stream != default_stream(op.kind)) o.stream = stream;
+      for (uint32_t dep : op.deps) o.after.push_back(names.at(dep));
+      o.kernel = op.kernel;
+      o.peer = op.peer;
+      o.bytes = op.bytes;
+      o.tag = op.tag;
+      o.coll = op.coll;
+      if (op.group >= 0) o.group = t.groups.at(static_cast<size_t>(op.group)).name;
+      o.root = op.root;
+      o.algo = op.algo;
+      o.duration = op.duration;
+      p.body.items.push_back(std::move(item));
+    }
+    d.programs.push_back(std::move(p));
+  }
+  return d;
+}
+
+TraceMatch match_trace(const Trace& t) {
+  TraceMatch match;
+  auto op_of = [&t](const OpRef& o) -> const TraceOp& { return t.ranks[static_cast<size_t>(o.first)].ops[o.second]; };
+  // Every send meets a recv with the same (source, destination, tag) and size, n-th with n-th.
+  std::map<std::tuple<int, int, int64_t>, std::vector<size_t>> sends;  // -> indices into match.messages
+  std::map<std::tuple<int, int, int64_t>, std::vector<OpRef>> recvs;
+  // Every member of a group issues the same collectives and barriers on it, in the same order:
+  // on_group[g][m] lists member m's ops on group g.
+  std::vector<std::vector<std::vector<uint32_t>>> on_group(t.groups.size());
+  for (size_t g = 0; g < t.groups.size(); ++g) on_group[g].resize(t.groups[g].ranks.size());
+  std::map<std::pair<int, size_t>, size_t> instance;  // (group, n) -> index into match.collectives
+  for (size_t ri = 0; ri < t.ranks.size(); ++ri) {
+    const TraceRank& r = t.ranks[ri];
+    const int rank = static_cast<int>(ri);
+    for (uint32_t i = 0; i < r.ops.size(); ++i) {
+      const TraceOp& op = r.ops[i];
+      if (op.kind == TraceOpKind::Send) {
+        sends[{r.rank, op.peer, op.tag}].push_back(match.messages.size());
+        match.messages.push_back({{rank, i}, {-1, 0}});
+      }
+      if (op.kind == TraceOpKind::Recv) recvs[{op.peer, r.rank, op.tag}].push_back({rank, i});
+      if (op.group < 0 || op.group >= static_cast<int>(t.groups.size())) continue;
+      const auto& members = t.groups[static_cast<size_t>(op.group)].ranks;
+      const auto pos = static_cast<size_t>(std::find(members.begin(), members.end(), rank) - members.begin());
+      if (pos == members.size()) continue;
+      auto& seq = on_group[static_cast<size_t>(op.group)][pos];
+      const auto [it, fresh] = instance.try_emplace({op.group, seq.size()}, match.collectives.size());
+      if (fresh) match.collectives.push_back({op.group, seq.size(), std::vector<OpRef>(members.size(), {-1, 0})});
+      match.collectives[it->second].ops[pos] = {rank, i};
+      seq.push_back(i);
+    }
+  }
   for (const auto& [key, list] : sends) {
     const auto& rl = recvs[key];
     for (size_t i = 0; i < list.size(); ++i) {
+      TraceMatch::Message& m = match.messages[list[i]];
+      const TraceOp& s = op_of(m.send);
       if (i >= rl.size())
-        throw ConfigError(list[i]->loc, list[i]->id,
+        throw ConfigError(s.loc, s.id,
                           fmt::format("send {}->{} tag {} has no matching recv in rank {}", std::get<0>(key),
                                       std::get<1>(key), std::get<2>(key), std::get<1>(key)));
-      if (rl[i]->bytes != list[i]->bytes)
-        throw ConfigError(rl[i]->loc, rl[i]->id,
-                          fmt::format("recv of {} B does not match its send of {} B ({})", rl[i]->bytes, list[i]->bytes,
-                                      list[i]->loc.str()));
+      const TraceOp& rv = op_of(rl[i]);
+      if (rv.bytes != s.bytes)
+        throw ConfigError(
+            rv.loc, rv.id,
+            fmt::format("recv of {} B does not match its send of {} B ({})", rv.bytes, s.bytes, s.loc.str()));
+      m.recv = rl[i];
     }
   }
   for (const auto& [key, list] : recvs) {
     const size_t ns = sends.count(key) ? sends[key].size() : 0;
-    if (list.size() > ns)
-      throw ConfigError(list[ns]->loc, list[ns]->id,
+    if (list.size() > ns) {
+      const TraceOp& rv = op_of(list[ns]);
+      throw ConfigError(rv.loc, rv.id,
                         fmt::format("recv {}<-{} tag {} has no matching send in rank {}", std::get<1>(key),
                                     std::get<0>(key), std::get<2>(key), std::get<0>(key)));
+    }
   }
-  // Every member of a group issues the same collectives and barriers on it, in the same order.
   for (size_t g = 0; g < t.groups.size(); ++g) {
     const RankGroup& grp = t.groups[g];
-    std::vector<std::vector<const TraceOp*>> seq(grp.ranks.size());
-    for (size_t m = 0; m < grp.ranks.size(); ++m)
-      for (const TraceOp& op : t.ranks[static_cast<size_t>(grp.ranks[m])].ops)
-        if (op.group == static_cast<int>(g)) seq[m].push_back(&op);
+    const auto& seq = on_group[g];
     auto describe = [](const TraceOp* op) {
       if (op->kind == TraceOpKind::Barrier) return std::string("barrier");
       return fmt::format("{} of {} B{}{}", op_name(op->coll), op->bytes,
@@ -304,8 +377,8 @@ void check_trace(const Trace& t, int gpus, const std::string& system_label) {
     for (size_t m = 1; m < seq.size(); ++m) {
       const size_t n = std::max(seq[0].size(), seq[m].size());
       for (size_t i = 0; i < n; ++i) {
-        const TraceOp* a = i < seq[0].size() ? seq[0][i] : nullptr;
-        const TraceOp* b = i < seq[m].size() ? seq[m][i] : nullptr;
+        const TraceOp* a = i < seq[0].size() ? &op_of({grp.ranks[0], seq[0][i]}) : nullptr;
+        const TraceOp* b = i < seq[m].size() ? &op_of({grp.ranks[m], seq[m][i]}) : nullptr;
         const bool same = a && b && a->kind == b->kind && a->coll == b->coll && a->bytes == b->bytes &&
                           a->root == b->root && a->algo == b->algo;
         if (same) continue;
@@ -318,6 +391,15 @@ void check_trace(const Trace& t, int gpus, const std::string& system_label) {
       }
     }
   }
+  return match;
+}
+
+void check_trace(const Trace& t, int gpus, const std::string& system_label) {
+  if (t.gpus > gpus)
+    throw ConfigError(
+        SourceLoc{t.file, 0, 0}, "gpus",
+        fmt::format("the trace is written for {} GPUs but the system {} has only {}", t.gpus, system_label, gpus));
+  match_trace(t);
 }
 
 }  // namespace litesim
