@@ -39,18 +39,12 @@ int Topology::add_link(int u, int v, const LinkOpts& opts) {
   if (u == v) throw std::logic_error("a link needs two different ends");
   if (u < 0 || v < 0 || u >= num_vertices() || v >= num_vertices()) throw std::logic_error("link end out of range");
   TopoEdge e;
+  static_cast<LinkOpts&>(e) = opts;
   e.id = num_links();
   e.u = u;
   e.v = v;
   e.port_u = degree(u);
   e.port_v = degree(v);
-  e.lanes = opts.lanes;
-  e.fibre_m = opts.fibre_m;
-  e.dim = opts.dim;
-  e.wrap = opts.wrap;
-  e.cls = opts.cls;
-  e.one_way = opts.one_way;
-  e.ocs = opts.ocs;
   if (e.ocs >= 0) {
     OcsUnit& unit = ocs_.at(static_cast<size_t>(e.ocs));
     if (2 * static_cast<int>(unit.links.size() + 1) > unit.ports) throw std::logic_error("OCS unit out of ports");
