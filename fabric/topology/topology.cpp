@@ -72,6 +72,21 @@ bool Topology::can_send(int vertex, int port) const {
   return !e.one_way || (e.u == vertex && e.port_u == port);
 }
 
+std::vector<std::pair<int, int>> ring_pairs(int n) {
+  std::vector<std::pair<int, int>> out;
+  if (n == 2) out.emplace_back(0, 1);
+  if (n >= 3)
+    for (int i = 0; i < n; ++i) out.emplace_back(i, (i + 1) % n);
+  return out;
+}
+
+std::vector<std::pair<int, int>> all_pairs(int n) {
+  std::vector<std::pair<int, int>> out;
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) out.emplace_back(i, j);
+  return out;
+}
+
 std::vector<int> Topology::bisection_side() const {
   std::vector<int> out;
   bool grouped = gpus_ > 0;

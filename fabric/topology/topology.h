@@ -14,6 +14,7 @@
 //    dimension it runs along and whether it is a wrap-around link (the dateline for deadlock-free
 //    dimension-order routing).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -103,6 +104,12 @@ class Topology {
   std::vector<int> dims_;
   std::vector<OcsUnit> ocs_;
 };
+
+// The member pairs (i, (i + 1) mod n) of a ring over n members, i = 0 .. n-1; two members are one
+// pair (0, 1), fewer than two none.
+std::vector<std::pair<int, int>> ring_pairs(int n);
+// Every pair (i, j) with i < j of n members, in lexicographic order (0-1, 0-2, ..., 1-2, ...).
+std::vector<std::pair<int, int>> all_pairs(int n);
 
 using TopologyRegistry = Registry<Topology>;
 
