@@ -21,19 +21,19 @@ class FabricInstance {
   FabricInstance(const FabricParams& params, std::vector<CpoParams> gpu_cpo, SimContext& sim,
                  const std::function<SourceLoc(const std::string&)>& where);
 
-  const Topology& topology() const { return *topology_; }
-  const Router& router() const { return *router_; }
+  // Phase 0's (fabric.topology's) topology and router.
+  const Topology& topology() const { return *topologies_.front(); }
+  const Router& router() const { return *routers_.front(); }
   Fabric& fabric() { return *fabric_; }
   const Fabric& fabric() const { return *fabric_; }
-  int gpus() const { return topology_->num_gpus(); }
+  int gpus() const { return topology().num_gpus(); }
   const FabricContext& context() const { return *ctx_; }
 
  private:
   FabricParams params_;  // the backend keeps a reference
-  std::unique_ptr<Topology> topology_;
-  std::unique_ptr<Router> router_;
-  std::vector<std::unique_ptr<Topology>> phase_topologies_;  // OCS schedule entries, in order
-  std::vector<std::unique_ptr<Router>> phase_routers_;
+  // Per phase: fabric.topology first, then the OCS schedule's entries in order.
+  std::vector<std::unique_ptr<Topology>> topologies_;
+  std::vector<std::unique_ptr<Router>> routers_;
   std::unique_ptr<FabricContext> ctx_;
   std::unique_ptr<Fabric> fabric_;
 };

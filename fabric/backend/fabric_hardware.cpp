@@ -74,7 +74,7 @@ void FabricHardware::build_phase(const FabricContext& ctx, size_t k) {
     const int lanes = link_lanes(e, fp.link);
     Transceiver* ta = port_transceiver(ctx, e.u, e.port_u, lanes);
     Transceiver* tb = port_transceiver(ctx, e.v, e.port_v, lanes);
-    const Time fibre = duration_of(link_fibre_m(e, fp.link) * fp.link.propagation_delay.ps_per_m, 1e12);
+    const Time fibre = link_flight_time(e, fp.link);
     const Time extra = e.ocs >= 0 ? fp.ocs->insertion_latency : Time{};
     const std::string lname = k == 0 ? fmt::format("link{}", e.id) : fmt::format("phase{}_link{}", k, e.id);
     ph.links.push_back(std::make_unique<Link>(lname.c_str(), *ta, *tb, fibre, extra, sim_));

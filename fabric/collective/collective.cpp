@@ -163,9 +163,7 @@ std::string algorithm_text(const ImplConfig& algo) {
   return out;
 }
 
-namespace {
-// `algo` with its parameters normalised (all defaults when it came without any).
-ImplConfig normalised(const ImplConfig& algo) {
+ImplConfig normalised_algorithm(const ImplConfig& algo) {
   ImplConfig impl = algo;
   if (!impl.params) {
     const CatalogEntry* e = Catalog::instance().find("collective", impl.kind);
@@ -174,10 +172,9 @@ ImplConfig normalised(const ImplConfig& algo) {
   }
   return impl;
 }
-}  // namespace
 
 void check_algorithm(const ImplConfig& algo, CollOp op) {
-  const ImplConfig impl = normalised(algo);
+  const ImplConfig impl = normalised_algorithm(algo);
   require_op(impl.kind, op);
   CollectiveRegistry::instance().create(impl, nullptr);
 }
@@ -199,7 +196,7 @@ CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo
   if (req.root < 0 || req.root >= p)
     throw CollectiveRequestError("root",
                                  fmt::format("root {} is not a rank of the {}-rank group (0..{})", req.root, p, p - 1));
-  const ImplConfig impl = normalised(algo);
+  const ImplConfig impl = normalised_algorithm(algo);
   require_op(impl.kind, req.op);
   const auto a = CollectiveRegistry::instance().create(impl, topo);
   ScheduleBuilder b(req.chunk);

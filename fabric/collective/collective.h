@@ -147,6 +147,9 @@ struct CollectiveRegistrar {
 ImplConfig parse_algorithm(const std::string& text, const std::string& where);
 // The inverse: "hierarchical group_size=0 inner=ring outer=ring" (every parameter, normalised).
 std::string algorithm_text(const ImplConfig& algo);
+// `algo` with its parameters normalised (all defaults when it came without any). Throws
+// CollectiveError for an unknown algorithm.
+ImplConfig normalised_algorithm(const ImplConfig& algo);
 // Whether `algo` can run `op` at all: it implements the op and can be built from its parameters
 // (hierarchical's parts exist and implement what it needs). Group-dependent limits (a group_size
 // that does not divide the group) are left to build_schedule. Throws CollectiveError.

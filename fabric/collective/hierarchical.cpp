@@ -38,8 +38,7 @@ struct HierParams {
 // The `inner` or `outer` algorithm, which must be a flat one implementing `needs`.
 std::unique_ptr<CollectiveAlgorithm> make_part(const std::string& name, const char* role, const Topology* topo,
                                                const std::vector<CollOp>& needs) {
-  const CatalogEntry* e = Catalog::instance().find("collective", name);
-  if (!e || name == "hierarchical")
+  if (!Catalog::instance().find("collective", name) || name == "hierarchical")
     throw CollectiveError(fmt::format("hierarchical: {}={} is not a flat collective algorithm; registered: {}", role,
                                       name, fmt::join(Catalog::instance().names("collective"), ", ")));
   try {
@@ -47,7 +46,7 @@ std::unique_ptr<CollectiveAlgorithm> make_part(const std::string& name, const ch
   } catch (const CollectiveError& err) {
     throw CollectiveError(fmt::format("hierarchical: {}={}: {}", role, name, err.what()));
   }
-  return CollectiveRegistry::instance().create(ImplConfig{name, e->schema->normalize(nullptr, name, {})}, topo);
+  return CollectiveRegistry::instance().create(normalised_algorithm(ImplConfig{name, nullptr}), topo);
 }
 
 class Hierarchical : public CollectiveAlgorithm {

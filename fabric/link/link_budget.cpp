@@ -20,8 +20,7 @@ LinkBudget link_budget(const TopoEdge& e, const LinkParams& link, const LinkEnd&
   b.payload_bps_vu = b.rate_bps * end_v.tech->fec_code_rate();
   b.static_W = b.lanes * (end_u.tech->static_power_per_lane().watts + end_v.tech->static_power_per_lane().watts);
   b.fibre_m = link_fibre_m(e, link);
-  const bool optical = end_u.tech->medium == "optical" && end_v.tech->medium == "optical";
-  b.optical_lanes = optical ? b.lanes : 0;
+  b.optical_lanes = end_u.tech->optical() && end_v.tech->optical() ? b.lanes : 0;
   return b;
 }
 

@@ -32,6 +32,10 @@ inline int link_lanes(const TopoEdge& e, const LinkParams& link) { return e.lane
 inline double link_fibre_m(const TopoEdge& e, const LinkParams& link) {
   return e.fibre_m >= 0 ? e.fibre_m : link.fibre_length.m;
 }
+// A link's time of flight: its fibre length (as link_fibre_m) at fabric.link's propagation delay.
+inline Time link_flight_time(const TopoEdge& e, const LinkParams& link) {
+  return link.propagation(link_fibre_m(e, link));
+}
 
 struct LinkBudget {
   int lanes = 0;                                  // lanes per direction

@@ -9,7 +9,9 @@ struct LinkParams {
   Length fibre_length;
   DelayPerLength propagation_delay;  // time of flight per metre of fibre
 
-  Time propagation() const { return duration_of(fibre_length.m * propagation_delay.ps_per_m, 1e12); }
+  // Time of flight over `metres` of fibre, and over fibre_length.
+  Time propagation(double metres) const { return duration_of(metres * propagation_delay.ps_per_m, 1e12); }
+  Time propagation() const { return propagation(fibre_length.m); }
   static const ParamSet<LinkParams>& schema();
 };
 

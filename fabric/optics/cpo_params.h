@@ -16,21 +16,22 @@ namespace litesim {
 // What a transceiver technology costs per bit and per lane; docs/fabric.md gives the equations.
 struct TransceiverTech {
   std::string name;
-  std::string medium;      // optical | electrical
-  std::string modulation;  // nrz | pam4 (bits per symbol 1 | 2: the symbol rate is reported)
-  std::string fec;         // none | rs544 (RS(544,514), "KP4") | rs272 (RS(272,257))
-  Time fec_latency;        // added once per hop when fec != none (encode + decode)
-  Time serdes_latency;     // one crossing of one end's SerDes / optical engine (paid at each end)
-  Power laser_power_per_lane;         // optical output of the laser for one lane (0: no laser)
+  std::string medium;                     // optical | electrical
+  std::string modulation;                 // nrz | pam4 (bits per symbol 1 | 2: the symbol rate is reported)
+  std::string fec;                        // none | rs544 (RS(544,514), "KP4") | rs272 (RS(272,257))
+  Time fec_latency;                       // added once per hop when fec != none (encode + decode)
+  Time serdes_latency;                    // one crossing of one end's SerDes / optical engine (paid at each end)
+  Power laser_power_per_lane;             // optical output of the laser for one lane (0: no laser)
   double laser_wall_plug_efficiency = 1;  // optical out / electrical in
-  Power idle_power_per_lane;          // electronics burning power whether or not bits flow
-  EnergyPerBit modulator_driver_energy;  // transmit end, per bit
-  EnergyPerBit receiver_tia_energy;      // receive end, per bit
-  EnergyPerBit serdes_dsp_energy;        // electrical SerDes / DSP, per bit at each end
+  Power idle_power_per_lane;              // electronics burning power whether or not bits flow
+  EnergyPerBit modulator_driver_energy;   // transmit end, per bit
+  EnergyPerBit receiver_tia_energy;       // receive end, per bit
+  EnergyPerBit serdes_dsp_energy;         // electrical SerDes / DSP, per bit at each end
 
   // Payload bits per line bit after FEC (1 without FEC).
   double fec_code_rate() const;
   int bits_per_symbol() const { return modulation == "pam4" ? 2 : 1; }
+  bool optical() const { return medium == "optical"; }
   // Static power of one lane at one end: the laser at the wall plus idle electronics.
   Power static_power_per_lane() const;
   double tx_pj_per_bit() const { return modulator_driver_energy.pj_per_bit + serdes_dsp_energy.pj_per_bit; }
@@ -50,11 +51,9 @@ struct CpoParams {
   TransceiverTech transceiver;
 
   int lanes() const { return engines * fibres_per_engine * wavelengths_per_fibre; }
-  // Line rate of all lanes in one direction, and the payload rate after FEC.
-  double line_bps() const { return lanes() * lane_rate.bits_per_s; }
+  // The payload rate of one lane after FEC.
   double payload_lane_bps() const { return lane_rate.bits_per_s * transceiver.fec_code_rate(); }
   Power static_power_per_lane() const { return transceiver.static_power_per_lane(); }
-  bool optical() const { return transceiver.medium == "optical"; }
 
   static const ParamSet<CpoParams>& schema();
 };

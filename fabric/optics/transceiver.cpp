@@ -9,7 +9,7 @@ Transceiver::Transceiver(sc_core::sc_module_name name, int lanes, DataRate lane_
       lane_rate_(lane_rate),
       tech_(tech),
       ledger_(ctx.ledger),
-      account_(ledger_.open(this->name(), tech.medium == "optical" ? "cpo" : "serdes",
+      account_(ledger_.open(this->name(), tech.optical() ? "cpo" : "serdes",
                             Power{lanes * tech.static_power_per_lane().watts})),
       stats_(ctx.stats.group(this->name())),
       sent_(stats_.counter("bits_sent", "bit", "bits serialised onto the link, headers included")),

@@ -17,48 +17,38 @@ std::string channel_name(const Topology& topo, const Channel& c) {
   return fmt::format("{}{} port{} vc{}", kind, v.index, c.port, c.vc);
 }
 
-ChannelDependencyGraph::ChannelDependencyGraph(const Topology& topo, int vcs) : topo_(topo), vcs_(std::max(1, vcs)) {
-  int total = 0;
-  for (int v = 0; v < topo.num_vertices(); ++v) {
-    port_base_.push_back(total);
-    total += topo.degree(v);
-  }
-  port_base_.push_back(total);
-  used_.assign(static_cast<size_t>(total) * static_cast<size_t>(vcs_), 0);
+ChannelDependencyGraph::ChannelDependencyGraph(const Topology& topo, int vcs)
+    : topo_(topo), vcs_(std::max(1, vcs)), ports_(topo) {
+  used_.assign(static_cast<size_t>(ports_.ports()) * static_cast<size_t>(vcs_), 0);
   size_t bits = 0;
-  for (int v = 0; v < topo.num_vertices(); ++v)
-    for (int p = 0; p < topo.degree(v); ++p) {
-      far_.push_back(topo.peer(v, p).first);
-      const size_t next = static_cast<size_t>(topo.degree(far_.back())) * static_cast<size_t>(vcs_);
-      for (int vc = 0; vc < vcs_; ++vc) {
-        succ_base_.push_back(bits);
-        bits += next;
-      }
+  for (int i = 0; i < ports_.ports(); ++i) {
+    const size_t next = static_cast<size_t>(ports_.degree(ports_.far(i))) * static_cast<size_t>(vcs_);
+    for (int vc = 0; vc < vcs_; ++vc) {
+      succ_base_.push_back(bits);
+      bits += next;
     }
+  }
   succ_base_.push_back(bits);
   succ_.assign((bits + 63) / 64, 0);
 }
 
 int ChannelDependencyGraph::index(const Channel& c) const {
-  const size_t v = static_cast<size_t>(c.vertex);
-  if (c.vertex < 0 || v + 1 >= port_base_.size() || c.port < 0 || c.port >= port_base_[v + 1] - port_base_[v] ||
-      c.vc < 0 || c.vc >= vcs_)
+  if (c.vertex < 0 || c.vertex >= ports_.vertices() || c.port < 0 || c.port >= ports_.degree(c.vertex) || c.vc < 0 ||
+      c.vc >= vcs_)
     throw std::logic_error(fmt::format("channel out of range: vertex {} port {} vc {}", c.vertex, c.port, c.vc));
-  return (port_base_[v] + c.port) * vcs_ + c.vc;
+  return ports_.index(c.vertex, c.port) * vcs_ + c.vc;
 }
 
 Channel ChannelDependencyGraph::channel(int index) const {
   const int port_index = index / vcs_;
-  // port_base_ is increasing: the vertex is the last one whose base is <= port_index.
-  const auto it = std::upper_bound(port_base_.begin(), port_base_.end(), port_index);
-  const int vertex = static_cast<int>(it - port_base_.begin()) - 1;
-  return Channel{vertex, port_index - port_base_[static_cast<size_t>(vertex)], index % vcs_};
+  const int vertex = ports_.vertex_of(port_index);
+  return Channel{vertex, port_index - ports_.index(vertex, 0), index % vcs_};
 }
 
 void ChannelDependencyGraph::add_dependency(const Channel& from, const Channel& to) {
   const int a = index(from);
   const int b = index(to);
-  if (far_[static_cast<size_t>(a / vcs_)] != to.vertex)
+  if (ports_.far(a / vcs_) != to.vertex)
     throw std::logic_error("dependency between channels that do not meet: " + channel_name(topo_, from) + " -> " +
                            channel_name(topo_, to));
   used_[static_cast<size_t>(a)] = 1;
@@ -70,8 +60,8 @@ void ChannelDependencyGraph::add_dependency(const Channel& from, const Channel& 
 
 void ChannelDependencyGraph::add_dependencies(const Channel& from, const std::vector<int>& to_ports, int to_vc) {
   const int a = index(from);
-  const size_t u = static_cast<size_t>(far_[static_cast<size_t>(a / vcs_)]);
-  const int degree = port_base_[u + 1] - port_base_[u];
+  const int u = ports_.far(a / vcs_);
+  const int degree = ports_.degree(u);
   if (to_vc < 0 || to_vc >= vcs_) throw std::logic_error("dependency to a virtual channel out of range");
   used_[static_cast<size_t>(a)] = 1;
   const size_t base = succ_base_[static_cast<size_t>(a)];
@@ -79,7 +69,7 @@ void ChannelDependencyGraph::add_dependencies(const Channel& from, const std::ve
     if (q < 0 || q >= degree) throw std::logic_error("dependency to a port out of range");
     const size_t k = static_cast<size_t>(q) * static_cast<size_t>(vcs_) + static_cast<size_t>(to_vc);
     succ_[(base + k) / 64] |= uint64_t{1} << ((base + k) % 64);
-    used_[static_cast<size_t>(port_base_[u]) * static_cast<size_t>(vcs_) + k] = 1;
+    used_[static_cast<size_t>(ports_.index(u, 0)) * static_cast<size_t>(vcs_) + k] = 1;
   }
 }
 
@@ -114,7 +104,7 @@ CdgResult ChannelDependencyGraph::check() const {
   Cdg g(used_.size());
   for (size_t a = 0; a < used_.size(); ++a) {
     if (!used_[a]) continue;
-    const int u = far_[a / static_cast<size_t>(vcs_)];
+    const int u = ports_.far(static_cast<int>(a) / vcs_);
     for (size_t bit = succ_base_[a]; bit < succ_base_[a + 1]; ++bit) {
       if (!(succ_[bit / 64] >> (bit % 64) & 1)) continue;
       const int k = static_cast<int>(bit - succ_base_[a]);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fabric/routing/port_table.h"
 #include "fabric/routing/router.h"
 #include "fabric/topology/topology.h"
 
@@ -55,9 +56,8 @@ class ChannelDependencyGraph {
   Channel channel(int index) const;
   const Topology& topo_;
   int vcs_;
-  std::vector<int> port_base_;  // [vertex] -> index of its port 0 among all ports (and the total last)
-  std::vector<int> far_;        // [port index] -> the vertex at the far end (Topology::peer, cached)
-  std::vector<char> used_;      // [channel index]
+  PortTable ports_;
+  std::vector<char> used_;  // [channel index]
   // A dependency always joins a channel to one leaving the vertex it arrives at, so each channel
   // keeps a bitmap over that vertex's (port, vc) channels: adding is O(1) and needs no hashing,
   // which keeps building the CDG of every route of a few thousand GPUs to about a second.

@@ -10,16 +10,13 @@ void HopDistance::build(const Topology& topo) {
   const int gpus = topo.num_gpus();
   vertices_ = n;
   diameter_ = 0;
-  port_base_.assign(1, 0);
-  far_.clear();
+  ports_ = PortTable(topo);
   std::vector<std::vector<int>> senders(static_cast<size_t>(n));  // [v] -> vertices that may send to v
-  for (int v = 0; v < n; ++v) {
-    for (int p = 0; p < topo.degree(v); ++p) {
-      far_.push_back(topo.can_send(v, p) ? topo.peer(v, p).first : -1);
-      if (far_.back() >= 0) senders[static_cast<size_t>(far_.back())].push_back(v);
+  for (int v = 0; v < n; ++v)
+    for (int p = 0; p < ports_.degree(v); ++p) {
+      const int i = ports_.index(v, p);
+      if (ports_.can_send(i)) senders[static_cast<size_t>(ports_.far(i))].push_back(v);
     }
-    port_base_.push_back(static_cast<int>(far_.size()));
-  }
   dist_.assign(static_cast<size_t>(n) * static_cast<size_t>(gpus), -1);
   for (int dst = 0; dst < gpus; ++dst) {
     int* d = &dist_[static_cast<size_t>(dst) * static_cast<size_t>(n)];

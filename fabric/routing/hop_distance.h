@@ -4,6 +4,7 @@
 // `ecmp`) and by the minimality check (fabric/routing/deadlock.h), so all agree on what "minimal" is.
 #include <vector>
 
+#include "fabric/routing/port_table.h"
 #include "fabric/topology/topology.h"
 
 namespace litesim {
@@ -20,15 +21,13 @@ class HopDistance {
   // Whether leaving `vertex` by `port` brings a packet one hop closer to `dst_gpu` (and may be sent on).
   bool minimal_port(int vertex, int port, int dst_gpu) const {
     const int here = at(vertex, dst_gpu);
-    const int u = far_[static_cast<size_t>(port_base_[static_cast<size_t>(vertex)] + port)];
-    return here > 0 && u >= 0 && at(u, dst_gpu) == here - 1;
+    const int i = ports_.index(vertex, port);
+    return here > 0 && ports_.can_send(i) && at(ports_.far(i), dst_gpu) == here - 1;
   }
   // The ports minimal_port() accepts, lowest first (*out is cleared first).
   void minimal_ports(int vertex, int dst_gpu, std::vector<int>* out) const;
   // The vertex's port count (as Topology::degree).
-  int degree(int vertex) const {
-    return port_base_[static_cast<size_t>(vertex) + 1] - port_base_[static_cast<size_t>(vertex)];
-  }
+  int degree(int vertex) const { return ports_.degree(vertex); }
   // Longest GPU-to-GPU distance (0 with fewer than two GPUs).
   int diameter() const { return diameter_; }
 
@@ -37,9 +36,7 @@ class HopDistance {
   // build() and of the deadlock check walk memory in order (a 4096-GPU table is 64 MiB).
   std::vector<int> dist_;
   int vertices_ = 0;
-  // The topology's ports, flattened (Topology::peer and can_send go through two lookups each).
-  std::vector<int> port_base_;  // [vertex] -> index of its port 0; [vertices] = all ports
-  std::vector<int> far_;        // [port index] -> far-end vertex, or -1 when the port may not send
+  PortTable ports_;
   int diameter_ = 0;
 };
 

@@ -79,8 +79,7 @@ class DragonflyTopology : public Topology {
     LinkOpts local;
     local.cls = "local";
     for (int i = 0; i < G; ++i)
-      for (int r1 = 0; r1 < a; ++r1)
-        for (int r2 = r1 + 1; r2 < a; ++r2) add_link(router(i, r1), router(i, r2), local);
+      for (const auto& [r1, r2] : all_pairs(a)) add_link(router(i, r1), router(i, r2), local);
     LinkOpts global;
     global.cls = "global";
     global.fibre_m = p.global_fibre_length.m;

@@ -23,8 +23,7 @@ class FullyConnectedTopology : public Topology {
  public:
   explicit FullyConnectedTopology(const FullyConnectedParams& p) {
     for (int i = 0; i < p.gpus; ++i) add_gpu();
-    for (int i = 0; i < p.gpus; ++i)
-      for (int j = i + 1; j < p.gpus; ++j) add_link(i, j);
+    for (const auto& [a, b] : all_pairs(p.gpus)) add_link(a, b);
   }
 };
 

@@ -90,16 +90,7 @@ struct HierarchicalParams {
 
 // The member pairs of a ring or fully connected pattern over n members.
 std::vector<std::pair<int, int>> pattern_pairs(const std::string& kind, int n) {
-  std::vector<std::pair<int, int>> out;
-  if (kind == "ring") {
-    if (n == 2) out.emplace_back(0, 1);
-    if (n >= 3)
-      for (int i = 0; i < n; ++i) out.emplace_back(i, (i + 1) % n);
-  } else {
-    for (int i = 0; i < n; ++i)
-      for (int j = i + 1; j < n; ++j) out.emplace_back(i, j);
-  }
-  return out;
+  return kind == "ring" ? ring_pairs(n) : all_pairs(n);
 }
 
 class HierarchicalTopology : public Topology {

@@ -115,12 +115,7 @@ class OcsDirectTopology : public GridTopology {
     if (p.logical == "ring" || p.logical == "fully_connected") {
       for (int i = 0; i < p.gpus; ++i) add_gpu();
       o.ocs = add_ocs(ports(0), p.logical);
-      if (p.logical == "ring") {
-        for (int i = 0; i < p.gpus; ++i) add_link(i, (i + 1) % p.gpus, o);
-      } else {
-        for (int i = 0; i < p.gpus; ++i)
-          for (int j = i + 1; j < p.gpus; ++j) add_link(i, j, o);
-      }
+      for (const auto& [a, b] : p.logical == "ring" ? ring_pairs(p.gpus) : all_pairs(p.gpus)) add_link(a, b, o);
       return;
     }
     std::vector<int> unit_of_dim;

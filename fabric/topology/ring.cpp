@@ -26,11 +26,12 @@ class RingTopology : public Topology {
     for (int i = 0; i < p.gpus; ++i) add_gpu();
     LinkOpts o;
     o.one_way = p.direction == "uni";
-    for (int i = 0; i < p.gpus; ++i) add_link(i, (i + 1) % p.gpus, o);
+    for (const auto& [a, b] : ring_pairs(p.gpus)) add_link(a, b, o);
   }
 };
 
-const TopologyRegistrar<RingTopology, RingParams> reg("ring", "N GPUs in a ring of point-to-point links (bi- or unidirectional)");
+const TopologyRegistrar<RingTopology, RingParams> reg(
+    "ring", "N GPUs in a ring of point-to-point links (bi- or unidirectional)");
 
 }  // namespace
 }  // namespace litesim

@@ -39,18 +39,12 @@ int Topology::add_link(int u, int v, const LinkOpts& opts) {
   if (u == v) throw std::logic_error("a link needs two different ends");
   if (u < 0 || v < 0 || u >= num_vertices() || v >= num_vertices()) throw std::logic_error("link end out of range");
   TopoEdge e;
+  static_cast<LinkOpts&>(e) = opts;
   e.id = num_links();
   e.u = u;
   e.v = v;
   e.port_u = degree(u);
   e.port_v = degree(v);
-  e.lanes = opts.lanes;
-  e.fibre_m = opts.fibre_m;
-  e.dim = opts.dim;
-  e.wrap = opts.wrap;
-  e.cls = opts.cls;
-  e.one_way = opts.one_way;
-  e.ocs = opts.ocs;
   if (e.ocs >= 0) {
     OcsUnit& unit = ocs_.at(static_cast<size_t>(e.ocs));
     if (2 * static_cast<int>(unit.links.size() + 1) > unit.ports) throw std::logic_error("OCS unit out of ports");
@@ -76,6 +70,21 @@ std::pair<int, int> Topology::peer(int vertex, int port) const {
 bool Topology::can_send(int vertex, int port) const {
   const TopoEdge& e = link_at(vertex, port);
   return !e.one_way || (e.u == vertex && e.port_u == port);
+}
+
+std::vector<std::pair<int, int>> ring_pairs(int n) {
+  std::vector<std::pair<int, int>> out;
+  if (n == 2) out.emplace_back(0, 1);
+  if (n >= 3)
+    for (int i = 0; i < n; ++i) out.emplace_back(i, (i + 1) % n);
+  return out;
+}
+
+std::vector<std::pair<int, int>> all_pairs(int n) {
+  std::vector<std::pair<int, int>> out;
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) out.emplace_back(i, j);
+  return out;
 }
 
 std::vector<int> Topology::bisection_side() const {

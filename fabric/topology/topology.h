@@ -2,9 +2,9 @@
 // A rack topology: a Boost.Graph of GPUs and electrical packet switches joined by full-duplex
 // links. An optical circuit switch (OCS) is not a vertex: it buffers nothing and makes no routing
 // decision, so each circuit it holds is a link (GPU to GPU, or to a switch) marked with the OCS
-// unit it passes through; the units themselves (ports, circuits) are listed beside the graph. Each vertex numbers its links as ports 0, 1, ... in the order they
-// were added. Topologies register by name (category "topology") and are chosen by
-// `fabric.topology.kind`.
+// unit it passes through; the units themselves (ports, circuits) are listed beside the graph. Each
+// vertex numbers its links as ports 0, 1, ... in the order they were added. Topologies register by
+// name (category "topology") and are chosen by `fabric.topology.kind`.
 //
 // Invariants every topology keeps (the routers and backends rely on them):
 //  - GPUs are added before any switch, so GPU rank r is vertex r (vertices >= num_gpus() are switches);
@@ -14,6 +14,7 @@
 //    dimension it runs along and whether it is a wrap-around link (the dateline for deadlock-free
 //    dimension-order routing).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -31,17 +32,21 @@ struct TopoVertex {
   std::vector<int> coord;  // position in dims() for mesh/torus GPUs; empty otherwise
 };
 
-struct TopoEdge {
+// Per-link options for Topology::add_link, kept by the link (TopoEdge).
+struct LinkOpts {
+  int lanes = 0;         // lanes per direction; 0: fabric.link.lanes
+  double fibre_m = -1;   // fibre length in metres; negative: fabric.link.fibre_length
+  int dim = -1;          // mesh/torus dimension the link runs along; -1 when none
+  bool wrap = false;     // torus wrap-around link (crosses the dateline of its dimension)
+  std::string cls;       // link class for reports: "local", "global", "up", ... (may be empty)
+  bool one_way = false;  // traffic may only flow u -> v (a unidirectional ring)
+  int ocs = -1;          // OCS unit (from add_ocs) this link is a circuit through; -1 for a plain fibre
+};
+
+struct TopoEdge : LinkOpts {
   int id = 0;                  // link number
   int u = 0, v = 0;            // end vertices (u = end "a", v = end "b")
   int port_u = 0, port_v = 0;  // port number at each end
-  int lanes = 0;               // lanes per direction; 0: fabric.link.lanes
-  double fibre_m = -1;         // fibre length in metres; negative: fabric.link.fibre_length
-  int dim = -1;                // mesh/torus dimension the link runs along; -1 when none
-  bool wrap = false;           // torus wrap-around link (crosses the dateline of its dimension)
-  std::string cls;             // link class for reports: "local", "global", "up", ... (may be empty)
-  bool one_way = false;        // traffic may only flow u -> v (a unidirectional ring)
-  int ocs = -1;                // OCS unit this link is a circuit through; -1 for a plain fibre
 };
 
 // One optical circuit switch: its port count and the links (circuits) it currently holds.
@@ -49,17 +54,6 @@ struct OcsUnit {
   int ports = 0;
   std::string role;
   std::vector<int> links;
-};
-
-// Per-link options for Topology::add_link.
-struct LinkOpts {
-  int lanes = 0;
-  double fibre_m = -1;
-  int dim = -1;
-  bool wrap = false;
-  std::string cls;
-  bool one_way = false;
-  int ocs = -1;  // the OCS unit (from add_ocs) this circuit passes through
 };
 
 using TopoGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, TopoVertex, TopoEdge>;
@@ -110,6 +104,12 @@ class Topology {
   std::vector<int> dims_;
   std::vector<OcsUnit> ocs_;
 };
+
+// The member pairs (i, (i + 1) mod n) of a ring over n members, i = 0 .. n-1; two members are one
+// pair (0, 1), fewer than two none.
+std::vector<std::pair<int, int>> ring_pairs(int n);
+// Every pair (i, j) with i < j of n members, in lexicographic order (0-1, 0-2, ..., 1-2, ...).
+std::vector<std::pair<int, int>> all_pairs(int n);
 
 using TopologyRegistry = Registry<Topology>;
 
