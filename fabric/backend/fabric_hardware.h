@@ -102,6 +102,16 @@ class FabricHardware {
   std::map<std::pair<int, int>, Transceiver*> port_xcvr_;  // (vertex, port) -> its transceiver
 };
 
+// Registers backend B (constructed as B("fabric", fabric.backend, ctx)) as fabric.fidelity `name`.
+// Its parameters are fabric.backend's, shared by every fidelity, so the entry has no schema of its own.
+template <class B>
+bool register_fabric_backend(const char* name, const char* doc) {
+  FabricRegistry::instance().add("fabric-backend", name, doc, nullptr, [](const ConfigPtr&, const FabricContext& ctx) {
+    return std::unique_ptr<Fabric>(new B("fabric", ctx.params.backend, ctx));
+  });
+  return true;
+}
+
 // A message's flow hash for multipath routers (the same in every backend, so an ECMP route is the
 // same at either fidelity).
 inline uint64_t message_flow_hash(const MessageInfo& m) {

@@ -533,17 +533,10 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   std::vector<uint32_t> held_;     // messages that came due while the circuits were changing
 };
 
-const bool registered = [] {
-  FabricRegistry::instance().add(
-      "fabric-backend", "flow",
-      "flow level: each message one flow over its route, links shared max-min fair, packet-exact on an idle path "
-      "(fabric.fidelity: flow; parameters in fabric.backend)",
-      nullptr, [](const ConfigPtr&, const FabricContext& ctx) {
-        const PacketParams& pp = ctx.params.backend;  // fabric.backend, shared by both fidelities
-        return std::unique_ptr<Fabric>(new FlowFabric("fabric", pp, ctx));
-      });
-  return true;
-}();
+const bool registered = register_fabric_backend<FlowFabric>(
+    "flow",
+    "flow level: each message one flow over its route, links shared max-min fair, packet-exact on an idle path "
+    "(fabric.fidelity: flow; parameters in fabric.backend)");
 
 }  // namespace
 }  // namespace litesim

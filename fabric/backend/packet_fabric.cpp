@@ -367,17 +367,10 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   uint64_t in_flight_ = 0;
 };
 
-const bool registered = [] {
-  FabricRegistry::instance().add(
-      "fabric-backend", "packet",
-      "packets at an MTU with credit flow control through transceivers, links and switches (fabric.fidelity: "
-      "packet; parameters in fabric.backend)",
-      nullptr, [](const ConfigPtr&, const FabricContext& ctx) {
-        const PacketParams& pp = ctx.params.backend;  // fabric.backend, shared by both fidelities
-        return std::unique_ptr<Fabric>(new PacketFabric("fabric", pp, ctx));
-      });
-  return true;
-}();
+const bool registered = register_fabric_backend<PacketFabric>(
+    "packet",
+    "packets at an MTU with credit flow control through transceivers, links and switches (fabric.fidelity: "
+    "packet; parameters in fabric.backend)");
 
 }  // namespace
 }  // namespace litesim
