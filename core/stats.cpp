@@ -81,33 +81,57 @@ Time WindowedSum::width_for(Time end, Time base, size_t cap, Time at_least) {
   return Time{w};
 }
 
-void Histogram::sort() const {
-  if (!sorted_) {
-    std::sort(samples_.begin(), samples_.end());
-    sorted_ = true;
+void Histogram::fold() const {
+  if (pending_.empty()) return;
+  std::sort(pending_.begin(), pending_.end());
+  std::vector<std::pair<double, uint64_t>> fresh;
+  for (double v : pending_)
+    if (!fresh.empty() && fresh.back().first == v)
+      ++fresh.back().second;
+    else
+      fresh.emplace_back(v, 1);
+  pending_.clear();
+  std::vector<std::pair<double, uint64_t>> merged;
+  merged.reserve(runs_.size() + fresh.size());
+  size_t i = 0, j = 0;
+  while (i < runs_.size() || j < fresh.size()) {
+    if (j == fresh.size() || (i < runs_.size() && runs_[i].first < fresh[j].first)) {
+      merged.push_back(runs_[i++]);
+    } else if (i == runs_.size() || fresh[j].first < runs_[i].first) {
+      merged.push_back(fresh[j++]);
+    } else {
+      merged.emplace_back(runs_[i].first, runs_[i].second + fresh[j].second);
+      ++i;
+      ++j;
+    }
   }
+  runs_.swap(merged);
 }
 
 double Histogram::percentile(double p) const {
-  if (samples_.empty()) return 0;
+  if (count_ == 0) return 0;
   if (p <= 0 || p > 100) throw std::invalid_argument("percentile must be in (0, 100]");
-  sort();
-  const double n = static_cast<double>(samples_.size());
+  fold();
+  const double n = static_cast<double>(count_);
   // ceil, with a guard so that e.g. 0.95 * 20 = 19.000000000000004 ranks 19, not 20
-  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * n - 1e-9));
-  return samples_[std::max<size_t>(rank, 1) - 1];
+  const uint64_t rank = std::max<uint64_t>(static_cast<uint64_t>(std::ceil(p / 100.0 * n - 1e-9)), 1);
+  uint64_t below = 0;
+  for (const auto& [value, count] : runs_) {
+    below += count;
+    if (below >= rank) return value;
+  }
+  return runs_.back().first;
 }
 
 double Histogram::min() const {
-  sort();
-  return samples_.empty() ? 0 : samples_.front();
+  fold();
+  return runs_.empty() ? 0 : runs_.front().first;
 }
 double Histogram::max() const {
-  sort();
-  return samples_.empty() ? 0 : samples_.back();
+  fold();
+  return runs_.empty() ? 0 : runs_.back().first;
 }
-double Histogram::sum() const { return std::accumulate(samples_.begin(), samples_.end(), 0.0); }
-double Histogram::mean() const { return samples_.empty() ? 0 : sum() / samples_.size(); }
+double Histogram::mean() const { return count_ == 0 ? 0 : sum_ / static_cast<double>(count_); }
 
 nlohmann::json Histogram::to_json() const {
   nlohmann::json j;

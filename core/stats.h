@@ -83,25 +83,33 @@ class WindowedSum {
 
 // Exact sample distribution. Percentiles use the nearest-rank method: the p-th percentile of n
 // sorted samples is the ceil(p/100 * n)-th smallest (1-based), so it is always an observed value.
+// Samples are folded, every 64 Ki of them, into sorted (value, count) runs: memory grows with the
+// distinct values, not the samples (a symmetric collective's millions of messages share a handful
+// of latencies), and nothing is approximated. The sum is kept in the order samples arrive.
 class Histogram {
  public:
   void add(double v) {
-    samples_.push_back(v);
-    sorted_ = false;
+    pending_.push_back(v);
+    sum_ += v;
+    ++count_;
+    if (pending_.size() >= kFoldEvery) fold();
   }
-  size_t count() const { return samples_.size(); }
+  size_t count() const { return count_; }
   double percentile(double p) const;
   double min() const;
   double max() const;
   double mean() const;
-  double sum() const;
+  double sum() const { return sum_; }
   // {count, mean, min, p50, p95, p99, max}; all zero when empty.
   nlohmann::json to_json() const;
 
  private:
-  mutable std::vector<double> samples_;
-  mutable bool sorted_ = true;
-  void sort() const;
+  static constexpr size_t kFoldEvery = size_t{1} << 16;
+  void fold() const;  // pending_ merged into runs_
+  mutable std::vector<double> pending_;
+  mutable std::vector<std::pair<double, uint64_t>> runs_;  // distinct values ascending, with counts
+  double sum_ = 0;
+  size_t count_ = 0;
 };
 
 }  // namespace litesim

@@ -30,6 +30,7 @@ struct TbCollectiveOptions {
   int chunks = 1;
   std::string chunk_mode = "pipelined";
   std::vector<std::string> sets;
+  bool no_steps = false;  // --no-steps: no steps.csv, no per-step times kept
   std::string out = "out/tb-collective";
 };
 CLI::App* add_tb_collective(CLI::App& tb, TbCollectiveOptions& o);

@@ -83,6 +83,23 @@ std::vector<Range> split_chunks(Range r, uint64_t chunk) {
   return out;
 }
 
+uint32_t CollSchedule::append(CollStep s, const std::vector<uint32_t>& deps, const std::string& phase) {
+  const size_t i = steps.size();
+  if (i >= UINT32_MAX - 1) throw CollectiveError("a collective schedule is limited to 4 billion steps");
+  for (uint32_t d : deps)
+    if (d >= i) throw std::logic_error(fmt::format("collective step {} depends on step {}, not an earlier one", i, d));
+  auto at = std::find(phases.begin(), phases.end(), phase);
+  if (at == phases.end()) {
+    if (phases.size() > UINT16_MAX) throw std::logic_error("a collective schedule has more than 65536 phase names");
+    at = phases.insert(phases.end(), phase);
+  }
+  s.phase = static_cast<uint16_t>(at - phases.begin());
+  steps.push_back(s);
+  dep_list_.insert(dep_list_.end(), deps.begin(), deps.end());
+  dep_begin_.push_back(static_cast<uint32_t>(dep_list_.size()));
+  return static_cast<uint32_t>(i);
+}
+
 uint64_t CollSchedule::sends() const {
   return static_cast<uint64_t>(
       std::count_if(steps.begin(), steps.end(), [](const CollStep& s) { return s.kind == CollStep::Kind::Send; }));
@@ -201,11 +218,10 @@ CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo
   const auto a = CollectiveRegistry::instance().create(impl, topo);
   ScheduleBuilder b(req.chunk);
   a->emit(b, CollView{req.op, req.group, req.bytes, 0, req.root});
-  CollSchedule s;
+  CollSchedule s = b.take();
   s.request = req;
   s.algorithm = impl.kind;
   s.space = data_space(req.op, req.bytes, p);
-  s.steps = b.take();
   return s;
 }
 

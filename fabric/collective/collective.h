@@ -70,28 +70,55 @@ struct CollectiveRequest {
   int64_t tag_base = 0;    // MessageInfo.tag of step i is tag_base + i
 };
 
+// One step of a schedule, kept small (32 bytes): a 1,024-GPU ring all-reduce has three million.
 struct CollStep {
-  enum class Kind { Send, Reduce };
+  enum class Kind : uint8_t { Send, Reduce };
+  Range data;          // bytes of the data space moved or reduced
+  int32_t src = 0;     // Send: sending GPU; Reduce: the reducing GPU
+  int32_t dst = 0;     // Send: receiving GPU; Reduce: == src
+  int32_t input = -1;  // Reduce: the Send whose data it reduces
   Kind kind = Kind::Send;
-  int src = 0;            // Send: sending GPU; Reduce: the reducing GPU
-  int dst = 0;            // Send: receiving GPU; Reduce: == src
-  Range data;             // bytes of the data space moved or reduced
-  bool reduce = false;    // Send: the receiver reduces the data into its buffer (a Reduce step follows)
-                          // rather than copying it over its own
-  int input = -1;         // Reduce: the Send whose data it reduces
-  std::vector<int> deps;  // steps (all earlier in the schedule) that must finish before this starts
-  std::string phase;      // "reduce-scatter", "all-gather", "tree0-up", ... for reports and tests
+  bool reduce = false;  // Send: the receiver reduces the data into its buffer (a Reduce step follows)
+                        // rather than copying it over its own
+  uint16_t phase = 0;   // index into CollSchedule::phases
+};
+
+// A step's dependencies: a view into the schedule's dependency list.
+class StepDeps {
+ public:
+  StepDeps(const uint32_t* b, const uint32_t* e) : b_(b), e_(e) {}
+  const uint32_t* begin() const { return b_; }
+  const uint32_t* end() const { return e_; }
+  size_t size() const { return static_cast<size_t>(e_ - b_); }
+  bool empty() const { return b_ == e_; }
+  std::vector<uint32_t> vec() const { return {b_, e_}; }
+
+ private:
+  const uint32_t* b_;
+  const uint32_t* e_;
 };
 
 struct CollSchedule {
   CollectiveRequest request;
   std::string algorithm;
-  uint64_t space = 0;           // data_space(op, bytes, p)
-  std::vector<CollStep> steps;  // in a topological order (deps point backwards)
+  uint64_t space = 0;               // data_space(op, bytes, p)
+  std::vector<CollStep> steps;      // in a topological order (deps point backwards)
+  std::vector<std::string> phases;  // "reduce-scatter", "all-gather", "tree0-up", ... for reports and tests
+
+  // The steps (all earlier in the schedule) that must finish before step i starts, ascending.
+  StepDeps deps(size_t i) const { return {dep_list_.data() + dep_begin_[i], dep_list_.data() + dep_begin_[i + 1]}; }
+  const std::string& phase(size_t i) const { return phases[steps[i].phase]; }
+  // Appends a step with its dependencies (earlier steps) and phase name; returns its index.
+  uint32_t append(CollStep s, const std::vector<uint32_t>& deps, const std::string& phase);
 
   uint64_t sends() const;
   uint64_t bytes_sent() const;         // all ranks
   uint64_t bytes_sent(int gpu) const;  // by one GPU
+
+ private:
+  // Step i's dependencies are dep_list_[dep_begin_[i] .. dep_begin_[i + 1]).
+  std::vector<uint32_t> dep_begin_{0};
+  std::vector<uint32_t> dep_list_;
 };
 
 class ScheduleBuilder;

@@ -15,12 +15,14 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
                                        SimContext& sim)
     : fabric_(fabric), schedule_(schedule), params_(params), sim_(sim) {
   const size_t n = schedule.steps.size();
-  dependents_.resize(n);
   waiting_.resize(n);
-  timing_.resize(n);
+  state_.assign(n, State::Waiting);
+  if (params_.keep_timing) timing_.resize(n);
   int gpus = 0;
   std::map<std::pair<int, int>, uint32_t> connection_of;  // (src, dst) -> index into connections_
   conn_of_step_.resize(n, 0);
+  // Dependents in CSR form: count, prefix-sum, fill (in step order, so each list is ascending).
+  dependent_begin_.assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     const CollStep& s = schedule.steps[i];
     gpus = std::max({gpus, s.src + 1, s.dst + 1});
@@ -29,12 +31,20 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
       if (fresh) connections_.emplace_back();
       conn_of_step_[i] = it->second;
     }
-    waiting_[i] = s.deps.size();
-    for (int d : s.deps) {
-      if (d < 0 || static_cast<size_t>(d) >= i)
+    const StepDeps deps = schedule.deps(i);
+    waiting_[i] = static_cast<uint32_t>(deps.size());
+    for (uint32_t d : deps) {
+      if (d >= i)
         throw std::logic_error(fmt::format("collective step {} depends on step {}, not an earlier one", i, d));
-      dependents_[static_cast<size_t>(d)].push_back(i);
+      ++dependent_begin_[d + 1];
     }
+  }
+  for (size_t i = 0; i < n; ++i) dependent_begin_[i + 1] += dependent_begin_[i];
+  dependents_.resize(dependent_begin_[n]);
+  {
+    std::vector<uint32_t> fill(dependent_begin_.begin(), dependent_begin_.end() - 1);
+    for (size_t i = 0; i < n; ++i)
+      for (uint32_t d : schedule.deps(i)) dependents_[fill[d]++] = static_cast<uint32_t>(i);
   }
   engines_.resize(static_cast<size_t>(gpus));
   if (params_.reduce_bandwidth.bits_per_s > 0)
@@ -71,8 +81,8 @@ void CollectiveExecutor::run() {
 
 void CollectiveExecutor::issue(size_t i) {
   const CollStep& s = schedule_.steps[i];
-  StepTiming& t = timing_[i];
-  t.ready = t.start = sim_now();
+  state_[i] = State::Ready;
+  if (!timing_.empty()) timing_[i].ready = timing_[i].start = sim_now();
   if (s.kind == CollStep::Kind::Send) {
     Connection& c = connections_[conn_of_step_[i]];
     if (params_.connection_window > 0 && c.in_flight >= params_.connection_window) {
@@ -82,23 +92,28 @@ void CollectiveExecutor::issue(size_t i) {
     start_send(i);
     return;
   }
-  t.started = true;
+  state_[i] = State::Started;
+  if (!timing_.empty()) timing_[i].started = true;
   if (params_.reduce_bandwidth.bits_per_s <= 0) {
     complete(i);
     return;
   }
   // The GPU reduces one piece at a time, at reduce_bandwidth, in the order pieces become ready.
   Engine& e = engines_[static_cast<size_t>(s.src)];
-  t.start = std::max(sim_now(), e.free);
-  e.free = t.start + transfer_time(s.data.bytes, params_.reduce_bandwidth);
+  const Time start = std::max(sim_now(), e.free);
+  if (!timing_.empty()) timing_[i].start = start;
+  e.free = start + transfer_time(s.data.bytes, params_.reduce_bandwidth);
   e.busy.emplace_back(e.free, i);
   if (e.busy.size() == 1) e.wake->notify(to_sc(e.free - sim_now()));
 }
 
 void CollectiveExecutor::start_send(size_t i) {
   const CollStep& s = schedule_.steps[i];
-  timing_[i].start = sim_now();
-  timing_[i].started = true;
+  state_[i] = State::Started;
+  if (!timing_.empty()) {
+    timing_[i].start = sim_now();
+    timing_[i].started = true;
+  }
   ++connections_[conn_of_step_[i]].in_flight;
   ++messages_;
   const MessageInfo m{params_.id_base + i, s.src, s.dst, s.data.bytes,
@@ -107,10 +122,12 @@ void CollectiveExecutor::start_send(size_t i) {
 }
 
 void CollectiveExecutor::complete(size_t i) {
-  StepTiming& t = timing_[i];
-  t.end = sim_now();
-  t.done = true;
-  end_ = std::max(end_, t.end);
+  state_[i] = State::Done;
+  if (!timing_.empty()) {
+    timing_[i].end = sim_now();
+    timing_[i].done = true;
+  }
+  end_ = std::max(end_, sim_now());
   ++done_;
   const CollStep& s = schedule_.steps[i];
   if (s.kind == CollStep::Kind::Send) {  // the connection's next message goes before newly ready ones
@@ -118,17 +135,23 @@ void CollectiveExecutor::complete(size_t i) {
     --c.in_flight;
     if (c.next < c.queued.size()) start_send(c.queued[c.next++]);
   }
-  for (size_t d : dependents_[i])
+  for (uint32_t k = dependent_begin_[i]; k < dependent_begin_[i + 1]; ++k) {
+    const uint32_t d = dependents_[k];
     if (--waiting_[d] == 0) issue(d);
+  }
   if (finished()) all_done_.notify();
 }
 
 void CollectiveExecutor::check_complete() const {
   if (finished()) return;
+  auto at = [this](size_t i, bool start) {
+    return timing_.empty() ? std::string()
+                           : fmt::format(" at {} ns", (start ? timing_[i].start : timing_[i].ready).ns());
+  };
   std::string list;
   size_t shown = 0, pending = 0;
   for (size_t i = 0; i < schedule_.steps.size(); ++i) {
-    if (timing_[i].done) continue;
+    if (state_[i] == State::Done) continue;
     ++pending;
     if (shown == 20) continue;
     ++shown;
@@ -137,17 +160,16 @@ void CollectiveExecutor::check_complete() const {
     if (!started_)
       what = "the collective never started";
     else if (waiting_[i] > 0)
-      what = fmt::format("waits for {} of steps {}", waiting_[i], fmt::join(s.deps, ","));
-    else if (s.kind == CollStep::Kind::Send && !timing_[i].started)
-      what =
-          fmt::format("ready at {} ns, queued behind an undelivered message of its connection", timing_[i].ready.ns());
+      what = fmt::format("waits for {} of steps {}", waiting_[i], fmt::join(schedule_.deps(i), ","));
+    else if (s.kind == CollStep::Kind::Send && state_[i] != State::Started)
+      what = fmt::format("ready{}, queued behind an undelivered message of its connection", at(i, false));
     else if (s.kind == CollStep::Kind::Send)
-      what = fmt::format("message {} sent at {} ns, never delivered", params_.id_base + i, timing_[i].start.ns());
+      what = fmt::format("message {} sent{}, never delivered", params_.id_base + i, at(i, true));
     else
-      what = fmt::format("reduction started at {} ns, never finished", timing_[i].start.ns());
+      what = fmt::format("reduction started{}, never finished", at(i, true));
     const std::string kind =
         s.kind == CollStep::Kind::Send ? fmt::format("send {}->{}", s.src, s.dst) : fmt::format("reduce at {}", s.src);
-    list += fmt::format("\n  step {} ({}, {}, {} B): {}", i, kind, s.phase, s.data.bytes, what);
+    list += fmt::format("\n  step {} ({}, {}, {} B): {}", i, kind, schedule_.phase(i), s.data.bytes, what);
   }
   throw SimError(fmt::format("collective {} ({}) did not finish: {} of {} steps pending{}{}",
                              op_name(schedule_.request.op), schedule_.algorithm, pending, schedule_.steps.size(), list,
@@ -158,18 +180,19 @@ std::string CollectiveExecutor::csv_header() {
   return "step,kind,phase,src,dst,offset,bytes,deps,ready_ns,start_ns,end_ns";
 }
 
-std::string CollectiveExecutor::csv_rows(const std::string& prefix) const {
-  std::ostringstream o;
+void CollectiveExecutor::csv_rows(std::ostream& o, const std::string& prefix) const {
+  if (timing_.empty()) throw std::logic_error("csv_rows needs ExecutorParams.keep_timing");
+  fmt::memory_buffer row;
   for (size_t i = 0; i < schedule_.steps.size(); ++i) {
     const CollStep& s = schedule_.steps[i];
     const StepTiming& t = timing_[i];
-    if (!prefix.empty()) o << prefix << ',';
-    o << i << ',' << (s.kind == CollStep::Kind::Send ? "send" : "reduce") << ',' << s.phase << ',' << s.src << ','
-      << s.dst << ',' << s.data.offset << ',' << s.data.bytes << ',' << fmt::format("{}", fmt::join(s.deps, " ")) << ','
-      << fmt::format("{}", t.ready.ns()) << ',' << fmt::format("{}", t.start.ns()) << ','
-      << fmt::format("{}", t.end.ns()) << '\n';
+    row.clear();
+    if (!prefix.empty()) fmt::format_to(std::back_inserter(row), "{},", prefix);
+    fmt::format_to(std::back_inserter(row), "{},{},{},{},{},{},{},{},{},{},{}\n", i,
+                   s.kind == CollStep::Kind::Send ? "send" : "reduce", schedule_.phase(i), s.src, s.dst, s.data.offset,
+                   s.data.bytes, fmt::join(schedule_.deps(i), " "), t.ready.ns(), t.start.ns(), t.end.ns());
+    o.write(row.data(), static_cast<std::streamsize>(row.size()));
   }
-  return o.str();
 }
 
 }  // namespace litesim

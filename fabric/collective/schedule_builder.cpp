@@ -6,40 +6,39 @@
 
 namespace litesim {
 
-int ScheduleBuilder::add(CollStep s) {
-  std::sort(s.deps.begin(), s.deps.end());
-  s.deps.erase(std::unique(s.deps.begin(), s.deps.end()), s.deps.end());
-  steps_.push_back(std::move(s));
-  return static_cast<int>(steps_.size()) - 1;
+uint32_t ScheduleBuilder::add(const CollStep& s, std::vector<uint32_t>& deps, const std::string& phase) {
+  std::sort(deps.begin(), deps.end());
+  deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+  return out_.append(s, deps, phase);
 }
 
-std::vector<int> ScheduleBuilder::writers(int gpu, Range r) const {
-  std::vector<int> out;
-  auto g = written_.find(gpu);
-  if (g == written_.end() || r.bytes == 0) return out;
-  const auto& runs = g->second;
+void ScheduleBuilder::writers(int gpu, Range r, std::vector<uint32_t>& out) const {
+  if (static_cast<size_t>(gpu) >= written_.size() || r.bytes == 0) return;
+  const auto& runs = written_[static_cast<size_t>(gpu)];
+  if (runs.empty()) return;
   // The run holding r.offset, then every run starting inside r.
   auto it = runs.upper_bound(r.offset);
   if (it != runs.begin()) --it;
   for (; it != runs.end() && it->first < r.end(); ++it)
-    if (it->second >= 0) out.push_back(it->second);
-  return out;
+    if (it->second != kNone) out.push_back(it->second);
 }
 
-void ScheduleBuilder::set_writer(int gpu, Range r, int step) {
-  auto& runs = written_[gpu];
-  if (runs.empty()) runs[0] = -1;
+void ScheduleBuilder::set_writer(int gpu, Range r, uint32_t step) {
+  if (static_cast<size_t>(gpu) >= written_.size()) written_.resize(static_cast<size_t>(gpu) + 1);
+  auto& runs = written_[static_cast<size_t>(gpu)];
+  if (runs.empty()) runs[0] = kNone;
   // Split the runs at both ends of r (the new run after r keeps the writer it had), then replace
   // everything inside r by one run.
   auto split_at = [&](uint64_t at) {
     auto it = runs.upper_bound(at);
     --it;  // runs[0] exists, so some run starts at or before `at`
-    if (it->first != at) runs[at] = it->second;
+    if (it->first != at) runs.emplace_hint(std::next(it), at, it->second);
   };
   split_at(r.end());
   split_at(r.offset);
-  runs.erase(runs.upper_bound(r.offset), runs.lower_bound(r.end()));
-  runs[r.offset] = step;
+  auto first = runs.find(r.offset);
+  first->second = step;
+  runs.erase(std::next(first), runs.lower_bound(r.end()));
 }
 
 void ScheduleBuilder::transfer(int from, int to, Range r, bool reduce, const std::string& phase) {
@@ -51,9 +50,9 @@ void ScheduleBuilder::transfer(int from, int to, Range r, bool reduce, const std
     send.dst = to;
     send.data = piece;
     send.reduce = reduce;
-    send.deps = writers(from, piece);
-    send.phase = phase;
-    const int s = add(std::move(send));
+    deps_.clear();
+    writers(from, piece, deps_);
+    const uint32_t s = add(send, deps_, phase);
     if (!reduce) {
       set_writer(to, piece, s);
       continue;
@@ -62,11 +61,11 @@ void ScheduleBuilder::transfer(int from, int to, Range r, bool reduce, const std
     red.kind = CollStep::Kind::Reduce;
     red.src = red.dst = to;
     red.data = piece;
-    red.input = s;
-    red.deps = writers(to, piece);
-    red.deps.push_back(s);
-    red.phase = phase;
-    set_writer(to, piece, add(std::move(red)));
+    red.input = static_cast<int32_t>(s);
+    deps_.clear();
+    writers(to, piece, deps_);
+    deps_.push_back(s);
+    set_writer(to, piece, add(red, deps_, phase));
   }
 }
 

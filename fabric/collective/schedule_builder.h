@@ -25,18 +25,21 @@ class ScheduleBuilder {
   void transfer(int from, int to, Range r, bool reduce, const std::string& phase);
 
   uint64_t chunk() const { return chunk_; }
-  std::vector<CollStep> take() { return std::move(steps_); }
+  // The steps, their dependencies and phase names (the caller fills in request, algorithm, space).
+  CollSchedule take() { return std::move(out_); }
 
  private:
-  int add(CollStep s);
-  std::vector<int> writers(int gpu, Range r) const;
-  void set_writer(int gpu, Range r, int step);
+  uint32_t add(const CollStep& s, std::vector<uint32_t>& deps, const std::string& phase);
+  void writers(int gpu, Range r, std::vector<uint32_t>& out) const;
+  void set_writer(int gpu, Range r, uint32_t step);
 
   uint64_t chunk_;
-  std::vector<CollStep> steps_;
-  // gpu -> (start of a run of bytes -> its last writer, -1: none); runs are contiguous up to the
-  // next key, and the last run reaches the end of the data space.
-  std::map<int, std::map<uint64_t, int>> written_;
+  CollSchedule out_;
+  std::vector<uint32_t> deps_;  // scratch
+  // Per GPU: start of a run of bytes -> its last writer (kNone: none); runs are contiguous up to
+  // the next key, and the last run reaches the end of the data space.
+  static constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<std::map<uint64_t, uint32_t>> written_;
 };
 
 // Shared patterns, over `order`: the GPUs of a ring in the direction data travels.

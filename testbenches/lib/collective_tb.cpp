@@ -30,7 +30,8 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
   return run_collective_tb(rs, std::vector<CollectiveTbConfig>{c});
 }
 
-CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs) {
+CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs,
+                                     std::ostream* steps_csv) {
   check_time_resolution();
   SimContext sim;
   auto where = [&rs](const std::string& key) { return rs.where(key); };
@@ -60,7 +61,8 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
     for (auto& iter : op.runs)
       for (const CollSchedule& sched : op.scheds) {
         iter.push_back(std::make_unique<CollectiveExecutor>(
-            net.fabric(), sched, ExecutorParams{c.reduce_bandwidth, id_base, c.connection_window}, sim));
+            net.fabric(), sched, ExecutorParams{c.reduce_bandwidth, id_base, c.connection_window, steps_csv != nullptr},
+            sim));
         id_base += sched.steps.size();
       }
   }
@@ -98,7 +100,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
   check_conservation(f);
 
   CollectiveTbResult out;
-  out.steps_csv = "op,iter,chunk," + CollectiveExecutor::csv_header() + "\n";
+  if (steps_csv) *steps_csv << "op,iter,chunk," << CollectiveExecutor::csv_header() << "\n";
   const double energy = sim.ledger.total_pj();
   const double bits = static_cast<double>(f.bytes_delivered()) * 8.0;
   for (size_t o = 0; o < ops.size(); ++o) {
@@ -119,7 +121,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
         first = std::min(first, r.start_time());
         last = std::max(last, r.end_time());
         messages += r.messages();
-        out.steps_csv += r.csv_rows(fmt::format("{},{},{}", o, i, k));
+        if (steps_csv) r.csv_rows(*steps_csv, fmt::format("{},{},{}", o, i, k));
       }
       iter_ns.push_back((last - first).ns());
     }

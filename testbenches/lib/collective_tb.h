@@ -1,6 +1,7 @@
 #pragma once
 // The collective testbench (`litesim tb collective`): one collective run as real traffic over a
 // system's fabric alone (no dies, no HBM), timed and reported nccl-tests style.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,6 @@ struct CollectiveTbResult {
   nlohmann::json tb;                 // the summary's `collective_tb` object (the first op's row)
   std::vector<nlohmann::json> rows;  // one per op, in run order
   nlohmann::json energy;             // the whole run: energy_pJ, pJ_per_bit, bytes_delivered, sim_time_ns
-  std::string steps_csv;             // one row per step of every iteration
   std::string human;                 // the one-screen text summary
 };
 
@@ -50,6 +50,9 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
 // Several ops in one simulation (SystemC allows one per process), one after the other, each its
 // iterations back to back: a row per op; energy only for the whole run (in every row only when
 // there is one op).
-CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs);
+// `steps_csv`, when given, receives one row per step of every iteration (op,iter,chunk, then
+// CollectiveExecutor::csv_header()); without it no per-step times are kept at all.
+CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs,
+                                     std::ostream* steps_csv = nullptr);
 
 }  // namespace litesim

@@ -3,7 +3,9 @@
 // name), so a reader never sees half a file and a failed run leaves the old one whole.
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace litesim {
 
@@ -14,5 +16,38 @@ inline void put_output_file(const std::string& dir, const std::string& name, con
   std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
   fs::rename(tmp, fs::path(dir) / name);
 }
+
+// A result file too large to hold in memory (steps.csv of a 1,024-GPU collective), streamed into
+// a temporary file and renamed over `name` by commit(); destroyed uncommitted (the run failed), the
+// temporary is removed and a file of that name from an earlier run is left as it was.
+class OutputStream {
+ public:
+  OutputStream(const std::string& dir, const std::string& name)
+      : tmp_(std::filesystem::path(dir) / ("." + name + ".tmp")), final_(std::filesystem::path(dir) / name) {
+    std::filesystem::create_directories(dir);
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw std::runtime_error("cannot write " + tmp_.string());
+  }
+  OutputStream(const OutputStream&) = delete;
+  OutputStream& operator=(const OutputStream&) = delete;
+  ~OutputStream() {
+    if (committed_) return;
+    out_.close();
+    std::error_code ec;
+    std::filesystem::remove(tmp_, ec);
+  }
+  std::ostream& stream() { return out_; }
+  void commit() {
+    out_.close();
+    if (!out_) throw std::runtime_error("cannot write " + tmp_.string());
+    std::filesystem::rename(tmp_, final_);
+    committed_ = true;
+  }
+
+ private:
+  std::filesystem::path tmp_, final_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
 
 }  // namespace litesim

@@ -5,6 +5,8 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -65,7 +67,7 @@ struct Replay {
     for (int i = 0; i < p; ++i) rank_of[s.request.group[static_cast<size_t>(i)]] = i;
     anc.assign(s.steps.size(), std::vector<bool>(s.steps.size(), false));
     for (size_t i = 0; i < s.steps.size(); ++i)
-      for (int d : s.steps[i].deps) {
+      for (uint32_t d : s.deps(i)) {
         EXPECT_LT(static_cast<size_t>(d), i) << "step " << i << " depends on a later step";
         anc[i][static_cast<size_t>(d)] = true;
         for (size_t j = 0; j < i; ++j)
@@ -254,9 +256,9 @@ TEST(CollectiveSchedule, HalvingDoublingMessageSizes) {
     for (const auto& [gpu, sends] : sends_by_rank(s)) {
       ASSERT_EQ(sends.size(), static_cast<size_t>(2 * logp)) << "p=" << p;
       for (int k = 0; k < logp; ++k) {
-        EXPECT_EQ(sends[static_cast<size_t>(k)]->phase, "reduce-scatter");
+        EXPECT_EQ(s.phases[sends[static_cast<size_t>(k)]->phase], "reduce-scatter");
         EXPECT_EQ(sends[static_cast<size_t>(k)]->data.bytes, S >> (k + 1)) << "p=" << p << " RS step " << k;
-        EXPECT_EQ(sends[static_cast<size_t>(logp + k)]->phase, "all-gather");
+        EXPECT_EQ(s.phases[sends[static_cast<size_t>(logp + k)]->phase], "all-gather");
         EXPECT_EQ(sends[static_cast<size_t>(logp + k)]->data.bytes, S / p << k) << "p=" << p << " AG step " << k;
       }
     }
@@ -318,11 +320,14 @@ TEST(CollectiveSchedule, DoubleBinaryTreesAreComplementary) {
     const auto s = make("double_binary_tree", CollOp::AllReduce, p, 1000);
     std::map<int, int> interior;     // GPU -> trees in which it has a child
     std::map<std::string, int> ups;  // phase -> up messages
-    for (const auto& st : s.steps)
-      if (st.kind == CollStep::Kind::Send && st.phase.find("-up") != std::string::npos) {
-        ++ups[st.phase];
-        interior[st.dst] |= 1 << (st.phase[4] - '0');  // "tree0-up" / "tree1-up"
+    for (size_t i = 0; i < s.steps.size(); ++i) {
+      const CollStep& st = s.steps[i];
+      const std::string& phase = s.phase(i);
+      if (st.kind == CollStep::Kind::Send && phase.find("-up") != std::string::npos) {
+        ++ups[phase];
+        interior[st.dst] |= 1 << (phase[4] - '0');  // "tree0-up" / "tree1-up"
       }
+    }
     EXPECT_EQ(ups["tree0-up"], p - 1) << "p=" << p;  // a spanning tree: p-1 edges
     EXPECT_EQ(ups["tree1-up"], p - 1) << "p=" << p;
     int both = 0;
@@ -402,20 +407,26 @@ TEST(CollectiveSchedule, HierarchicalGroupsByTopology) {
 
 // The checker itself catches broken schedules: a send that no longer waits for the data it
 // forwards, and a message delivered twice.
+// `s` rebuilt step by step, with the dependencies `deps_of` gives each step.
+CollSchedule rebuilt(const CollSchedule& s, const std::function<std::vector<uint32_t>(size_t)>& deps_of) {
+  CollSchedule out;
+  out.request = s.request;
+  out.algorithm = s.algorithm;
+  out.space = s.space;
+  for (size_t i = 0; i < s.steps.size(); ++i) out.append(s.steps[i], deps_of(i), s.phase(i));
+  return out;
+}
 void check_missing_dependency() {
-  auto s = make("ring", CollOp::AllReduce, 4, 64);
-  for (auto& st : s.steps)
-    if (st.phase == "all-gather" && !st.deps.empty()) {
-      st.deps.clear();
-      break;
-    }
-  Replay(s).check();
+  const auto s = make("ring", CollOp::AllReduce, 4, 64);
+  size_t cut = s.steps.size();
+  for (size_t i = 0; i < s.steps.size() && cut == s.steps.size(); ++i)
+    if (s.phase(i) == "all-gather" && !s.deps(i).empty()) cut = i;
+  Replay(rebuilt(s, [&](size_t i) { return i == cut ? std::vector<uint32_t>{} : s.deps(i).vec(); })).check();
 }
 void check_duplicate_send() {
   auto s = make("ring", CollOp::AllGather, 4, 64);
-  CollStep again = s.steps.back();
-  again.deps = {static_cast<int>(s.steps.size()) - 1};
-  s.steps.push_back(again);
+  const uint32_t last = static_cast<uint32_t>(s.steps.size() - 1);
+  s.append(s.steps.back(), {last}, s.phase(last));
   Replay(s).check();
 }
 // Whether running `f` reports a failure whose message contains `text` (the failures are kept out of
@@ -444,9 +455,9 @@ TEST(CollectiveSchedule, ChunksPipelineWithExactDependencies) {
     const size_t hop = i / 3, c = i % 3;
     EXPECT_EQ(s.steps[i].data.offset, 10 * c);
     if (hop == 0)
-      EXPECT_TRUE(s.steps[i].deps.empty());
+      EXPECT_TRUE(s.deps(i).empty());
     else
-      EXPECT_EQ(s.steps[i].deps, std::vector<int>{static_cast<int>(i - 3)});
+      EXPECT_EQ(s.deps(i).vec(), std::vector<uint32_t>{static_cast<uint32_t>(i - 3)});
   }
 }
 

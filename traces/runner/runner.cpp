@@ -269,6 +269,7 @@ void Runner::run_collective(size_t ci) {
   p.reduce_bandwidth = params_.reduce_bandwidth;
   p.connection_window = params_.connection_window;
   p.id_base = kCollectiveIds + coll_ids_;
+  p.keep_timing = false;  // the runner reports the collective, not its steps
   coll_ids_ += c.schedule->steps.size();
   CollectiveExecutor executor(sys_.fabric(), *c.schedule, p, sim_);
   if (params_.launch_latency.ps > 0) sc_core::wait(to_sc(params_.launch_latency));
