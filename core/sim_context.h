@@ -16,6 +16,9 @@ struct SimContext {
   EnergyLedger ledger;
   StatRegistry stats;
   uint64_t seed = 1;
+  // Whether blocks keep time-resolved records (the activity windows behind timeline.json). A run
+  // that reports no timeline (the collective testbench) turns them off: 16 KiB per link direction.
+  bool time_resolved = true;
   // The first exception that escaped a process body wrapped with guard(); the simulation stops
   // and simulate() rethrows it with its own type (SystemC would otherwise wrap it in an sc_report).
   std::exception_ptr error;

@@ -11,6 +11,7 @@ namespace litesim {
 
 FabricHardware::FabricHardware(const std::string& owner, const PacketParams& pp, const FabricContext& ctx)
     : pp_(pp), topo_(ctx.topology), sim_(ctx.sim) {
+  time_resolved_ = ctx.sim.time_resolved;
   const FabricParams& fp = ctx.params;
   const int n = topo_.num_vertices();
   const int64_t packet_max = static_cast<int64_t>(pp_.mtu.bytes + pp_.header.bytes);
@@ -154,6 +155,7 @@ std::vector<LinkReport> FabricHardware::link_reports(Time end) const {
 
 std::vector<LinkActivity> FabricHardware::link_activity() const {
   std::vector<LinkActivity> outv;
+  if (!time_resolved_) return outv;
   int base = 0;
   for (const HwPhase& ph : phases_) {
     for (size_t i = 0; i < ph.links.size(); ++i) {

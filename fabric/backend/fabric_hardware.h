@@ -80,16 +80,18 @@ class FabricHardware {
   // `o`'s serialiser was busy for `busy` of [start, end): busy time and activity windows.
   void book_busy(HwPort& o, Time start, Time end, Time busy) {
     o.dir->busy->add_duration(busy);
-    o.busy_ps.add(start, end, static_cast<uint64_t>(busy.ps));
+    if (time_resolved_) o.busy_ps.add(start, end, static_cast<uint64_t>(busy.ps));
   }
 
   // Every phase's links; a later phase's link ids follow the earlier phases'. The transceivers at a
   // (vertex, port) serve that port's circuit in every phase, so links of different phases may
   // report the same transceivers' energy: the ledger, not a sum over links, holds the total.
   std::vector<LinkReport> link_reports(Time end) const;
+  // Empty when the simulation keeps no time-resolved records (SimContext::time_resolved).
   std::vector<LinkActivity> link_activity() const;
 
  private:
+  bool time_resolved_;
   void build_phase(const FabricContext& ctx, size_t k);
   Transceiver* port_transceiver(const FabricContext& ctx, int v, int port, int lanes);
 

@@ -90,10 +90,10 @@ uint32_t CollSchedule::append(CollStep s, const std::vector<uint32_t>& deps, con
     if (d >= i) throw std::logic_error(fmt::format("collective step {} depends on step {}, not an earlier one", i, d));
   auto at = std::find(phases.begin(), phases.end(), phase);
   if (at == phases.end()) {
-    if (phases.size() > UINT16_MAX) throw std::logic_error("a collective schedule has more than 65536 phase names");
+    if (phases.size() > UINT8_MAX) throw std::logic_error("a collective schedule has more than 256 phase names");
     at = phases.insert(phases.end(), phase);
   }
-  s.phase = static_cast<uint16_t>(at - phases.begin());
+  s.phase = static_cast<uint8_t>(at - phases.begin());
   steps.push_back(s);
   dep_list_.insert(dep_list_.end(), deps.begin(), deps.end());
   dep_begin_.push_back(static_cast<uint32_t>(dep_list_.size()));
@@ -216,7 +216,7 @@ CollSchedule build_schedule(const CollectiveRequest& req, const ImplConfig& algo
   const ImplConfig impl = normalised_algorithm(algo);
   require_op(impl.kind, req.op);
   const auto a = CollectiveRegistry::instance().create(impl, topo);
-  ScheduleBuilder b(req.chunk);
+  ScheduleBuilder b(req.chunk, req.free_reductions);
   a->emit(b, CollView{req.op, req.group, req.bytes, 0, req.root});
   CollSchedule s = b.take();
   s.request = req;

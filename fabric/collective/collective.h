@@ -68,6 +68,10 @@ struct CollectiveRequest {
   int root = 0;            // collective rank (index into group) of broadcast / reduce
   uint64_t chunk = 0;      // largest message: transfers are cut into pieces of at most this; 0: whole
   int64_t tag_base = 0;    // MessageInfo.tag of step i is tag_base + i
+  // Reductions take no time (the executor's reduce_bandwidth is 0): a reduction that would wait
+  // for nothing but its incoming data (a ring reduce-scatter's, every time) is not a step of its
+  // own but done on delivery (CollStep::fused), with the same timing and a third fewer steps.
+  bool free_reductions = false;
 };
 
 // One step of a schedule, kept small (32 bytes): a 1,024-GPU ring all-reduce has three million.
@@ -78,9 +82,11 @@ struct CollStep {
   int32_t dst = 0;     // Send: receiving GPU; Reduce: == src
   int32_t input = -1;  // Reduce: the Send whose data it reduces
   Kind kind = Kind::Send;
-  bool reduce = false;  // Send: the receiver reduces the data into its buffer (a Reduce step follows)
-                        // rather than copying it over its own
-  uint16_t phase = 0;   // index into CollSchedule::phases
+  bool reduce = false;  // Send: the receiver reduces the data into its buffer (a Reduce step follows,
+                        // unless fused) rather than copying it over its own
+  bool fused = false;   // reducing Send: the receiver reduces it on delivery, no Reduce step follows
+                        // (CollectiveRequest::free_reductions)
+  uint8_t phase = 0;    // index into CollSchedule::phases
 };
 
 // A step's dependencies: a view into the schedule's dependency list.

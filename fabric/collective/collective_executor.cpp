@@ -20,13 +20,16 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
   if (params_.keep_timing) timing_.resize(n);
   int gpus = 0;
   std::map<std::pair<int, int>, uint32_t> connection_of;  // (src, dst) -> index into connections_
-  conn_of_step_.resize(n, 0);
+  const bool windowed = params_.connection_window > 0;    // connections matter only with a window
+  if (windowed) conn_of_step_.resize(n, 0);
   // Dependents in CSR form: count, prefix-sum, fill (in step order, so each list is ascending).
   dependent_begin_.assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     const CollStep& s = schedule.steps[i];
     gpus = std::max({gpus, s.src + 1, s.dst + 1});
-    if (s.kind == CollStep::Kind::Send) {
+    if (s.fused && params_.reduce_bandwidth.bits_per_s > 0)
+      throw std::logic_error("a schedule built with free reductions run with a reduce bandwidth");
+    if (windowed && s.kind == CollStep::Kind::Send) {
       auto [it, fresh] = connection_of.try_emplace({s.src, s.dst}, static_cast<uint32_t>(connections_.size()));
       if (fresh) connections_.emplace_back();
       conn_of_step_[i] = it->second;
@@ -84,8 +87,8 @@ void CollectiveExecutor::issue(size_t i) {
   state_[i] = State::Ready;
   if (!timing_.empty()) timing_[i].ready = timing_[i].start = sim_now();
   if (s.kind == CollStep::Kind::Send) {
-    Connection& c = connections_[conn_of_step_[i]];
-    if (params_.connection_window > 0 && c.in_flight >= params_.connection_window) {
+    if (params_.connection_window > 0 && connections_[conn_of_step_[i]].in_flight >= params_.connection_window) {
+      Connection& c = connections_[conn_of_step_[i]];
       c.queued.push_back(i);
       return;
     }
@@ -114,7 +117,7 @@ void CollectiveExecutor::start_send(size_t i) {
     timing_[i].start = sim_now();
     timing_[i].started = true;
   }
-  ++connections_[conn_of_step_[i]].in_flight;
+  if (params_.connection_window > 0) ++connections_[conn_of_step_[i]].in_flight;
   ++messages_;
   const MessageInfo m{params_.id_base + i, s.src, s.dst, s.data.bytes,
                       schedule_.request.tag_base + static_cast<int64_t>(i)};
@@ -130,7 +133,8 @@ void CollectiveExecutor::complete(size_t i) {
   end_ = std::max(end_, sim_now());
   ++done_;
   const CollStep& s = schedule_.steps[i];
-  if (s.kind == CollStep::Kind::Send) {  // the connection's next message goes before newly ready ones
+  if (s.kind == CollStep::Kind::Send && params_.connection_window > 0) {
+    // the connection's next message goes before newly ready ones
     Connection& c = connections_[conn_of_step_[i]];
     --c.in_flight;
     if (c.next < c.queued.size()) start_send(c.queued[c.next++]);

@@ -100,8 +100,9 @@ class CollectiveExecutor {
   };
   void engine_wakes(size_t gpu);
   std::vector<Engine> engines_;
-  std::vector<Connection> connections_;  // one per (source, destination) of the schedule's sends
-  std::vector<uint32_t> conn_of_step_;   // per Send step: its connection
+  // One per (source, destination) of the schedule's sends, and each Send's; only with a connection window.
+  std::vector<Connection> connections_;
+  std::vector<uint32_t> conn_of_step_;  // per Send step: its connection
   size_t done_ = 0;
   uint64_t messages_ = 0;
   bool started_ = false;

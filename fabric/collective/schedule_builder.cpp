@@ -12,33 +12,53 @@ uint32_t ScheduleBuilder::add(const CollStep& s, std::vector<uint32_t>& deps, co
   return out_.append(s, deps, phase);
 }
 
+CollSchedule ScheduleBuilder::take() {
+  written_.clear();
+  written_.shrink_to_fit();
+  return std::move(out_);
+}
+
+namespace {
+// The run holding byte `at` (runs[0] starts at 0).
+size_t run_at(const std::vector<std::pair<uint64_t, uint32_t>>& runs, uint64_t at) {
+  auto it = std::upper_bound(runs.begin(), runs.end(), at,
+                             [](uint64_t v, const std::pair<uint64_t, uint32_t>& r) { return v < r.first; });
+  return static_cast<size_t>(it - runs.begin()) - 1;
+}
+}  // namespace
+
 void ScheduleBuilder::writers(int gpu, Range r, std::vector<uint32_t>& out) const {
   if (static_cast<size_t>(gpu) >= written_.size() || r.bytes == 0) return;
-  const auto& runs = written_[static_cast<size_t>(gpu)];
+  const Runs& runs = written_[static_cast<size_t>(gpu)];
   if (runs.empty()) return;
   // The run holding r.offset, then every run starting inside r.
-  auto it = runs.upper_bound(r.offset);
-  if (it != runs.begin()) --it;
-  for (; it != runs.end() && it->first < r.end(); ++it)
-    if (it->second != kNone) out.push_back(it->second);
+  for (size_t i = run_at(runs, r.offset); i < runs.size() && runs[i].first < r.end(); ++i)
+    if (runs[i].second != kNone) out.push_back(runs[i].second);
 }
 
 void ScheduleBuilder::set_writer(int gpu, Range r, uint32_t step) {
   if (static_cast<size_t>(gpu) >= written_.size()) written_.resize(static_cast<size_t>(gpu) + 1);
-  auto& runs = written_[static_cast<size_t>(gpu)];
-  if (runs.empty()) runs[0] = kNone;
-  // Split the runs at both ends of r (the new run after r keeps the writer it had), then replace
-  // everything inside r by one run.
-  auto split_at = [&](uint64_t at) {
-    auto it = runs.upper_bound(at);
-    --it;  // runs[0] exists, so some run starts at or before `at`
-    if (it->first != at) runs.emplace_hint(std::next(it), at, it->second);
-  };
-  split_at(r.end());
-  split_at(r.offset);
-  auto first = runs.find(r.offset);
-  first->second = step;
-  runs.erase(std::next(first), runs.lower_bound(r.end()));
+  Runs& runs = written_[static_cast<size_t>(gpu)];
+  if (runs.empty()) runs.emplace_back(0, kNone);
+  const size_t i = run_at(runs, r.offset);
+  // The common case: r is exactly one run.
+  if (runs[i].first == r.offset && i + 1 < runs.size() && runs[i + 1].first == r.end()) {
+    runs[i].second = step;
+    return;
+  }
+  // Otherwise the runs starting inside r go, r becomes one run, a run that r starts inside keeps
+  // its head and one that r ends inside keeps its tail (from r.end(), with its writer).
+  const size_t last = run_at(runs, r.end());
+  const bool tail = runs[last].first < r.end();
+  const std::pair<uint64_t, uint32_t> after{r.end(), runs[last].second};
+  const size_t first = runs[i].first == r.offset ? i : i + 1;
+  const size_t stop = tail ? last + 1 : last;  // runs [first, stop) start inside r
+  runs.erase(runs.begin() + static_cast<std::ptrdiff_t>(first), runs.begin() + static_cast<std::ptrdiff_t>(stop));
+  const std::pair<uint64_t, uint32_t> mine{r.offset, step};
+  if (tail)
+    runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(first), {mine, after});
+  else
+    runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(first), mine);
 }
 
 void ScheduleBuilder::transfer(int from, int to, Range r, bool reduce, const std::string& phase) {
@@ -52,8 +72,14 @@ void ScheduleBuilder::transfer(int from, int to, Range r, bool reduce, const std
     send.reduce = reduce;
     deps_.clear();
     writers(from, piece, deps_);
+    // A free reduction into data nobody has written yet (the receiver's own input) waits only for
+    // the send: done on delivery.
+    std::vector<uint32_t>& local = local_;
+    local.clear();
+    if (reduce) writers(to, piece, local);
+    send.fused = reduce && free_reductions_ && local.empty();
     const uint32_t s = add(send, deps_, phase);
-    if (!reduce) {
+    if (!reduce || send.fused) {
       set_writer(to, piece, s);
       continue;
     }
@@ -62,8 +88,7 @@ void ScheduleBuilder::transfer(int from, int to, Range r, bool reduce, const std
     red.src = red.dst = to;
     red.data = piece;
     red.input = static_cast<int32_t>(s);
-    deps_.clear();
-    writers(to, piece, deps_);
+    deps_.swap(local);
     deps_.push_back(s);
     set_writer(to, piece, add(red, deps_, phase));
   }

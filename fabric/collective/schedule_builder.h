@@ -8,7 +8,6 @@
 // composed algorithms (hierarchical) chain through their data without barriers.
 // Only read-after-write is tracked: receive buffers are taken as distinct from send buffers, as in
 // NCCL, so a write never waits for an earlier read of the same bytes.
-#include <map>
 #include <string>
 #include <vector>
 
@@ -18,7 +17,9 @@ namespace litesim {
 
 class ScheduleBuilder {
  public:
-  explicit ScheduleBuilder(uint64_t chunk) : chunk_(chunk) {}
+  // free_reductions: see CollectiveRequest.
+  explicit ScheduleBuilder(uint64_t chunk, bool free_reductions = false)
+      : chunk_(chunk), free_reductions_(free_reductions) {}
 
   // Moves `r` from GPU `from` to GPU `to` in pieces of at most chunk bytes; the receiver reduces
   // each piece into its buffer (reduce) or copies it over its own. Empty ranges add nothing.
@@ -26,7 +27,7 @@ class ScheduleBuilder {
 
   uint64_t chunk() const { return chunk_; }
   // The steps, their dependencies and phase names (the caller fills in request, algorithm, space).
-  CollSchedule take() { return std::move(out_); }
+  CollSchedule take();
 
  private:
   uint32_t add(const CollStep& s, std::vector<uint32_t>& deps, const std::string& phase);
@@ -34,12 +35,15 @@ class ScheduleBuilder {
   void set_writer(int gpu, Range r, uint32_t step);
 
   uint64_t chunk_;
+  bool free_reductions_;
   CollSchedule out_;
-  std::vector<uint32_t> deps_;  // scratch
-  // Per GPU: start of a run of bytes -> its last writer (kNone: none); runs are contiguous up to
-  // the next key, and the last run reaches the end of the data space.
+  std::vector<uint32_t> deps_, local_;  // scratch
+  // Per GPU, its runs of bytes in order: (start, last writer or kNone); a run reaches the next
+  // one's start, the last one the end of the data space. A flat vector: most writes replace one
+  // whole run (a ring's block), found by binary search; only new boundaries move the tail.
   static constexpr uint32_t kNone = UINT32_MAX;
-  std::vector<std::map<uint64_t, uint32_t>> written_;
+  using Runs = std::vector<std::pair<uint64_t, uint32_t>>;
+  std::vector<Runs> written_;
 };
 
 // Shared patterns, over `order`: the GPUs of a ring in the direction data travels.

@@ -34,6 +34,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
                                      std::ostream* steps_csv) {
   check_time_resolution();
   SimContext sim;
+  sim.time_resolved = false;  // no timeline here
   auto where = [&rs](const std::string& key) { return rs.where(key); };
   FabricInstance net(rs.params.fabric, std::vector<CpoParams>{rs.params.package.cpo}, sim, where);
   std::vector<OpRun> ops(configs.size());
@@ -47,6 +48,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
     op.req.chunk = c.chunk;
     op.req.root = c.root;
     op.req.group = c.group;
+    op.req.free_reductions = c.reduce_bandwidth.bits_per_s <= 0;
     if (op.req.group.empty()) {
       op.req.group.resize(static_cast<size_t>(net.gpus()));
       std::iota(op.req.group.begin(), op.req.group.end(), 0);

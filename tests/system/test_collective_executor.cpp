@@ -3,7 +3,9 @@
 // backend: dependencies, reduce cost, message ids, and a schedule that cannot finish.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
+#include <vector>
 
 #include "core/error.h"
 #include "core/sim_time.h"
@@ -41,8 +43,9 @@ class FakeFabric : public Fabric {
   Histogram h_;
 };
 
-CollSchedule ring_allreduce(int p, uint64_t bytes) {
+CollSchedule ring_allreduce(int p, uint64_t bytes, bool free_reductions = false) {
   CollectiveRequest r;
+  r.free_reductions = free_reductions;
   r.group = {0, 1, 2, 3, 4, 5, 6, 7};
   r.group.resize(static_cast<size_t>(p));
   r.bytes = bytes;
@@ -90,5 +93,47 @@ TEST(CollectiveExecutor, UndeliveredMessagesAreReportedNotHung) {
     EXPECT_NE(w.find("send 1->2"), std::string::npos) << w;
     EXPECT_NE(w.find("never delivered"), std::string::npos) << w;
     EXPECT_NE(w.find("waits for"), std::string::npos) << w;
+  }
+}
+
+// Free reductions change the schedule, not its timing: with reductions costing nothing, a
+// schedule with the folded Reduce steps and one without finish every send at the same time
+// (ring, tree and halving-doubling, run side by side on the stand-in fabric's independent links).
+TEST(CollectiveExecutor, FreeReductionsKeepEveryTime) {
+  check_time_resolution();
+  SimContext sim;
+  FakeFabric f;
+  std::vector<CollSchedule> kept, free;
+  for (const char* algo : {"ring", "double_binary_tree", "halving_doubling"}) {
+    CollectiveRequest r;
+    r.group = {0, 1, 2, 3, 4, 5, 6, 7};
+    r.bytes = 8000;
+    r.chunk = 600;
+    kept.push_back(build_schedule(r, ImplConfig{algo, nullptr}));
+    r.free_reductions = true;
+    free.push_back(build_schedule(r, ImplConfig{algo, nullptr}));
+  }
+  std::vector<std::unique_ptr<CollectiveExecutor>> ex;
+  uint64_t ids = 0;
+  for (size_t a = 0; a < kept.size(); ++a)
+    for (const CollSchedule* s : {&kept[a], &free[a]}) {
+      ex.push_back(std::make_unique<CollectiveExecutor>(f, *s, ExecutorParams{DataRate{0}, ids}, sim));
+      ids += s->steps.size();
+    }
+  for (auto& e : ex) sc_core::sc_spawn(sim.guard([&e] { e->run(); }));
+  sc_core::sc_start();
+  for (size_t a = 0; a < kept.size(); ++a) {
+    const CollectiveExecutor &k = *ex[2 * a], &fr = *ex[2 * a + 1];
+    k.check_complete();
+    fr.check_complete();
+    EXPECT_LT(free[a].steps.size(), kept[a].steps.size()) << kept[a].algorithm;
+    EXPECT_EQ(k.end_time(), fr.end_time()) << kept[a].algorithm;
+    // the sends, in order, end at the same times
+    std::vector<int64_t> ends_k, ends_f;
+    for (size_t i = 0; i < kept[a].steps.size(); ++i)
+      if (kept[a].steps[i].kind == CollStep::Kind::Send) ends_k.push_back(k.timing()[i].end.ps);
+    for (size_t i = 0; i < free[a].steps.size(); ++i)
+      if (free[a].steps[i].kind == CollStep::Kind::Send) ends_f.push_back(fr.timing()[i].end.ps);
+    EXPECT_EQ(ends_k, ends_f) << kept[a].algorithm;
   }
 }

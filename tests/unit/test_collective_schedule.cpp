@@ -25,8 +25,10 @@ std::vector<int> iota(int p, int from = 0) {
   return v;
 }
 
-CollSchedule make(const std::string& algo, CollOp op, int p, uint64_t bytes, uint64_t chunk = 0, int root = 0) {
+CollSchedule make(const std::string& algo, CollOp op, int p, uint64_t bytes, uint64_t chunk = 0, int root = 0,
+                  bool free_reductions = false) {
   CollectiveRequest r;
+  r.free_reductions = free_reductions;
   r.op = op;
   r.group = iota(p, 10);  // GPU numbers differ from collective ranks on purpose
   r.bytes = bytes;
@@ -154,10 +156,11 @@ struct Replay {
     for (size_t k = seg(range.offset); k < seg(range.end()); ++k) m.push_back(init(r, cuts[k]));
     for (size_t j = 0; j < s.steps.size(); ++j) {
       const CollStep& st = s.steps[j];
-      const bool reduce_here = st.kind == CollStep::Kind::Reduce && rank_of.at(st.src) == r;
+      const bool fused_here = st.kind == CollStep::Kind::Send && st.fused && rank_of.at(st.dst) == r;
+      const bool reduce_here = (st.kind == CollStep::Kind::Reduce && rank_of.at(st.src) == r) || fused_here;
       const bool copy_here = st.kind == CollStep::Kind::Send && !st.reduce && rank_of.at(st.dst) == r;
       if (!(reduce_here || copy_here) || !which(j)) continue;
-      const auto& in = payload[reduce_here ? static_cast<size_t>(st.input) : j];
+      const auto& in = payload[reduce_here && !fused_here ? static_cast<size_t>(st.input) : j];
       const size_t first = seg(st.data.offset);
       for (size_t k = first; k < seg(st.data.end()); ++k) {
         if (k < seg(range.offset) || k >= seg(range.end())) continue;
@@ -192,7 +195,9 @@ struct Replay {
         payload[i] = state(rank_of.at(st.src), st.data, payload, [&](size_t j) { return anc[i][j]; });
         for (Mask m : payload[i]) EXPECT_NE(m, 0u) << "send " << i << " carries data its source cannot have yet";
       }
-      const bool writes = st.kind == CollStep::Kind::Reduce || !st.reduce;
+      EXPECT_TRUE(!st.fused || (st.kind == CollStep::Kind::Send && st.reduce))
+          << "step " << i << " fused but no reducing send";
+      const bool writes = st.kind == CollStep::Kind::Reduce || !st.reduce || st.fused;
       if (writes)
         for (size_t k = seg(st.data.offset); k < seg(st.data.end()); ++k) {
           auto& w = writers[{rank_of.at(st.dst), k}];
@@ -356,13 +361,39 @@ TEST(CollectiveSchedule, DataConservation) {
   for (const auto& [algo, ops] : algos)
     for (CollOp op : ops)
       for (int p : {2, 3, 4, 5, 6, 7, 8})
-        for (uint64_t chunk : {uint64_t{0}, uint64_t{7}}) {
-          if (algo == "hierarchical group_size=2" && p % 2) continue;
-          if (algo.find("group_size=4") != std::string::npos && p % 4) continue;
-          if (algo.find("group_size=3") != std::string::npos && p % 3) continue;
-          SCOPED_TRACE(algo + " " + op_name(op) + " p=" + std::to_string(p) + " chunk=" + std::to_string(chunk));
-          Replay(make(algo, op, p, 61, chunk, p - 1)).check();  // 61 B: blocks of unequal size
-        }
+        for (uint64_t chunk : {uint64_t{0}, uint64_t{7}})
+          for (bool free : {false, true}) {
+            if (algo == "hierarchical group_size=2" && p % 2) continue;
+            if (algo.find("group_size=4") != std::string::npos && p % 4) continue;
+            if (algo.find("group_size=3") != std::string::npos && p % 3) continue;
+            SCOPED_TRACE(algo + " " + op_name(op) + " p=" + std::to_string(p) + " chunk=" + std::to_string(chunk) +
+                         (free ? " free reductions" : ""));
+            Replay(make(algo, op, p, 61, chunk, p - 1, free)).check();  // 61 B: blocks of unequal size
+          }
+}
+
+// Free reductions fold exactly the Reduce steps that wait for nothing but their input: all of a
+// ring all-reduce's (p(p-1) fewer steps, every reducing send fused), none of a tree's second child
+// (its reduction waits for the first child's too), and the other dependencies are unchanged.
+TEST(CollectiveSchedule, FreeReductionsFoldOnlyReductionsThatWaitForTheirInputAlone) {
+  for (int p : {3, 4, 8}) {
+    const auto kept = make("ring", CollOp::AllReduce, p, 1000, 0, 0, false);
+    const auto free = make("ring", CollOp::AllReduce, p, 1000, 0, 0, true);
+    EXPECT_EQ(kept.steps.size(), free.steps.size() + static_cast<size_t>(p * (p - 1)));
+    EXPECT_EQ(free.sends(), kept.sends());
+    for (const CollStep& st : free.steps) {
+      EXPECT_EQ(st.kind, CollStep::Kind::Send);
+      EXPECT_EQ(st.fused, st.reduce);
+    }
+  }
+  const auto kept = make("double_binary_tree", CollOp::AllReduce, 8, 1000, 0, 0, false);
+  const auto free = make("double_binary_tree", CollOp::AllReduce, 8, 1000, 0, 0, true);
+  size_t reduces = 0, kept_reduces = 0;
+  for (const CollStep& st : free.steps) reduces += st.kind == CollStep::Kind::Reduce;
+  for (size_t i = 0; i < kept.steps.size(); ++i)  // a Reduce that waits for more than its input stays
+    kept_reduces += kept.steps[i].kind == CollStep::Kind::Reduce && kept.deps(i).size() > 1;
+  EXPECT_GT(reduces, 0u);
+  EXPECT_EQ(reduces, kept_reduces);
 }
 
 // `hierarchical` with group_size 0 on the shipped lite-hierarchical-16 system groups by the
