@@ -20,7 +20,7 @@ CollSchedule ScheduleBuilder::take() {
 
 namespace {
 // The run holding byte `at` (runs[0] starts at 0).
-size_t run_at(const std::vector<std::pair<uint64_t, uint32_t>>& runs, uint64_t at) {
+size_t run_at(const std::deque<std::pair<uint64_t, uint32_t>>& runs, uint64_t at) {
   auto it = std::upper_bound(runs.begin(), runs.end(), at,
                              [](uint64_t v, const std::pair<uint64_t, uint32_t>& r) { return v < r.first; });
   return static_cast<size_t>(it - runs.begin()) - 1;

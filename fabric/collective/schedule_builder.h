@@ -8,6 +8,7 @@
 // composed algorithms (hierarchical) chain through their data without barriers.
 // Only read-after-write is tracked: receive buffers are taken as distinct from send buffers, as in
 // NCCL, so a write never waits for an earlier read of the same bytes.
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -39,10 +40,12 @@ class ScheduleBuilder {
   CollSchedule out_;
   std::vector<uint32_t> deps_, local_;  // scratch
   // Per GPU, its runs of bytes in order: (start, last writer or kNone); a run reaches the next
-  // one's start, the last one the end of the data space. A flat vector: most writes replace one
-  // whole run (a ring's block), found by binary search; only new boundaries move the tail.
+  // one's start, the last one the end of the data space. Most writes replace one whole run (a
+  // ring's block), found by binary search; new boundaries are inserted, at a cost that is the
+  // distance to the nearer end of a deque: O(1) for a direct all-to-all's receives, which arrive
+  // in descending then wrapping order (a vector made those quadratic, a map costs 48 B a run).
   static constexpr uint32_t kNone = UINT32_MAX;
-  using Runs = std::vector<std::pair<uint64_t, uint32_t>>;
+  using Runs = std::deque<std::pair<uint64_t, uint32_t>>;
   std::vector<Runs> written_;
 };
 
