@@ -4,8 +4,10 @@
 // switch per hop. Instead every block of the fabric schedules its next step here, and the method
 // runs all actions due at the current time, in (time, order of scheduling) order — so a run is
 // deterministic — then sleeps until the next one. SystemC time stays the one clock.
+#include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include <systemc>
@@ -15,9 +17,31 @@
 
 namespace litesim {
 
+// A scheduled action: a small closure (up to 32 bytes of trivially copyable captures: `this`, a
+// reference, a few indices) kept inline and called through one function pointer. The packet
+// fabric runs about 100 million of them for a 64-GPU 1 GiB ring all-reduce; std::function's
+// type erasure, moves and destruction were a fifth of that run's time.
+class EventAction {
+ public:
+  EventAction() = default;
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, EventAction>>>
+  EventAction(F f) {  // NOLINT: implicit, so that lambdas pass straight to EventQueue::at
+    static_assert(sizeof(F) <= sizeof(buf_) && alignof(F) <= alignof(std::max_align_t) &&
+                      std::is_trivially_copyable_v<F> && std::is_trivially_destructible_v<F>,
+                  "an event action captures at most 32 bytes of plain values (pointers, references, indices)");
+    new (buf_) F(f);
+    call_ = [](void* p) { (*static_cast<F*>(p))(); };
+  }
+  void operator()() { call_(buf_); }
+
+ private:
+  alignas(std::max_align_t) unsigned char buf_[32];
+  void (*call_)(void*) = nullptr;
+};
+
 class EventQueue : public sc_core::sc_module {
  public:
-  using Action = std::function<void()>;
+  using Action = EventAction;
 
   EventQueue(sc_core::sc_module_name name, SimContext& sim);
   // Runs `a` at time `t` (not before now).
@@ -43,6 +67,10 @@ class EventQueue : public sc_core::sc_module {
   std::vector<Action> slots_;
   std::vector<uint32_t> free_slots_;
   sc_core::sc_event wake_;
+  // The SystemC wake-up is asked for only when it must move earlier: not while run() works
+  // through the due actions (it asks once at the end), nor for an action after the one pending.
+  bool running_ = false;
+  int64_t wake_at_ = -1;  // time of the pending wake-up; -1: none
   uint64_t seq_ = 0;
   uint64_t executed_ = 0;
 };

@@ -163,8 +163,13 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
     out.rows.push_back(j);
 
     std::string& hm = out.human;
+    // the group in full, or as a range when it is every GPU in order (4,096 numbers otherwise)
+    bool in_order = true;
+    for (int i = 0; i < p; ++i) in_order = in_order && op.req.group[static_cast<size_t>(i)] == i;
+    const std::string group =
+        in_order && p > 16 ? fmt::format("0..{}", p - 1) : fmt::format("{}", fmt::join(op.req.group, ","));
     hm += fmt::format("LiteSim tb collective: {} {} of {} B over {} GPUs ({}), system {}\n", c.algo_text, op_name(c.op),
-                      c.bytes, p, fmt::join(op.req.group, ","), rs.params.name);
+                      c.bytes, p, group, rs.params.name);
     hm += fmt::format("  algorithm from  {}\n", c.algo_source);
     hm += fmt::format("  chunk           {}\n", c.chunk ? fmt::format("{} B", c.chunk) : std::string("none"));
     if (c.chunks > 1)
