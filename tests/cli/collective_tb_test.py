@@ -411,6 +411,24 @@ elif CASE == "deterministic":
     _, b = tb("--op", "allreduce", "--algo", "double_binary_tree", "--bytes", "8MiB", "--chunk", "512KiB")
     check(a == b, "two runs wrote different summary.json")
 
+elif CASE == "no_steps":
+    # --no-steps: the same summary (every figure), no steps.csv, and a steps.csv an earlier run left in
+    # the folder is removed rather than passed off as this run's. With it: a row per step, the
+    # steps counted in the summary, and every send's end no later than the collective's time.
+    d = tempfile.mkdtemp()
+    args = ["--op", "allreduce", "--algo", "ring", "--bytes", "8MiB", "--chunk", "512KiB", "--out", d]
+    subprocess.run([LITESIM, "tb", "collective", *args], check=True, capture_output=True)
+    with_steps = json.load(open(os.path.join(d, "summary.json")))["collective_tb"]
+    rows = open(os.path.join(d, "steps.csv")).read().splitlines()
+    check(len(rows) == 1 + with_steps["steps"], f"steps.csv has {len(rows) - 1} rows for {with_steps['steps']} steps")
+    header = rows[0].split(",")
+    ends = [float(r.split(",")[header.index("end_ns")]) for r in rows[1:]]
+    check(abs(max(ends) - with_steps["time_ns"]) < 1e-6, f"last step ends at {max(ends)}, time_ns {with_steps['time_ns']}")
+    subprocess.run([LITESIM, "tb", "collective", "--no-steps", *args], check=True, capture_output=True)
+    without = json.load(open(os.path.join(d, "summary.json")))["collective_tb"]
+    check(without == with_steps, "--no-steps changed the summary")
+    check(not os.path.exists(os.path.join(d, "steps.csv")), "--no-steps left an earlier run's steps.csv")
+
 elif CASE == "bad_input":
     def bad(args, text, sets=()):
         r = tb(*args, sets=sets, expect=2)
