@@ -281,7 +281,10 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     p.in_port = o.hw->peer_port;
     p.in_vc = p.vc;
     const int to = o.hw->peer_vertex;
-    eq_.at(p.head, [this, to, i] { arrive(to, i); });
+    if (to == msgs_[p.msg].info.dst)  // the last hop: nothing to route, the tail's arrival ejects it
+      eq_.at(p.tail, [this, to, i] { eject(to, i); });
+    else
+      eq_.at(p.head, [this, to, i] { arrive(to, i); });
     eq_.at(end, [this, &o] { try_start(o); });
   }
 
@@ -302,10 +305,6 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   void arrive(int v, uint32_t i) {
     Packet& p = pkts_[i];
     const Msg& msg = msgs_[p.msg];
-    if (v == msg.info.dst) {
-      eq_.at(p.tail, [this, v, i] { eject(v, i); });
-      return;
-    }
     RouteQuery q;
     q.vertex = v;
     q.in_port = p.in_port;
