@@ -1,6 +1,7 @@
 #pragma once
 // Statistics owned by each block, collected on the hot path as plain numbers and turned into
 // derived values (utilisation, percentiles) only at the end. Formatting (JSON, CSV) is separate.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -83,16 +84,16 @@ class WindowedSum {
 
 // Exact sample distribution. Percentiles use the nearest-rank method: the p-th percentile of n
 // sorted samples is the ceil(p/100 * n)-th smallest (1-based), so it is always an observed value.
-// Samples are folded, every 64 Ki of them, into sorted (value, count) runs: memory grows with the
-// distinct values, not the samples (a symmetric collective's millions of messages share a handful
-// of latencies), and nothing is approximated. The sum is kept in the order samples arrive.
+// Samples are folded, every 64 Ki of them (or as many as there are runs), into sorted (value, count) runs: memory grows
+// with the distinct values, not the samples (a symmetric collective's millions of messages share a handful of
+// latencies), and nothing is approximated. The sum is kept in the order samples arrive.
 class Histogram {
  public:
   void add(double v) {
     pending_.push_back(v);
     sum_ += v;
     ++count_;
-    if (pending_.size() >= kFoldEvery) fold();
+    if (pending_.size() >= std::max(kFoldEvery, runs_.size())) fold();  // amortised linear
   }
   size_t count() const { return count_; }
   double percentile(double p) const;

@@ -235,7 +235,7 @@ int run_tb_collective(const TbCollectiveOptions& o, const std::string& configs_d
   std::unique_ptr<OutputStream> steps;
   if (!o.no_steps) steps = std::make_unique<OutputStream>(o.out, "steps.csv");
   try {
-    r = run_collective_tb(rs, configs, steps ? &steps->stream() : nullptr);
+    r = run_collective_tb(rs, configs, steps.get());
   } catch (const CollectiveRequestError& e) {
     throw ConfigError(SourceLoc{"--" + e.field, 0, 0}, "", e.what());
   } catch (const CollectiveError& e) {

@@ -30,7 +30,7 @@ class EventAction {
                       std::is_trivially_copyable_v<F> && std::is_trivially_destructible_v<F>,
                   "an event action captures at most 32 bytes of plain values (pointers, references, indices)");
     new (buf_) F(f);
-    call_ = [](void* p) { (*static_cast<F*>(p))(); };
+    call_ = [](void* p) { (*std::launder(static_cast<F*>(p)))(); };
   }
   void operator()() { call_(buf_); }
 

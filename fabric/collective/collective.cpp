@@ -85,7 +85,10 @@ std::vector<Range> split_chunks(Range r, uint64_t chunk) {
 
 uint32_t CollSchedule::append(CollStep s, const std::vector<uint32_t>& deps, const std::string& phase) {
   const size_t i = steps.size();
-  if (i >= UINT32_MAX - 1) throw CollectiveError("a collective schedule is limited to 4 billion steps");
+  // Step indices are int32 in CollStep::input and uint32 in the dependency lists.
+  if (i >= static_cast<size_t>(INT32_MAX)) throw CollectiveError("a collective schedule is limited to 2^31 steps");
+  if (dep_list_.size() + deps.size() >= UINT32_MAX)
+    throw CollectiveError("a collective schedule is limited to 2^32 dependencies");
   for (uint32_t d : deps)
     if (d >= i) throw std::logic_error(fmt::format("collective step {} depends on step {}, not an earlier one", i, d));
   auto at = std::find(phases.begin(), phases.end(), phase);

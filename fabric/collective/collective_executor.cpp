@@ -185,7 +185,7 @@ std::string CollectiveExecutor::csv_header() {
 }
 
 void CollectiveExecutor::csv_rows(std::ostream& o, const std::string& prefix) const {
-  if (timing_.empty()) throw std::logic_error("csv_rows needs ExecutorParams.keep_timing");
+  if (!params_.keep_timing) throw std::logic_error("csv_rows needs ExecutorParams.keep_timing");
   fmt::memory_buffer row;
   for (size_t i = 0; i < schedule_.steps.size(); ++i) {
     const CollStep& s = schedule_.steps[i];

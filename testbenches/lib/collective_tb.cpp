@@ -31,7 +31,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
 }
 
 CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs,
-                                     std::ostream* steps_csv) {
+                                     OutputStream* steps_csv) {
   check_time_resolution();
   SimContext sim;
   sim.time_resolved = false;  // no timeline here
@@ -102,7 +102,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
   check_conservation(f);
 
   CollectiveTbResult out;
-  if (steps_csv) *steps_csv << "op,iter,chunk," << CollectiveExecutor::csv_header() << "\n";
+  if (steps_csv) steps_csv->stream() << "op,iter,chunk," << CollectiveExecutor::csv_header() << "\n";
   const double energy = sim.ledger.total_pj();
   const double bits = static_cast<double>(f.bytes_delivered()) * 8.0;
   for (size_t o = 0; o < ops.size(); ++o) {
@@ -123,7 +123,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
         first = std::min(first, r.start_time());
         last = std::max(last, r.end_time());
         messages += r.messages();
-        if (steps_csv) r.csv_rows(*steps_csv, fmt::format("{},{},{}", o, i, k));
+        if (steps_csv) r.csv_rows(steps_csv->stream(), fmt::format("{},{},{}", o, i, k));
       }
       iter_ns.push_back((last - first).ns());
     }

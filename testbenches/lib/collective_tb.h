@@ -10,6 +10,7 @@
 #include "core/params.h"
 #include "core/units.h"
 #include "fabric/collective/collective.h"
+#include "testbenches/lib/output_files.h"
 #include "traces/system/system_config.h"
 
 namespace litesim {
@@ -51,8 +52,9 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const CollectiveT
 // iterations back to back: a row per op; energy only for the whole run (in every row only when
 // there is one op).
 // `steps_csv`, when given, receives one row per step of every iteration (op,iter,chunk, then
-// CollectiveExecutor::csv_header()); without it no per-step times are kept at all.
+// CollectiveExecutor::csv_header()), written only once the run has succeeded; without it no
+// per-step times are kept at all.
 CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector<CollectiveTbConfig>& configs,
-                                     std::ostream* steps_csv = nullptr);
+                                     OutputStream* steps_csv = nullptr);
 
 }  // namespace litesim

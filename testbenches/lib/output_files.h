@@ -22,22 +22,29 @@ inline void put_output_file(const std::string& dir, const std::string& name, con
 // temporary is removed and a file of that name from an earlier run is left as it was.
 class OutputStream {
  public:
+  // Nothing is created on disk until stream() is first called.
   OutputStream(const std::string& dir, const std::string& name)
-      : tmp_(std::filesystem::path(dir) / ("." + name + ".tmp")), final_(std::filesystem::path(dir) / name) {
-    std::filesystem::create_directories(dir);
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) throw std::runtime_error("cannot write " + tmp_.string());
-  }
+      : dir_(dir),
+        tmp_(std::filesystem::path(dir) / ("." + name + ".tmp")),
+        final_(std::filesystem::path(dir) / name) {}
   OutputStream(const OutputStream&) = delete;
   OutputStream& operator=(const OutputStream&) = delete;
   ~OutputStream() {
-    if (committed_) return;
+    if (committed_ || !out_.is_open()) return;
     out_.close();
     std::error_code ec;
     std::filesystem::remove(tmp_, ec);
   }
-  std::ostream& stream() { return out_; }
+  std::ostream& stream() {
+    if (!out_.is_open()) {
+      std::filesystem::create_directories(dir_);
+      out_.open(tmp_, std::ios::binary | std::ios::trunc);
+      if (!out_) throw std::runtime_error("cannot write " + tmp_.string());
+    }
+    return out_;
+  }
   void commit() {
+    stream();
     out_.close();
     if (!out_) throw std::runtime_error("cannot write " + tmp_.string());
     std::filesystem::rename(tmp_, final_);
@@ -45,6 +52,7 @@ class OutputStream {
   }
 
  private:
+  std::string dir_;
   std::filesystem::path tmp_, final_;
   std::ofstream out_;
   bool committed_ = false;

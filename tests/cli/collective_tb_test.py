@@ -428,6 +428,12 @@ elif CASE == "no_steps":
     without = json.load(open(os.path.join(d, "summary.json")))["collective_tb"]
     check(without == with_steps, "--no-steps changed the summary")
     check(not os.path.exists(os.path.join(d, "steps.csv")), "--no-steps left an earlier run's steps.csv")
+    # a bad request creates nothing on disk, steps.csv's folder included
+    missing = os.path.join(tempfile.mkdtemp(), "never")
+    r = subprocess.run([LITESIM, "tb", "collective", "--op", "allreduce", "--bytes", "1MiB", "--group", "0,0",
+                        "--out", missing], capture_output=True, text=True)
+    check(r.returncode == 2 and "appears twice" in r.stderr, f"duplicate GPU: exit {r.returncode}, {r.stderr}")
+    check(not os.path.exists(missing), "a bad request created the output folder")
 
 elif CASE == "bad_input":
     def bad(args, text, sets=()):
