@@ -98,9 +98,25 @@ uint32_t CollSchedule::append(CollStep s, const std::vector<uint32_t>& deps, con
   }
   s.phase = static_cast<uint8_t>(at - phases.begin());
   steps.push_back(s);
+  dependent_begin_.clear();
+  dependent_list_.clear();
   dep_list_.insert(dep_list_.end(), deps.begin(), deps.end());
   dep_begin_.push_back(static_cast<uint32_t>(dep_list_.size()));
   return static_cast<uint32_t>(i);
+}
+
+StepDeps CollSchedule::dependents(size_t i) const {
+  if (dependent_begin_.empty()) {  // count, prefix-sum, fill in step order (so each list ascends)
+    const size_t n = steps.size();
+    dependent_begin_.assign(n + 1, 0);
+    for (uint32_t d : dep_list_) ++dependent_begin_[d + 1];
+    for (size_t k = 0; k < n; ++k) dependent_begin_[k + 1] += dependent_begin_[k];
+    dependent_list_.resize(dep_list_.size());
+    std::vector<uint32_t> fill(dependent_begin_.begin(), dependent_begin_.end() - 1);
+    for (size_t k = 0; k < n; ++k)
+      for (uint32_t d : deps(k)) dependent_list_[fill[d]++] = static_cast<uint32_t>(k);
+  }
+  return {dependent_list_.data() + dependent_begin_[i], dependent_list_.data() + dependent_begin_[i + 1]};
 }
 
 uint64_t CollSchedule::sends() const {

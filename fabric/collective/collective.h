@@ -113,6 +113,9 @@ struct CollSchedule {
 
   // The steps (all earlier in the schedule) that must finish before step i starts, ascending.
   StepDeps deps(size_t i) const { return {dep_list_.data() + dep_begin_[i], dep_list_.data() + dep_begin_[i + 1]}; }
+  // The steps that depend on step i, ascending: the inverse of deps(), built once on first use
+  // (after the last append) and shared by every executor that runs this schedule.
+  StepDeps dependents(size_t i) const;
   const std::string& phase(size_t i) const { return phases[steps[i].phase]; }
   // Appends a step with its dependencies (earlier steps) and phase name; returns its index.
   uint32_t append(CollStep s, const std::vector<uint32_t>& deps, const std::string& phase);
@@ -125,6 +128,9 @@ struct CollSchedule {
   // Step i's dependencies are dep_list_[dep_begin_[i] .. dep_begin_[i + 1]).
   std::vector<uint32_t> dep_begin_{0};
   std::vector<uint32_t> dep_list_;
+  // The inverse, likewise: step i's dependents are dependent_list_[dependent_begin_[i] .. [i + 1]);
+  // empty until dependents() first needs it, cleared by append().
+  mutable std::vector<uint32_t> dependent_begin_, dependent_list_;
 };
 
 class ScheduleBuilder;

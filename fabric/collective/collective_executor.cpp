@@ -22,8 +22,6 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
   std::map<std::pair<int, int>, uint32_t> connection_of;  // (src, dst) -> index into connections_
   const bool windowed = params_.connection_window > 0;    // connections matter only with a window
   if (windowed) conn_of_step_.resize(n, 0);
-  // Dependents in CSR form: count, prefix-sum, fill (in step order, so each list is ascending).
-  dependent_begin_.assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     const CollStep& s = schedule.steps[i];
     gpus = std::max({gpus, s.src + 1, s.dst + 1});
@@ -34,21 +32,9 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
       if (fresh) connections_.emplace_back();
       conn_of_step_[i] = it->second;
     }
-    const StepDeps deps = schedule.deps(i);
-    waiting_[i] = static_cast<uint32_t>(deps.size());
-    for (uint32_t d : deps) {
-      if (d >= i)
-        throw std::logic_error(fmt::format("collective step {} depends on step {}, not an earlier one", i, d));
-      ++dependent_begin_[d + 1];
-    }
+    waiting_[i] = static_cast<uint32_t>(schedule.deps(i).size());  // earlier steps only (CollSchedule::append)
   }
-  for (size_t i = 0; i < n; ++i) dependent_begin_[i + 1] += dependent_begin_[i];
-  dependents_.resize(dependent_begin_[n]);
-  {
-    std::vector<uint32_t> fill(dependent_begin_.begin(), dependent_begin_.end() - 1);
-    for (size_t i = 0; i < n; ++i)
-      for (uint32_t d : schedule.deps(i)) dependents_[fill[d]++] = static_cast<uint32_t>(i);
-  }
+  if (n > 0) schedule.dependents(0);  // built once per schedule, before the run
   engines_.resize(static_cast<size_t>(gpus));
   if (params_.reduce_bandwidth.bits_per_s > 0)
     for (size_t g = 0; g < engines_.size(); ++g) {
@@ -139,10 +125,8 @@ void CollectiveExecutor::complete(size_t i) {
     --c.in_flight;
     if (c.next < c.queued.size()) start_send(c.queued[c.next++]);
   }
-  for (uint32_t k = dependent_begin_[i]; k < dependent_begin_[i + 1]; ++k) {
-    const uint32_t d = dependents_[k];
+  for (uint32_t d : schedule_.dependents(i))
     if (--waiting_[d] == 0) issue(d);
-  }
   if (finished()) all_done_.notify();
 }
 
