@@ -25,7 +25,7 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
   for (size_t i = 0; i < n; ++i) {
     const CollStep& s = schedule.steps[i];
     gpus = std::max({gpus, s.src + 1, s.dst + 1});
-    if (s.fused && params_.reduce_bandwidth.bits_per_s > 0)
+    if (s.fused && !reductions_are_free(params_.reduce_bandwidth))
       throw std::logic_error("a schedule built with free reductions run with a reduce bandwidth");
     if (windowed && s.kind == CollStep::Kind::Send) {
       auto [it, fresh] = connection_of.try_emplace({s.src, s.dst}, static_cast<uint32_t>(connections_.size()));
@@ -36,7 +36,7 @@ CollectiveExecutor::CollectiveExecutor(Fabric& fabric, const CollSchedule& sched
   }
   if (n > 0) schedule.dependents(0);  // built once per schedule, before the run
   engines_.resize(static_cast<size_t>(gpus));
-  if (params_.reduce_bandwidth.bits_per_s > 0)
+  if (!reductions_are_free(params_.reduce_bandwidth))
     for (size_t g = 0; g < engines_.size(); ++g) {
       engines_[g].wake = std::make_unique<sc_core::sc_event>();
       sc_core::sc_spawn_options opts;
@@ -83,7 +83,7 @@ void CollectiveExecutor::issue(size_t i) {
   }
   state_[i] = State::Started;
   if (!timing_.empty()) timing_[i].started = true;
-  if (params_.reduce_bandwidth.bits_per_s <= 0) {
+  if (reductions_are_free(params_.reduce_bandwidth)) {
     complete(i);
     return;
   }

@@ -38,6 +38,10 @@ struct ExecutorParams {
   bool keep_timing = true;
 };
 
+// Whether reductions cost nothing at `reduce_bandwidth` (0: not modelled). Then a schedule may be
+// built with CollectiveRequest::free_reductions, and only then.
+inline bool reductions_are_free(DataRate reduce_bandwidth) { return reduce_bandwidth.bits_per_s <= 0; }
+
 struct StepTiming {
   Time ready;  // all dependencies done (the send was handed to the fabric; the reduce queued)
   Time start;  // Send: handed to the fabric (its connection's window had room); Reduce: the engine took it

@@ -48,7 +48,7 @@ CollectiveTbResult run_collective_tb(const ResolvedSystem& rs, const std::vector
     op.req.chunk = c.chunk;
     op.req.root = c.root;
     op.req.group = c.group;
-    op.req.free_reductions = c.reduce_bandwidth.bits_per_s <= 0;
+    op.req.free_reductions = reductions_are_free(c.reduce_bandwidth);
     if (op.req.group.empty()) {
       op.req.group.resize(static_cast<size_t>(net.gpus()));
       std::iota(op.req.group.begin(), op.req.group.end(), 0);

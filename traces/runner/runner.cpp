@@ -79,7 +79,7 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
     req.bytes = o.kind == TraceOpKind::Barrier ? kBarrierBytes : o.bytes;
     req.root = o.root;
     req.chunk = params_.chunk.bytes;
-    req.free_reductions = params_.reduce_bandwidth.bits_per_s <= 0;
+    req.free_reductions = reductions_are_free(params_.reduce_bandwidth);
     ImplConfig algo = params_.algorithm.of(req.op);
     if (!o.algo.empty()) algo = ImplConfig{o.algo, nullptr};
     std::shared_ptr<const CollSchedule>& schedule = built[{c.group, req.op, req.bytes, req.root, algorithm_text(algo)}];
