@@ -9,14 +9,6 @@
 
 namespace litesim {
 
-inline void put_output_file(const std::string& dir, const std::string& name, const std::string& text) {
-  namespace fs = std::filesystem;
-  fs::create_directories(dir);
-  const fs::path tmp = fs::path(dir) / ("." + name + ".tmp");
-  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
-  fs::rename(tmp, fs::path(dir) / name);
-}
-
 // A result file too large to hold in memory (steps.csv of a 1,024-GPU collective), streamed into
 // a temporary file and renamed over `name` by commit(); destroyed uncommitted (the run failed), the
 // temporary is removed and a file of that name from an earlier run is left as it was.
@@ -57,5 +49,12 @@ class OutputStream {
   std::ofstream out_;
   bool committed_ = false;
 };
+
+// A whole result file at once, through the same temporary and rename.
+inline void put_output_file(const std::string& dir, const std::string& name, const std::string& text) {
+  OutputStream f(dir, name);
+  f.stream() << text;
+  f.commit();
+}
 
 }  // namespace litesim
