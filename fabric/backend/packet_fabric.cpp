@@ -77,6 +77,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
         sim_(ctx.sim),
         eq_("events", ctx.sim),
         fifo_(pp.injection == "per_pair_fifo"),
+        age_(pp.arbitration == "age"),
         stats_(ctx.sim.stats.group(this->name())),
         c_(stats_),
         ocs_(phase_times(ctx), ctx.params.ocs ? ctx.params.ocs->reconfiguration_time : Time{}, stats_, ctx.sim, eq_,
@@ -229,41 +230,101 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   }
 
   void try_start(OutPort& o) {
-    const Time now = sim_now();
-    if (now < o.free_at) return;                             // the serialiser's end-of-packet action calls again
+    if (sim_now() < o.free_at) return;  // the serialiser's end-of-packet action calls again
+    if (age_)
+      serve_oldest(o);
+    else
+      serve_round_robin(o);
+  }
+
+  // `arbitration: round_robin`: one slot per VC queue, then local injection, in turn.
+  void serve_round_robin(OutPort& o) {
     const int slots = static_cast<int>(o.queue.size()) + 1;  // one per VC, then local injection
     for (int k = 0; k < slots; ++k) {
       const int c = (o.rr + k) % slots;
       if (c < static_cast<int>(o.queue.size())) {
-        auto& q = o.queue[static_cast<size_t>(c)];
-        if (q.empty() || o.credits[static_cast<size_t>(c)] < pkts_[q.front()].wire) continue;
-        const uint32_t i = q.front();
-        q.pop_front();
+        if (!forwardable(o, c)) continue;
         o.rr = (c + 1) % slots;
-        transmit(o, i);
+        forward(o, c);
         return;
       }
-      for (size_t tries = gated() ? 0 : o.inject.size(); tries > 0; --tries) {
-        const uint32_t m = o.inject.front();
-        o.inject.pop_front();
-        const Packet p = next_packet(m);
-        if (o.credits[static_cast<size_t>(p.vc)] < p.wire) {
-          o.inject.push_back(m);
-          continue;
-        }
-        Msg& msg = msgs_[m];
-        msg.to_send -= p.payload;
-        msg.sent_any = true;
-        if (msg.to_send > 0) o.inject.push_back(m);
-        const uint32_t i = alloc_packet();
-        pkts_[i] = p;
-        c_.packets.add();
-        o.rr = (c + 1) % slots;
-        transmit(o, i);
-        if (msg.to_send == 0) finished_injecting(m);
-        return;
+      const long t = injectable(o);
+      if (t < 0) continue;
+      o.rr = (c + 1) % slots;
+      inject_packet(o, static_cast<size_t>(t));
+      return;
+    }
+  }
+
+  // `arbitration: age` (Abts and Weisser, SC'07): the waiting packet whose message was handed to the
+  // fabric earliest goes first. Ties go to the VC queues in round-robin order, then to local injection,
+  // whose age is that of the message it would serve next.
+  void serve_oldest(OutPort& o) {
+    const int vcs = static_cast<int>(o.queue.size());
+    int best = -1;
+    Time oldest;
+    for (int k = 0; k < vcs; ++k) {
+      const int c = (o.rr + k) % vcs;
+      if (!forwardable(o, c)) continue;
+      const Time born = msgs_[pkts_[o.queue[static_cast<size_t>(c)].front()].msg].injected;
+      if (best < 0 || born < oldest) {
+        best = c;
+        oldest = born;
       }
     }
+    const long t = injectable(o);
+    if (t >= 0 && (best < 0 || msgs_[o.inject[static_cast<size_t>(t)]].injected < oldest)) {
+      inject_packet(o, static_cast<size_t>(t));
+      return;
+    }
+    if (best < 0) return;
+    o.rr = (best + 1) % vcs;
+    forward(o, best);
+  }
+
+  // VC queue `c` has a packet and the next buffer has room for it.
+  bool forwardable(const OutPort& o, int c) const {
+    const auto& q = o.queue[static_cast<size_t>(c)];
+    return !q.empty() && o.credits[static_cast<size_t>(c)] >= pkts_[q.front()].wire;
+  }
+
+  void forward(OutPort& o, int c) {
+    auto& q = o.queue[static_cast<size_t>(c)];
+    const uint32_t i = q.front();
+    q.pop_front();
+    transmit(o, i);
+  }
+
+  // Position in the injection queue of the first message (in service order) whose next packet the
+  // next buffer has room for; -1 if none (or the circuits are being reconfigured).
+  long injectable(const OutPort& o) const {
+    if (gated()) return -1;
+    for (size_t t = 0; t < o.inject.size(); ++t) {
+      const Packet p = next_packet(o.inject[t]);
+      if (o.credits[static_cast<size_t>(p.vc)] >= p.wire) return static_cast<long>(t);
+    }
+    return -1;
+  }
+
+  // Sends the next packet of the message at position `t` of the injection queue; the messages before
+  // it (no room for theirs) go to the back of the queue, and so does it if it has more to send.
+  void inject_packet(OutPort& o, size_t t) {
+    for (; t > 0; --t) {
+      o.inject.push_back(o.inject.front());
+      o.inject.pop_front();
+    }
+    const uint32_t m = o.inject.front();
+    o.inject.pop_front();
+    const Packet p = next_packet(m);
+    Msg& msg = msgs_[m];
+    msg.to_send -= p.payload;
+    msg.sent_any = true;
+    if (msg.to_send > 0) o.inject.push_back(m);
+    const uint32_t i = alloc_packet();
+    pkts_[i] = p;
+    c_.packets.add();
+    transmit(o, i);
+    if (msg.to_send == 0) finished_injecting(m);
   }
 
   void transmit(OutPort& o, uint32_t i) {
@@ -352,6 +413,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
   SimContext& sim_;
   EventQueue eq_;
   bool fifo_;
+  bool age_;        // arbitration: age (else round_robin)
   PairFifo pairs_;  // per (src, dst): its messages not yet fully injected
   StatGroup& stats_;
   FabricCounters c_;

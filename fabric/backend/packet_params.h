@@ -15,6 +15,7 @@ struct PacketParams {
   Time forward_latency;      // a GPU forwarding a packet from one port to another
   std::string forward_mode;  // cut_through | store_and_forward
   std::string injection;     // per_pair_fifo | round_robin: how a GPU port serves its messages
+  std::string arbitration;   // age | round_robin: how an output port picks the next packet
 
   static const ParamSet<PacketParams>& schema() {
     static const ParamSet<PacketParams> s(
@@ -35,6 +36,11 @@ struct PacketParams {
                    "per_pair_fifo: messages from one GPU to one destination go in order, one after the other (a "
                    "connection/queue pair); round_robin: every message at a port is served packet by packet together")
               .fallback("per_pair_fifo");
+          p.choice("arbitration", &PacketParams::arbitration, {"age", "round_robin"},
+                   "how an output port picks among the packets waiting for it: age: the one whose message was "
+                   "handed to the fabric earliest (ties: forwarded packets, then local injection); round_robin: "
+                   "its virtual-channel queues and local injection in turn")
+              .fallback("age");
         });
     return s;
   }

@@ -22,8 +22,8 @@ UNCONGESTED, CONGESTED = 0.02, 0.15
 LLM_SYSTEM = ["--system", os.path.join(SYSTEMS, "lite-clos-64.yaml"), "--set", "fabric.topology.gpus=256"]
 LLM_TRACE = ["--model", "llama3-70b", "--phase", "decode", "--batch", "16", "--seq", "2048", "--tp", "16", "--pp",
              "16"]
-# name -> (class tolerance, testbench args (["run"]: the LLM run above), what it shows). None: an open
-# gap, in the table only.
+# name -> (class tolerance, testbench args (["run"]: the LLM run above), what it shows). None: in the
+# table only, to show a setting the flow level does not model.
 CASES = {
     "pair_link_sizes": (UNCONGESTED, ["link", "--sizes", "0B,1B,4KiB,4097B,64KiB,1MiB,16MiB"],
                         "one message alone on a 1-hop path, 0 B to 16 MiB"),
@@ -49,8 +49,15 @@ CASES = {
                                        "alltoall", "--bytes", "16MiB", "--set",
                                        "fabric.topology.oversubscription=2"],
                            "all-to-all, 64 GPUs, leaf-spine Clos with 2:1 oversubscription"),
-    "torus_alltoall": (None, ["collective", "--op", "alltoall", "--bytes", "16MiB", "--topology", "torus2d",
-                              "--gpus", "16"], "all-to-all on a 4x4 torus (GPUs forward): OPEN GAP, see below"),
+    "torus_alltoall": (CONGESTED, ["collective", "--op", "alltoall", "--bytes", "16MiB", "--topology", "torus2d",
+                                   "--gpus", "16"], "all-to-all on a 4x4 torus (GPUs forward)"),
+    "torus3d_alltoall": (CONGESTED, ["collective", "--op", "alltoall", "--bytes", "16MiB", "--topology", "torus3d",
+                                     "--gpus", "64"], "all-to-all on a 4x4x4 torus"),
+    "ring_alltoall": (CONGESTED, ["collective", "--op", "alltoall", "--bytes", "16MiB", "--topology", "ring",
+                                 "--gpus", "8"], "all-to-all on an 8-GPU ring"),
+    "torus_alltoall_round_robin": (None, ["collective", "--op", "alltoall", "--bytes", "16MiB", "--topology",
+                                          "torus2d", "--gpus", "16", "--set", "fabric.backend.arbitration=round_robin"],
+                                   "the 4x4 torus all-to-all with round-robin arbitration (not gated, see below)"),
     "llm_decode_256_gpus": (UNCONGESTED, ["run"], "Llama-3-70B decode step (TP16 x PP16), `litesim run`, 256 GPUs"),
 }
 
@@ -103,7 +110,7 @@ def main():
                 worst = max(rows, key=lambda r: abs(r[3]))
                 label, a, b, err = worst
                 unit = "ns" if "ns" in label else "B"
-                tol_text = "open gap" if tol is None else f"{tol:.0%}"
+                tol_text = "not gated" if tol is None else f"{tol:.0%}"
                 print(f"| {name} | {what} | {a:,.1f} {unit} | {b:,.1f} {unit} | {err:+.2%} ({label}) | {tol_text} |")
             return
         if CASE == "flow_deterministic":
