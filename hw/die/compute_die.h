@@ -19,6 +19,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 #include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
@@ -43,6 +44,7 @@ struct KernelResult {
 
 class ComputeDie : public sc_core::sc_module {
  public:
+  static constexpr int kMemoPieces = 8;
   tlm_utils::simple_initiator_socket<ComputeDie> hbm;
 
   // `dies` dies of this kind act as one GPU (their SMs share the kernel); `hbm_bytes_per_s` is the
@@ -51,7 +53,10 @@ class ComputeDie : public sc_core::sc_module {
              double hbm_bytes_per_s, SimContext& ctx);
 
   // Blocking; call from a SystemC thread. Returns when the kernel has finished. One kernel at a
-  // time (the compute stream); DMA may run alongside.
+  // time (the compute stream); DMA may run alongside. With `kernel_memo`, a kernel of a shape
+  // this die has run before is replayed: it lasts as long as the first one did, or longer if its
+  // HBM traffic (the same bytes, as kMemoPieces large reads and writes issued at its start) takes
+  // longer, and books the same FLOPs, HBM bytes and energy.
   KernelResult run_kernel(const KernelDesc& k);
   KernelPlan plan(const KernelDesc& k) const;
   int sms() const { return sms_; }
@@ -70,7 +75,11 @@ class ComputeDie : public sc_core::sc_module {
  private:
   // Issues `bytes` as mem_chunk requests, at most max_outstanding in flight; returns when all
   // have completed.
-  void stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo* msg);
+  void stream(tlm::tlm_command cmd, uint64_t bytes, const MessageInfo* msg, uint64_t chunk = 0);
+  // kernel_memo: the first run of each kernel shape, by shape (KernelDesc less its name).
+  std::unordered_map<std::string, KernelResult> memo_;
+  KernelResult replay_kernel(const KernelDesc& k, const KernelResult& first);
+  void book_kernel(Time t0, double useful_flops, uint64_t hbm_bytes, double energy_pJ);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& ph, sc_core::sc_time& d);
   struct StreamState {
     int in_flight = 0;
@@ -80,14 +89,14 @@ class ComputeDie : public sc_core::sc_module {
   };
   void responded(tlm::tlm_generic_payload& t);
   std::map<tlm::tlm_generic_payload*, StreamState*> owner_;
-  bool req_busy_ = false;                        // a BEGIN_REQ awaits its END_REQ
+  bool req_busy_ = false;  // a BEGIN_REQ awaits its END_REQ
   tlm::tlm_generic_payload* req_trans_ = nullptr;
   sc_core::sc_event req_free_;
   uint64_t next_address(uint64_t len);
   void sm_loop(int sm);
   void writer_loop();
   int64_t take_tile();  // -1 when none is left
-  struct TileWork {  // what one tile does, worked out once when an SM takes it
+  struct TileWork {     // what one tile does, worked out once when an SM takes it
     size_t group = 0;
     uint64_t hbm_read = 0, hbm_write = 0;  // its exact shares of the kernel's HBM traffic
     int pieces = 1;
@@ -100,8 +109,8 @@ class ComputeDie : public sc_core::sc_module {
 
   // the kernel being run
   const KernelPlan* plan_ = nullptr;
-  std::vector<Time> group_time_;        // compute time of one tile, per group
-  std::vector<int64_t> group_end_;      // cumulative tile counts
+  std::vector<Time> group_time_;            // compute time of one tile, per group
+  std::vector<int64_t> group_end_;          // cumulative tile counts
   std::vector<uint64_t> cum_l2_, cum_out_;  // per group: bytes before it (for exact HBM shares)
   int64_t next_tile_ = 0;
   int sms_done_ = 0;
@@ -109,6 +118,7 @@ class ComputeDie : public sc_core::sc_module {
   sc_core::sc_event kernel_start_, sms_done_ev_;
   std::deque<uint64_t> write_queue_;
   bool writer_busy_ = false;
+  uint64_t write_chunk_ = 0;  // request size of the write-back stream (0: mem_chunk)
   sc_core::sc_event write_ev_, writes_done_ev_;
   int sms_ = 0;
   double hbm_bytes_per_s_ = 0;

@@ -74,7 +74,8 @@ const ParamSet<TileParams>& TileParams::schema() {
 
 const ParamSet<DieParams>& DieParams::schema() {
   static const ParamSet<DieParams> s(
-      "die", "compute die: SMs running tiles of kernels, L2, shared memory (docs/compute.md)", [](ParamSet<DieParams>& p) {
+      "die", "compute die: SMs running tiles of kernels, L2, shared memory (docs/compute.md)",
+      [](ParamSet<DieParams>& p) {
         p.string("name", &DieParams::name, "label of this die").fallback("die");
         p.integer("sms", &DieParams::sms, "streaming multiprocessors enabled").at_least(1);
         p.integer("sms_physical", &DieParams::sms_physical, "SMs fabricated (>= sms; the spares absorb defects)")
@@ -105,6 +106,10 @@ const ParamSet<DieParams>& DieParams::schema() {
             .at_most(1073741824.0);  // one TLM payload's data_length is 32-bit
         p.integer("max_outstanding", &DieParams::max_outstanding, "memory requests in flight per SM or DMA stream")
             .at_least(1);
+        p.boolean("kernel_memo", &DieParams::kernel_memo,
+                  "speed knob: a kernel of a shape this die has already run takes the time the first one took, "
+                  "its HBM traffic issued as 8 large reads and writes, instead of running its tiles")
+            .fallback("false");
       });
   return s;
 }
