@@ -314,6 +314,14 @@ std::string to_yaml(const ConfigNode& node) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::string to_flow_yaml(const ConfigNode& node) {
+  YAML::Emitter out;
+  out.SetMapFormat(YAML::Flow);
+  out.SetSeqFormat(YAML::Flow);
+  emit(out, node);
+  return out.c_str();
+}
+
 std::string Fnv1a::hex() const { return fmt::format("{:016x}", h); }
 
 std::string fnv1a_hex(const std::string& text) {

@@ -78,6 +78,8 @@ struct PresetResolver {
 
 // Dumps a tree as YAML (block style, keys in tree order).
 std::string to_yaml(const ConfigNode& node);
+// The same on one line, flow style ({kind: ring, gpus: 6}), no newline: what `--set KEY=VALUE` takes.
+std::string to_flow_yaml(const ConfigNode& node);
 
 // The node at `dotted` ("package.hbm.stacks", "fabric.ocs.schedule[1].at") under `tree`, or null.
 ConfigPtr find_path(const ConfigPtr& tree, const std::string& dotted);

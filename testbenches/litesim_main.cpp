@@ -5,6 +5,7 @@
 //   litesim topo    [--system F] [--json] [--set K=V ...] [--configs DIR]  (topology properties, no simulation)
 //   litesim gen llm --model M --phase P --batch B --seq S [--tp T] [--pp P] [-o F]  (an LLM trace)
 //   litesim trace convert IN OUT                    (litesim-trace/1 <-> Chakra ET)
+//   litesim sweep SPEC --out DIR [--jobs N]        (many runs in parallel, merged; docs/sweeps.md)
 // Exit status: 0 success, 2 bad input (config, workload, command line), 3 the simulation could not
 // finish (deadlock) or broke an invariant, 1 anything else.
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "core/error.h"
 #include "core/registry.h"
 #include "testbenches/gen_cmd.h"
+#include "testbenches/sweep_cmd.h"
 #include "testbenches/tb_collective.h"
 #include "testbenches/tb_fabric.h"
 #include "testbenches/tb_hbm.h"
@@ -143,6 +145,8 @@ int main(int argc, char** argv) {
   auto* gen_llm = add_gen(app, gen_opts);
   TraceConvertOptions convert_opts;
   auto* trace_convert = add_trace_cmd(app, convert_opts);
+  SweepOptions sweep_opts;
+  auto* sweep = add_sweep(app, sweep_opts);
 
   try {
     app.parse(argc, argv);
@@ -163,6 +167,7 @@ int main(int argc, char** argv) {
     if (topo->parsed()) return run_topo(topo_opts, cfg);
     if (gen_llm->parsed()) return run_gen_llm(gen_opts, cfg);
     if (trace_convert->parsed()) return run_trace_convert(convert_opts);
+    if (sweep->parsed()) return run_sweep(sweep_opts, cfg, LITESIM_VERSION);
     if (system_file.empty()) system_file = default_system_file(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {

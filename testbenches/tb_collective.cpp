@@ -13,7 +13,7 @@
 #include "core/units.h"
 #include "fabric/topology/topology.h"
 #include "testbenches/lib/collective_tb.h"
-#include "testbenches/lib/output_files.h"
+#include "core/output_files.h"
 #include "testbenches/tb_options.h"
 
 namespace litesim {

@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "testbenches/lib/fabric_tb.h"
-#include "testbenches/lib/output_files.h"
+#include "core/output_files.h"
 #include "testbenches/tb_options.h"
 
 namespace litesim {

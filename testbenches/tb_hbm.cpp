@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "testbenches/lib/output_files.h"
+#include "core/output_files.h"
 #include "testbenches/tb_options.h"
 #include "core/units.h"
 #include "testbenches/lib/hbm_tb.h"

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "testbenches/lib/output_files.h"
+#include "core/output_files.h"
 #include "testbenches/lib/kernel_tb.h"
 #include "traces/system/package_facts.h"
 

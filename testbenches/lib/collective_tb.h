@@ -10,7 +10,7 @@
 #include "core/params.h"
 #include "core/units.h"
 #include "fabric/collective/collective.h"
-#include "testbenches/lib/output_files.h"
+#include "core/output_files.h"
 #include "traces/system/system_config.h"
 
 namespace litesim {

@@ -1,6 +1,10 @@
 #pragma once
 // Writes a result file into an output folder atomically (a temporary file renamed over the
-// name), so a reader never sees half a file and a failed run leaves the old one whole.
+// name), so a reader never sees half a file and a failed run leaves the old one whole. (In core/
+// so that every layer above can use it: the testbenches and the sweep runner, study/.)
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -35,10 +39,18 @@ class OutputStream {
     }
     return out_;
   }
-  void commit() {
+  // `durable`: the temporary's bytes are flushed to the disk (fsync) before the rename, so that the
+  // name never stands for a file whose contents a crash could lose (the sweep's result.json).
+  void commit(bool durable = false) {
     stream();
     out_.close();
     if (!out_) throw std::runtime_error("cannot write " + tmp_.string());
+    if (durable) {
+      const int fd = ::open(tmp_.c_str(), O_RDONLY);
+      const bool synced = fd >= 0 && ::fsync(fd) == 0;
+      if (fd >= 0) ::close(fd);
+      if (!synced) throw std::runtime_error("cannot write " + tmp_.string() + " to the disk");
+    }
     std::filesystem::rename(tmp_, final_);
     committed_ = true;
   }
@@ -51,10 +63,11 @@ class OutputStream {
 };
 
 // A whole result file at once, through the same temporary and rename.
-inline void put_output_file(const std::string& dir, const std::string& name, const std::string& text) {
+inline void put_output_file(const std::string& dir, const std::string& name, const std::string& text,
+                            bool durable = false) {
   OutputStream f(dir, name);
   f.stream() << text;
-  f.commit();
+  f.commit(durable);
 }
 
 }  // namespace litesim

@@ -1,0 +1,48 @@
+#pragma once
+// The local sweep executor: writes each point's folder (DIR/points/<id>/point.yaml), skips points
+// that are complete (their result.json exists and parses, and point.yaml is unchanged), runs the
+// rest as child processes of this program (`litesim sweep point DIR/points/<id>`, stderr into the
+// point's log.txt), at most `jobs` at once, records a failed point's reason and carries on, shows
+// progress, and writes DIR/timings.json (the only file with wall times). docs/sweeps.md.
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace litesim {
+
+struct PreparedPoint {
+  std::string id;
+  std::string yaml;  // point.yaml's text
+};
+
+struct ExecOptions {
+  // The child's command line before the point folder: e.g. {"/path/litesim", "--configs", C, "sweep", "point"}.
+  std::vector<std::string> command;
+  int jobs = 1;
+  bool quiet = false;     // only failures (the caller prints the final line)
+  bool terminal = false;  // progress updated in place with \r (stderr is a terminal)
+};
+
+struct PointFailure {
+  std::string id, reason;
+};
+
+struct ExecReport {
+  size_t total = 0, skipped = 0, ran = 0;
+  std::vector<PointFailure> failures;  // in point order
+  double wall_seconds = 0;
+};
+
+// DIR/points/<id>
+std::string point_dir(const std::string& out_dir, const std::string& id);
+
+ExecReport execute_points(const std::string& out_dir, const std::vector<PreparedPoint>& points, const ExecOptions& o,
+                          std::ostream& progress);
+
+// "exit status 3" / "killed by signal 9 (Killed)" from a waitpid status.
+std::string describe_wait_status(int status);
+// The last non-empty line of a file ("" when there is none).
+std::string last_line(const std::string& file);
+
+}  // namespace litesim

@@ -1,0 +1,72 @@
+// The point-kind registry and the one-point runner behind `litesim sweep point DIR`: point.yaml in,
+// the kind's outputs and result.json (last, atomically) out.
+#include "study/sweep/point_kind.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/output_files.h"
+
+namespace litesim {
+
+PointKinds& PointKinds::instance() {
+  static PointKinds k;
+  return k;
+}
+
+void PointKinds::add(PointKind k) {
+  for (auto& e : kinds_)
+    if (e.name == k.name) {
+      e = std::move(k);
+      return;
+    }
+  kinds_.push_back(std::move(k));
+}
+
+const PointKind* PointKinds::find(const std::string& name) const {
+  for (const auto& e : kinds_)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+std::vector<std::string> PointKinds::names() const {
+  std::vector<std::string> n;
+  for (const auto& e : kinds_) n.push_back(e.name);
+  return n;
+}
+
+void run_point_dir(const std::string& dir, const std::string& configs) {
+  const std::string file = (std::filesystem::path(dir) / kPointFile).string();
+  const ConfigPtr point = load_yaml_file(file);
+  if (!point->is_map()) throw ConfigError(point->loc, "", "a point file must be a mapping (kind, id, axes, ...)");
+  const ConfigPtr kind = point->find("kind");
+  const PointKind* k = kind && kind->is_scalar() ? PointKinds::instance().find(kind->scalar) : nullptr;
+  if (!k)
+    throw ConfigError(kind ? kind->loc : point->loc, "kind",
+                      fmt::format("expected a point kind: {}", fmt::join(PointKinds::instance().names(), ", ")));
+  const ConfigPtr id = point->find("id");
+  if (!id || !id->is_scalar()) throw ConfigError(point->loc, "id", "missing the point's id");
+  nlohmann::json axes = nlohmann::json::object();
+  if (const ConfigPtr a = point->find("axes"); a && a->is_map())
+    for (const auto& e : a->entries) axes[e.key] = flow_yaml(*e.value);
+  // A result.json from an earlier attempt must not outlive this one's failure.
+  std::filesystem::remove(std::filesystem::path(dir) / kResultFile);
+  const nlohmann::json metrics = k->run(point, dir, configs);
+  nlohmann::json result = {{"id", id->scalar}, {"kind", k->name}, {"axes", axes}, {"metrics", metrics}};
+  // Written beside its name, synced and renamed over it (atomic on one filesystem): complete or absent.
+  put_output_file(dir, kResultFile, result.dump(2) + "\n", true);
+}
+
+nlohmann::json read_point_result(const std::string& dir) {
+  std::ifstream f(std::filesystem::path(dir) / kResultFile, std::ios::binary);
+  if (!f) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("metrics")) return nullptr;
+  return j;
+}
+
+}  // namespace litesim

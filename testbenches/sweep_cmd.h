@@ -1,0 +1,24 @@
+#pragma once
+// `litesim sweep`: runs every point of a sweep spec as a child process of this program (at most
+// --jobs at once), skips points already complete, and merges the points' results into
+// results.csv and results.json; `litesim sweep merge DIR` re-merges, and the hidden
+// `litesim sweep point DIR/points/<id>` runs one point from its point.yaml. The pieces live in
+// study/sweep/ (spec, point kinds, executor, merge); docs/sweeps.md.
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace litesim {
+
+struct SweepOptions {
+  std::string spec, out, dir;
+  int jobs = 0;  // 0: the number of CPUs
+  bool quiet = false;
+  CLI::App *sweep = nullptr, *point = nullptr, *merge = nullptr;
+};
+// Registers `sweep` (and its `merge` and hidden `point` subcommands) on `app`; main runs
+// run_sweep when `o.sweep` was parsed.
+CLI::App* add_sweep(CLI::App& app, SweepOptions& o);
+int run_sweep(const SweepOptions& o, const std::string& configs_dir, const std::string& version);
+
+}  // namespace litesim
