@@ -77,7 +77,7 @@ def config(system, *sets):
 
 
 def system_file(name, text):  # a system file in a fresh temporary folder
-    path = os.path.join(tempfile.mkdtemp(), name)
+    path = os.path.join(tempfile.mkdtemp(), os.path.basename(name))
     with open(path, "w") as fh:
         fh.write(text)
     return path
@@ -187,8 +187,12 @@ elif CASE == "uni_ring":
     close(j["bisection_GBps"], link_GBps(cfg), "bisection")
 
 elif CASE == "every_shipped_system":
-    # Every shipped system resolves and its topology fits the package's lanes.
-    for f in sorted(os.listdir(SYSTEMS)):
+    # Every shipped system (the study's in system/study/ too) resolves and its topology fits the
+    # package's lanes.
+    shipped = sorted(os.path.relpath(os.path.join(d, f), SYSTEMS) for d, _, fs in os.walk(SYSTEMS) for f in fs
+                     if f.endswith(".yaml"))
+    check(len(shipped) >= 18, f"shipped systems: {shipped}")
+    for f in shipped:
         j = topo(os.path.join(SYSTEMS, f))
         check(j["max_gpu_lanes"] <= j["package_lanes"], f"{f}: {j['max_gpu_lanes']} lanes > {j['package_lanes']}")
         check(j["connected"] and j["diameter"] >= 1, f"{f}: connected")
