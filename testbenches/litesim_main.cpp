@@ -5,6 +5,7 @@
 //   litesim topo    [--system F] [--json] [--set K=V ...] [--configs DIR]  (topology properties, no simulation)
 //   litesim gen llm --model M --phase P --batch B --seq S [--tp T] [--pp P] [-o F]  (an LLM trace)
 //   litesim trace convert IN OUT                    (litesim-trace/1 <-> Chakra ET)
+//   litesim study [SPEC] [--out DIR] [--full]       (Lite-GPU vs H100 clusters: the report; docs/study.md)
 //   litesim sweep SPEC --out DIR [--jobs N]        (many runs in parallel, merged; docs/sweeps.md)
 // Exit status: 0 success, 2 bad input (config, workload, command line), 3 the simulation could not
 // finish (deadlock) or broke an invariant, 1 anything else.
@@ -25,6 +26,7 @@
 #include "core/error.h"
 #include "core/registry.h"
 #include "testbenches/gen_cmd.h"
+#include "testbenches/study_cmd.h"
 #include "testbenches/sweep_cmd.h"
 #include "testbenches/tb_collective.h"
 #include "testbenches/tb_fabric.h"
@@ -147,6 +149,8 @@ int main(int argc, char** argv) {
   auto* trace_convert = add_trace_cmd(app, convert_opts);
   SweepOptions sweep_opts;
   auto* sweep = add_sweep(app, sweep_opts);
+  StudyCmdOptions study_opts;
+  auto* study = add_study(app, study_opts);
 
   try {
     app.parse(argc, argv);
@@ -168,6 +172,7 @@ int main(int argc, char** argv) {
     if (gen_llm->parsed()) return run_gen_llm(gen_opts, cfg);
     if (trace_convert->parsed()) return run_trace_convert(convert_opts);
     if (sweep->parsed()) return run_sweep(sweep_opts, cfg, LITESIM_VERSION);
+    if (study->parsed()) return run_study_cmd(study_opts, cfg, LITESIM_VERSION);
     if (system_file.empty()) system_file = default_system_file(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {

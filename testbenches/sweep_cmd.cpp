@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/output_files.h"
+#include "study/llm/llm_kind.h"
 #include "study/sweep/executor.h"
 #include "study/sweep/merge.h"
 #include "study/sweep/point_kind.h"
@@ -67,6 +68,7 @@ int sweep_merge(const SweepOptions& o, const std::string& version) {
 
 int run_sweep(const SweepOptions& o, const std::string& configs, const std::string& version) {
   register_run_kind(version);
+  register_llm_kind(version);  // the study's points (litesim study) run through `sweep point` too
   if (o.point->parsed()) return sweep_point(o, configs);
   if (o.merge->parsed()) return sweep_merge(o, version);
   if (o.spec.empty())

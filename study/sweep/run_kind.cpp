@@ -57,10 +57,6 @@ int64_t gen_integer(const GenParams& g, const std::string& key, int64_t lo, int6
   return v;
 }
 
-Resolved<ModelParams> resolve_model(const ConfigPtr& raw, const std::string& configs) {
-  return resolve_block<ModelParams>(raw, {}, configs, "models", "model");
-}
-
 LlmRequest gen_request(const GenParams& g, const ModelParams& model) {
   LlmRequest r;
   r.model = model;
@@ -183,14 +179,6 @@ RunBody parse_body(const SweepSpec& spec, const std::string& configs) {
 }
 
 ConfigPtr scalar_node(const std::string& s) { return ConfigNode::make_scalar(s, {}); }
-
-// The trace a generated workload stands for, as `litesim gen llm -o F` then `litesim run --workload F`
-// would read it (the digest is that of the trace text).
-Trace generated_trace(const LlmRequest& r) {
-  std::ostringstream text;
-  write_trace(generate_llm(r, llm_shapes(r)), text);
-  return expand(parse_trace_doc(text.str(), "<gen llm>"));
-}
 
 std::vector<std::string> prepare_run(const SweepSpec& spec, const std::vector<SweepPoint>& points,
                                      const std::string& configs) {
@@ -322,6 +310,18 @@ nlohmann::json run_point(const ConfigPtr& point, const std::string& dir, const s
 }
 
 }  // namespace
+
+Resolved<ModelParams> resolve_model(const ConfigPtr& raw, const std::string& configs) {
+  return resolve_block<ModelParams>(raw, {}, configs, "models", "model");
+}
+
+// The trace a generated workload stands for, as `litesim gen llm -o F` then `litesim run --workload F`
+// would read it (the digest is that of the trace text).
+Trace generated_trace(const LlmRequest& r) {
+  std::ostringstream text;
+  write_trace(generate_llm(r, llm_shapes(r)), text);
+  return expand(parse_trace_doc(text.str(), "<gen llm>"));
+}
 
 std::string locate_spec_file(const std::string& name, const std::string& spec_file, const std::string& configs) {
   const fs::path p(name);

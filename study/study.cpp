@@ -1,0 +1,465 @@
+// `litesim study` (study.h): the spec, the points, the choice and the outputs.
+#include "study/study.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/output_files.h"
+#include "study/sweep/executor.h"
+#include "study/sweep/merge.h"
+#include "study/sweep/point_kind.h"
+#include "study/sweep/run_kind.h"
+#include "study/sweep/spec.h"
+
+namespace litesim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- the spec ----
+
+ConfigPtr field(const ConfigPtr& map, const std::string& key, const std::string& path, bool required) {
+  ConfigPtr v = map->find(key);
+  if (!v && required) throw ConfigError(map->loc, path + key, "missing");
+  return v;
+}
+
+void only_keys(const ConfigPtr& map, const std::string& path, const std::set<std::string>& keys) {
+  for (const auto& e : map->entries)
+    if (!keys.count(e.key)) {
+      std::string list;
+      for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+      throw ConfigError(e.key_loc, path + e.key, fmt::format("unknown key (expected one of: {})", list));
+    }
+}
+
+ConfigPtr need_map(const ConfigPtr& v, const std::string& path) {
+  if (!v->is_map()) throw ConfigError(v->loc, path, fmt::format("expected a mapping, got a {}", v->kind_name()));
+  return v;
+}
+
+std::vector<ConfigPtr> need_list(const ConfigPtr& v, const std::string& path) {
+  if (v->is_scalar()) return {v};
+  if (!v->is_seq() || v->items.empty())
+    throw ConfigError(v->loc, path, "expected a value or a non-empty list of values");
+  return v->items;
+}
+
+int64_t integer(const ConfigPtr& v, const std::string& path, int64_t lo, int64_t hi) {
+  int64_t x = 0;
+  if (!v->is_scalar() || !parse_integer(v->scalar, &x) || x < lo || x > hi)
+    throw ConfigError(v->loc, path,
+                      fmt::format("expected an integer from {} to {}, got '{}'", lo, hi,
+                                  v->is_scalar() ? v->scalar : v->kind_name()));
+  return x;
+}
+
+double real(const ConfigPtr& v, const std::string& path) {
+  double x = 0;
+  size_t used = 0;
+  try {
+    x = std::stod(v->is_scalar() ? v->scalar : "", &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (!v->is_scalar() || used != v->scalar.size() || !(x >= 0) || !std::isfinite(x))
+    throw ConfigError(
+        v->loc, path,
+        fmt::format("expected a non-negative number, got '{}'", v->is_scalar() ? v->scalar : v->kind_name()));
+  return x;
+}
+
+std::vector<int64_t> integers(const ConfigPtr& v, const std::string& path, int64_t hi) {
+  std::vector<int64_t> out;
+  for (const auto& x : need_list(v, path)) out.push_back(integer(x, path, 1, hi));
+  return out;
+}
+
+// The grid of one block (the spec's top level, or `quick:` over it).
+struct Grid {
+  std::vector<ConfigPtr> models;
+  ConfigPtr prefill, decode;
+};
+
+void read_grid(const ConfigPtr& map, Grid& g) {
+  if (const ConfigPtr m = map->find("models")) g.models = need_list(m, "models");
+  if (const ConfigPtr p = map->find("prefill")) g.prefill = p;
+  if (const ConfigPtr d = map->find("decode")) g.decode = d;
+}
+
+std::vector<StudyCase> cases_of(const Grid& g, const std::string& path) {
+  std::vector<StudyCase> out;
+  for (const auto& m : g.models) {
+    if (!m->is_scalar()) throw ConfigError(m->loc, path + "models", "expected model preset names");
+    if (g.prefill) {
+      need_map(g.prefill, path + "prefill");
+      only_keys(g.prefill, path + "prefill.", {"prompt", "batch"});
+      for (int64_t b : integers(field(g.prefill, "batch", path + "prefill.", true), path + "prefill.batch", 1 << 20))
+        for (int64_t s :
+             integers(field(g.prefill, "prompt", path + "prefill.", true), path + "prefill.prompt", 1 << 24))
+          out.push_back({m->scalar, LlmPhase::Prefill, b, s});
+    }
+    if (g.decode) {
+      need_map(g.decode, path + "decode");
+      only_keys(g.decode, path + "decode.", {"batch", "context"});
+      for (int64_t b : integers(field(g.decode, "batch", path + "decode.", true), path + "decode.batch", 1 << 20))
+        for (int64_t s : integers(field(g.decode, "context", path + "decode.", true), path + "decode.context", 1 << 24))
+          out.push_back({m->scalar, LlmPhase::Decode, b, s});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+StudySpec load_study_spec(const std::string& path, bool full, const std::string& configs) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream text;
+  if (!f || !(text << f.rdbuf())) throw ConfigError(SourceLoc{path, 0, 0}, "", "cannot read the study spec");
+  const ConfigPtr root = parse_yaml(text.str(), path);
+  if (!root->is_map()) throw ConfigError(root->loc, "", "a study spec is a mapping (study, systems, models, ...)");
+  only_keys(
+      root, "",
+      {"study", "systems", "models", "weights", "prefill", "decode", "objectives", "candidates", "economics", "quick"});
+  StudySpec s;
+  s.file = path;
+  s.digest = fnv1a_hex(text.str());
+  const ConfigPtr name = field(root, "study", "", true);
+  if (!name->is_scalar() || name->scalar.empty()) throw ConfigError(name->loc, "study", "expected the study's name");
+  s.name = name->scalar;
+  std::set<std::string> labels;
+  for (const auto& e : need_list(field(root, "systems", "", true), "systems")) {
+    need_map(e, "systems[]");
+    only_keys(e, "systems[].", {"name", "system", "gpus_per_rack"});
+    StudySystem sys;
+    sys.loc = e->loc;
+    sys.label = field(e, "name", "systems[].", true)->scalar;
+    if (!labels.insert(sys.label).second)
+      throw ConfigError(e->loc, "systems[].name", fmt::format("'{}' is named twice", sys.label));
+    sys.file = locate_spec_file(field(e, "system", "systems[].", true)->scalar, path, configs);
+    if (!fs::exists(sys.file))
+      throw ConfigError(field(e, "system", "", true)->loc, "systems[].system",
+                        fmt::format("no such system file '{}'", sys.file));
+    sys.gpus_per_rack =
+        static_cast<int>(integer(field(e, "gpus_per_rack", "systems[].", true), "systems[].gpus_per_rack", 1, 1 << 20));
+    s.systems.push_back(sys);
+  }
+  if (const ConfigPtr w = root->find("weights")) {
+    if (!w->is_scalar() || (w->scalar != "bf16" && w->scalar != "fp8"))
+      throw ConfigError(w->loc, "weights", "expected bf16 or fp8");
+    s.weights = w->scalar == "fp8" ? Dtype::fp8 : Dtype::bf16;
+  }
+  for (const auto& o : need_list(field(root, "objectives", "", true), "objectives"))
+    s.objectives.push_back(parse_objective(o->scalar, o->loc, "objectives"));
+  if (const ConfigPtr c = root->find("candidates")) s.candidates = static_cast<int>(integer(c, "candidates", 1, 16));
+  if (const ConfigPtr e = root->find("economics")) {
+    need_map(e, "economics");
+    only_keys(e, "economics.", {"lifetime_years", "usd_per_kwh", "pue", "switch_usd_per_lane", "ocs_usd_per_port"});
+    const std::map<std::string, double*> keys{{"lifetime_years", &s.econ.lifetime_years},
+                                              {"usd_per_kwh", &s.econ.usd_per_kwh},
+                                              {"pue", &s.econ.pue},
+                                              {"switch_usd_per_lane", &s.econ.switch_usd_per_lane},
+                                              {"ocs_usd_per_port", &s.econ.ocs_usd_per_port}};
+    for (const auto& [k, dst] : keys)
+      if (const ConfigPtr v = e->find(k)) *dst = real(v, "economics." + k);
+    if (!(s.econ.lifetime_years > 0)) throw ConfigError(e->loc, "economics.lifetime_years", "must be positive");
+    if (s.econ.pue < 1) throw ConfigError(e->loc, "economics.pue", "must be at least 1");
+  }
+  Grid g;
+  read_grid(root, g);
+  if (g.models.empty()) throw ConfigError(root->loc, "models", "missing");
+  if (!g.prefill && !g.decode) throw ConfigError(root->loc, "decode", "give prefill:, decode: or both");
+  s.cases = cases_of(g, "");  // checks the whole grid even when the quick subset runs
+  if (!full) {
+    if (const ConfigPtr q = root->find("quick")) {
+      need_map(q, "quick");
+      only_keys(q, "quick.", {"models", "prefill", "decode"});
+      Grid quick;
+      quick.models = g.models;
+      read_grid(q, quick);
+      if (!q->find("prefill") && q->find("decode")) quick.prefill = nullptr;
+      if (!q->find("decode") && q->find("prefill")) quick.decode = nullptr;
+      if (!q->find("prefill") && !q->find("decode")) {
+        quick.prefill = g.prefill;
+        quick.decode = g.decode;
+      }
+      s.cases = cases_of(quick, "quick.");
+    }
+  }
+  return s;
+}
+
+namespace {
+
+// ---- points ----
+
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.') ? c : '-';
+  return out;
+}
+
+struct Planned {
+  LlmPointSpec spec;
+  std::string key;  // system | model | phase | batch | seq
+};
+
+struct CaseKey {
+  std::string system;
+  StudyCase c;
+  Objective objective;
+};
+
+std::string case_key(const std::string& system, const StudyCase& c) {
+  return fmt::format("{}|{}|{}|{}|{}", system, c.model, llm_phase_name(c.phase), c.batch, c.seq);
+}
+
+std::string cell(const nlohmann::json& v) { return v.is_null() ? "" : csv_cell(v); }
+
+std::string csv(const std::vector<std::string>& cols, const std::vector<nlohmann::json>& rows) {
+  std::string out;
+  for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i];
+  out += "\n";
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + (r.contains(cols[i]) ? cell(r.at(cols[i])) : "");
+    out += "\n";
+  }
+  return out;
+}
+
+std::string fmt_num(const nlohmann::json& v, int digits) {
+  if (v.is_null()) return "-";
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number()) return fmt::format("{:.{}f}", v.get<double>(), digits);
+  return v.get<std::string>();
+}
+
+}  // namespace
+
+int run_study(const StudyOptions& o, const std::string& configs, const std::string& version) {
+  register_llm_kind(version);
+  const StudySpec spec = load_study_spec(o.spec, o.full, configs);
+
+  // Plan: every point resolved before anything is written.
+  std::map<std::string, Resolved<ModelParams>> models;
+  std::vector<Planned> planned;
+  std::map<std::string, size_t> by_mapping;  // case key + tp x pp -> planned index
+  std::vector<CaseKey> case_keys;
+  std::vector<nlohmann::json> unmapped;
+  for (const StudySystem& sys : spec.systems) {
+    const ResolvedSystem cluster = resolve_system(sys.file, {}, configs);
+    const ClusterFacts facts = cluster_facts(cluster);
+    const NetworkShare network = network_share(cluster, spec.econ);
+    for (const StudyCase& c : spec.cases) {
+      if (!models.count(c.model)) {
+        const ConfigPtr raw = ConfigNode::make_map({spec.file, 0, 0});
+        raw->set("preset", ConfigNode::make_scalar(c.model, {spec.file, 0, 0}));
+        models.emplace(c.model, resolve_model(raw, configs));
+      }
+      LlmWorkload w;
+      w.model = models.at(c.model).params;
+      w.phase = c.phase;
+      w.batch = c.batch;
+      w.seq = c.seq;
+      w.weights = spec.weights;
+      if (w.seq > w.model.context)
+        throw ConfigError(SourceLoc{spec.file, 0, 0}, "decode.context",
+                          fmt::format("{} tokens is beyond {}'s context of {}", w.seq, c.model, w.model.context));
+      for (Objective obj : spec.objectives) {
+        case_keys.push_back({sys.label, c, obj});
+        const std::vector<Mapping> ranked = map_llm(w, facts, obj);
+        int taken = 0;
+        for (const Mapping& m : ranked) {
+          if (!m.fits || taken == spec.candidates) break;
+          ++taken;
+          const std::string key = case_key(sys.label, c) + fmt::format("|{}x{}", m.tp, m.pp);
+          auto it = by_mapping.find(key);
+          if (it != by_mapping.end()) {
+            std::string& objs = planned[it->second].spec.objectives;
+            objs += std::string(",") + objective_name(obj);
+            continue;
+          }
+          Planned p;
+          p.key = case_key(sys.label, c);
+          LlmPointSpec& ps = p.spec;
+          ps.system_label = sys.label;
+          std::vector<std::string> sets = replica_sets(cluster, m.gpus());
+          sets.push_back("fabric.fidelity=flow");
+          sets.push_back("package.die.kernel_memo=true");
+          ps.replica = resolve_system(sys.file, sets, configs);
+          ps.model_tree = models.at(c.model).tree;
+          ps.workload = w;
+          ps.mapping = m;
+          ps.cluster_gpus = facts.gpus;
+          ps.gpus_per_rack = sys.gpus_per_rack;
+          ps.objectives = objective_name(obj);
+          ps.rank = taken;
+          ps.econ = spec.econ;
+          ps.network = network;
+          by_mapping.emplace(key, planned.size());
+          planned.push_back(std::move(p));
+        }
+        if (taken == 0) {
+          const Mapping* best = ranked.empty() ? nullptr : &ranked.front();
+          unmapped.push_back({{"system", sys.label},
+                              {"model", c.model},
+                              {"phase", llm_phase_name(c.phase)},
+                              {"batch", c.batch},
+                              {"seq", c.seq},
+                              {"objective", objective_name(obj)},
+                              {"why", best ? best->why_not : "no tensor x pipeline split of the model"}});
+        }
+      }
+    }
+  }
+  std::vector<PreparedPoint> prepared;
+  const size_t width = std::max<size_t>(4, std::to_string(planned.size()).size());
+  for (size_t i = 0; i < planned.size(); ++i) {
+    LlmPointSpec& ps = planned[i].spec;
+    const StudyCase c{ps.workload.model.name, ps.workload.phase, ps.workload.batch, ps.workload.seq};
+    ps.id = fmt::format("{:0{}}-{}-{}-{}-b{}-s{}-tp{}pp{}", i, width, slug(ps.system_label), slug(c.model),
+                        llm_phase_name(c.phase), c.batch, c.seq, ps.mapping.tp, ps.mapping.pp);
+    prepared.push_back({ps.id, llm_point_yaml(ps)});
+  }
+
+  // Run.
+  fs::create_directories(o.out);
+  ExecOptions eo;
+  eo.command = o.command;
+  eo.jobs = o.jobs;
+  eo.quiet = o.quiet;
+  eo.terminal = o.terminal;
+  const ExecReport rep = execute_points(o.out, prepared, eo, std::cerr);
+
+  // Collect and choose.
+  std::vector<nlohmann::json> candidates;
+  std::map<std::string, std::vector<nlohmann::json>> by_case;
+  for (const Planned& p : planned) {
+    nlohmann::json r = read_point_result(point_dir(o.out, p.spec.id));
+    if (r.is_null()) continue;
+    nlohmann::json m = r.at("metrics");
+    m["point"] = p.spec.id;
+    candidates.push_back(m);
+    by_case[p.key].push_back(m);
+  }
+  std::vector<nlohmann::json> chosen;
+  for (const CaseKey& k : case_keys) {
+    const std::string obj = objective_name(k.objective);
+    const auto it = by_case.find(case_key(k.system, k.c));
+    if (it == by_case.end()) continue;
+    std::vector<nlohmann::json> mine;
+    for (const auto& m : it->second)
+      if (("," + m.at("objectives").get<std::string>() + ",").find("," + obj + ",") != std::string::npos)
+        mine.push_back(m);
+    if (mine.empty()) continue;
+    const bool lat = k.objective == Objective::Latency;
+    std::stable_sort(mine.begin(), mine.end(), [lat](const nlohmann::json& a, const nlohmann::json& b) {
+      if (lat) return a.at("pass_ms").get<double>() < b.at("pass_ms").get<double>();
+      return a.at("tokens_per_s_per_gpu").get<double>() > b.at("tokens_per_s_per_gpu").get<double>();
+    });
+    nlohmann::json row = mine.front();
+    row["objective"] = obj;
+    row.erase("objectives");
+    if (mine.size() > 1) {
+      const auto& ru = mine[1];
+      row["runner_up"] =
+          fmt::format("tp{} x pp{}: {}", ru.at("tp").get<int>(), ru.at("pp").get<int>(),
+                      lat ? fmt::format("{:.3f} ms", ru.at("pass_ms").get<double>())
+                          : fmt::format("{:.1f} tok/s/GPU", ru.at("tokens_per_s_per_gpu").get<double>()));
+    } else {
+      row["runner_up"] = "none that fits";
+    }
+    chosen.push_back(row);
+  }
+
+  std::vector<std::string> cand_cols{"point"};
+  for (const auto& c : llm_columns()) cand_cols.push_back(c);
+  std::vector<std::string> res_cols{"system", "model", "phase", "batch", "seq", "objective"};
+  for (const auto& c : llm_columns())
+    if (c != "system" && c != "model" && c != "phase" && c != "batch" && c != "seq" && c != "objectives")
+      res_cols.push_back(c);
+  res_cols.push_back("runner_up");
+  res_cols.push_back("point");
+  put_output_file(o.out, "candidates.csv", csv(cand_cols, candidates));
+  put_output_file(o.out, "results.csv", csv(res_cols, chosen));
+  put_output_file(o.out, "unmapped.csv",
+                  csv({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
+  nlohmann::json systems = nlohmann::json::array();
+  for (const StudySystem& sys : spec.systems) {
+    const ResolvedSystem rs = resolve_system(sys.file, {}, configs);
+    systems.push_back({{"name", sys.label},
+                       {"file", fs::path(sys.file).lexically_relative(configs).string()},
+                       {"config_digest", rs.digest},
+                       {"gpus_per_rack", sys.gpus_per_rack}});
+  }
+  const nlohmann::json doc{{"study", spec.name},         {"spec_digest", spec.digest},
+                           {"litesim_version", version}, {"grid", o.full ? "full" : "quick"},
+                           {"systems", systems},         {"results", chosen},
+                           {"unmapped", unmapped}};
+  put_output_file(o.out, "results.json", doc.dump(2) + "\n");
+
+  // report.md: the tables a reviewer reads first (docs/study.md, Report).
+  std::string md = fmt::format(
+      "# Study: {}\n\nLiteSim {}, spec digest {}, {} grid. Every number below comes from "
+      "the point named in results.csv (its folder holds its config and summary).\n\n",
+      spec.name, version, spec.digest, o.full ? "full" : "quick");
+  md += "## Systems\n\n| system | config | digest | GPUs per rack |\n|---|---|---|---|\n";
+  for (const auto& s : systems)
+    md += fmt::format("| {} | {} | {} | {} |\n", s.at("name").get<std::string>(), s.at("file").get<std::string>(),
+                      s.at("config_digest").get<std::string>(), s.at("gpus_per_rack").get<int>());
+  md +=
+      "\n## Results (the mapping chosen per system, workload and objective)\n\n"
+      "| model | phase | batch | seq | objective | system | tp x pp | replicas | TTFT ms | TPOT ms | tok/s per "
+      "replica | tok/s per GPU | $ per Mtok | J per token | W/mm2 | kW per rack | runner-up |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::vector<nlohmann::json> sorted = chosen;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+    return std::make_tuple(a.at("model").get<std::string>(), a.at("phase").get<std::string>(),
+                           a.at("batch").get<int64_t>(), a.at("seq").get<int64_t>(),
+                           a.at("objective").get<std::string>()) <
+           std::make_tuple(b.at("model").get<std::string>(), b.at("phase").get<std::string>(),
+                           b.at("batch").get<int64_t>(), b.at("seq").get<int64_t>(),
+                           b.at("objective").get<std::string>());
+  });
+  for (const auto& r : sorted)
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} x {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                      r.at("model").get<std::string>(), r.at("phase").get<std::string>(), fmt_num(r.at("batch"), 0),
+                      fmt_num(r.at("seq"), 0), r.at("objective").get<std::string>(), r.at("system").get<std::string>(),
+                      fmt_num(r.at("tp"), 0), fmt_num(r.at("pp"), 0), fmt_num(r.at("replicas"), 0),
+                      fmt_num(r.at("ttft_ms"), 3), fmt_num(r.at("tpot_ms"), 3), fmt_num(r.at("tokens_per_s"), 1),
+                      fmt_num(r.at("tokens_per_s_per_gpu"), 1), fmt_num(r.at("usd_per_mtok"), 4),
+                      fmt_num(r.at("J_per_token"), 4), fmt_num(r.at("W_per_mm2"), 3), fmt_num(r.at("kW_per_rack"), 2),
+                      r.at("runner_up").get<std::string>());
+  if (!unmapped.empty()) {
+    md +=
+        "\n## Workloads no mapping fits\n\n| system | model | phase | batch | seq | objective | why |\n"
+        "|---|---|---|---|---|---|---|\n";
+    for (const auto& u : unmapped)
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", u.at("system").get<std::string>(),
+                        u.at("model").get<std::string>(), u.at("phase").get<std::string>(), fmt_num(u.at("batch"), 0),
+                        fmt_num(u.at("seq"), 0), u.at("objective").get<std::string>(), u.at("why").get<std::string>());
+  }
+  put_output_file(o.out, "report.md", md);
+
+  std::cout << fmt::format(
+      "study {}: {} points ({} run, {} skipped, {} failed) in {:.1f} s; {} results in {}/results.csv, "
+      "report in {}/report.md\n",
+      spec.name, rep.total, rep.ran, rep.skipped, rep.failures.size(), rep.wall_seconds, chosen.size(), o.out, o.out);
+  if (rep.failures.empty()) return 0;
+  std::string ids;
+  for (const auto& f : rep.failures) ids += (ids.empty() ? "" : ", ") + f.id;
+  std::cerr << fmt::format("litesim: study {}: {} of {} points failed: {}\n", spec.name, rep.failures.size(), rep.total,
+                           ids);
+  return 3;
+}
+
+}  // namespace litesim

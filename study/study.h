@@ -1,0 +1,54 @@
+#pragma once
+// `litesim study` (docs/study.md): a study spec (systems x LLM serving workloads x objectives)
+// turned into points: for each system, model, phase case and objective the mapper ranks every
+// tensor x pipeline mapping that fits (study/llm/mapper.h) and the best `candidates` become `llm`
+// points (study/llm/llm_kind.h), one per distinct mapping; the sweep executor runs them; for each
+// system, workload and objective the best simulated candidate is chosen. Outputs in DIR:
+// points/ (one folder per point), candidates.csv (every point), results.csv and results.json (one
+// row per chosen point), unmapped.csv (workloads no mapping fits) and report.md.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "study/llm/llm_kind.h"
+
+namespace litesim {
+
+struct StudySystem {
+  std::string label, file;  // file: as resolved (beside the spec or under the configs root)
+  int gpus_per_rack = 0;
+  SourceLoc loc;
+};
+
+struct StudyCase {  // one workload: a model in one phase at one batch and sequence length
+  std::string model;
+  LlmPhase phase = LlmPhase::Decode;
+  int64_t batch = 1, seq = 1;
+};
+
+struct StudySpec {
+  std::string file, name, digest;
+  std::vector<StudySystem> systems;
+  std::vector<StudyCase> cases;  // the grid chosen (quick unless --full)
+  std::vector<Objective> objectives;
+  Dtype weights = Dtype::bf16;
+  int candidates = 2;
+  Economics econ;
+};
+
+// Reads and checks a spec; `full` takes the whole grid, otherwise the `quick:` subset. Errors are
+// ConfigErrors naming the spec file, the line and the key.
+StudySpec load_study_spec(const std::string& path, bool full, const std::string& configs);
+
+struct StudyOptions {
+  std::string spec, out;
+  int jobs = 1;
+  bool full = false, quiet = false, terminal = false;
+  std::vector<std::string> command;  // the child's command line before the point folder
+};
+
+// Runs the study; returns the exit status (0, or 3 when points failed). Writes DIR's files.
+int run_study(const StudyOptions& o, const std::string& configs, const std::string& version);
+
+}  // namespace litesim

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""`litesim study` end to end on a tiny spec (Llama-3-8B, one prefill and one decode case, two of the
+shipped study systems, both objectives), its metrics against values derived here independently of
+the study code: energy per token from the chosen point's raw summary.json, capex from `litesim cost`
+and `litesim topo`, time per output token never below the weights streamed from HBM, every mapping
+within one package's HBM (and `litesim gen llm`, which refuses what does not fit, accepting it);
+identical results for --jobs 1 and 2; bad specs refused naming the line, nothing written.
+Usage: study_test.py LITESIM CASE."""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+LITESIM, CASE = sys.argv[1], sys.argv[2]
+CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs")
+REQUIRED = ["system", "model", "phase", "batch", "gpus_per_replica", "tp", "pp", "replicas", "ttft_ms", "tpot_ms",
+            "tokens_per_s", "capex_usd", "usd_per_mtok", "J_per_token", "W_per_mm2"]
+ECON = {"lifetime_years": 3, "usd_per_kwh": 0.1, "pue": 1.25, "switch_usd_per_lane": 40, "ocs_usd_per_port": 250}
+SPEC = {
+    "study": "tiny",
+    "systems": [{"name": "h100", "system": "system/study/h100-cluster.yaml", "gpus_per_rack": 32},
+                {"name": "lite-clos", "system": "system/study/lite-cpo-switch.yaml", "gpus_per_rack": 128}],
+    "models": ["llama3-8b"],
+    "prefill": {"prompt": [512], "batch": [1]},
+    "decode": {"batch": [4], "context": [1024]},
+    "objectives": ["latency", "throughput"],
+    "candidates": 2,
+    "economics": ECON,
+}
+
+
+def check(ok, what):
+    if not ok:
+        sys.exit(f"FAIL [{CASE}]: {what}")
+
+
+def close(a, b, tol=1e-9):
+    return abs(a - b) <= tol * max(abs(a), abs(b), 1e-300)
+
+
+def study(spec_path, out, jobs):
+    return subprocess.run([LITESIM, "study", spec_path, "--out", out, "--jobs", str(jobs), "--quiet"],
+                          capture_output=True, text=True)
+
+
+def write_spec(tmp, spec, name="tiny.yaml"):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        yaml.safe_dump(spec, f, sort_keys=False)
+    return path
+
+
+def rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def system_of(label):
+    return os.path.join(CONFIGS, next(s["system"] for s in SPEC["systems"] if s["name"] == label))
+
+
+def json_of(*args):
+    r = subprocess.run([LITESIM, *args, "--json"], capture_output=True, text=True)
+    check(r.returncode == 0, f"{args}: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def weight_bytes(m):  # parameters of a Llama-style model (SwiGLU, RMSNorm, untied embeddings), bf16
+    d, hd = m["d_model"], m["head_dim"]
+    block = d * (m["heads"] + 2 * m["kv_heads"]) * hd + m["heads"] * hd * d + 3 * d * m["ffn_dim"] + 2 * d
+    return 2 * (m["layers"] * block + 2 * m["vocab"] * d + d)
+
+
+def end_to_end(tmp):
+    out = os.path.join(tmp, "out")
+    r = study(write_spec(tmp, SPEC), out, 2)
+    check(r.returncode == 0, f"study exited {r.returncode}: {r.stderr}")
+    res = rows(os.path.join(out, "results.csv"))
+    check(all(c in res[0] for c in REQUIRED), f"results.csv columns: {list(res[0])}")
+    # one row per system x workload x objective (every case fits both systems)
+    check(len(res) == 2 * 2 * 2, f"{len(res)} rows, expected 8")
+    with open(os.path.join(CONFIGS, "models", "llama3-8b.yaml")) as f:
+        model = yaml.safe_load(f)
+    for row in res:
+        what = f"{row['system']} {row['phase']} {row['objective']}"
+        point = os.path.join(out, "points", row["point"])
+        with open(os.path.join(point, "summary.json")) as f:
+            s = json.load(f)
+        with open(os.path.join(point, "point.yaml")) as f:
+            pt = yaml.safe_load(f)
+        tp, pp, batch, seq = int(row["tp"]), int(row["pp"]), int(row["batch"]), int(row["seq"])
+        tokens = batch if row["phase"] == "decode" else batch * seq
+        # energy is the sum of its parts
+        parts = sum(float(row[k]) for k in ("J_per_token_die", "J_per_token_hbm", "J_per_token_optics",
+                                            "J_per_token_switch", "J_per_token_static"))
+        check(close(parts, float(row["J_per_token"])), f"{what}: parts {parts} != J_per_token {row['J_per_token']}")
+        # the dynamic part is pp x the simulated pass's dynamic energy (every stage busy each pass)
+        dyn = sum(s["energy"]["dynamic_pJ_by_component"].values()) * 1e-12 * pp / tokens
+        check(close(dyn, parts - float(row["J_per_token_static"]), 1e-6), f"{what}: dynamic J/token {dyn}")
+        # capex = cluster GPUs x (package cost + the network's ports per GPU), from cost and topo
+        pkg = pt["system"]["package"]["name"]
+        cost = json_of("cost", "--package", pkg)["package_cost_usd"]
+        topo = json_of("topo", "--system", system_of(row["system"]))
+        switches = {n["id"] for n in topo["nodes"] if n["kind"] != "gpu"}
+        lanes = sum(e["lanes"] * ((e["u"] in switches) + (e["v"] in switches)) for e in topo["edges"])
+        per_gpu = cost + lanes * ECON["switch_usd_per_lane"] / topo["gpus"]
+        check(close(float(row["capex_usd"]), per_gpu * topo["gpus"], 1e-9),
+              f"{what}: capex {row['capex_usd']} != {per_gpu * topo['gpus']}")
+        # $/Mtok = (capex amortised + energy at the PUE and price) / tokens
+        life = ECON["lifetime_years"] * 365.25 * 86400
+        watts = float(row["J_per_token"]) * float(row["tokens_per_s"])
+        usd_s = per_gpu * tp * pp / life + watts * ECON["pue"] * ECON["usd_per_kwh"] / 3.6e6
+        check(close(float(row["usd_per_mtok"]), usd_s / float(row["tokens_per_s"]) * 1e6, 1e-6),
+              f"{what}: usd_per_mtok {row['usd_per_mtok']}")
+        # a pass streams every weight from HBM once: never faster than weights / (tp x HBM peak)
+        hbm = json_of("cost", "--package", pkg)["peaks"]["peak_GBps"] * 1e9
+        floor_ms = weight_bytes(model) / (tp * hbm) * 1e3
+        t = float(row["tpot_ms"] or row["ttft_ms"])
+        check(t >= floor_ms, f"{what}: pass {t} ms below the HBM floor {floor_ms} ms")
+    # every candidate fits one package's HBM, and the generator (which refuses what does not) agrees
+    for c in rows(os.path.join(out, "candidates.csv")):
+        pkg = json_of("cost", "--package", "h100-sxm" if c["system"] == "h100" else "lite-quarter-shoreline")
+        check(float(c["memory_GiB"]) * 2**30 <= pkg["peaks"]["hbm_GB"] * 1e9,
+              f"{c['point']}: {c['memory_GiB']} GiB does not fit")
+        g = subprocess.run([LITESIM, "gen", "llm", "--model", "llama3-8b", "--phase", c["phase"], "--batch", c["batch"],
+                            "--seq", c["seq"], "--tp", c["tp"], "--pp", c["pp"], "--system", system_of(c["system"]),
+                            "-o", os.path.join(tmp, "g.yaml")], capture_output=True, text=True)
+        check(g.returncode == 0, f"{c['point']}: gen llm refuses the mapping: {g.stderr}")
+    with open(os.path.join(out, "report.md")) as f:
+        md = f.read()
+    check("| llama3-8b | decode | 4 | 1024 | latency |" in md, "report.md lists the decode latency rows")
+    print("ok")
+
+
+def jobs_identical(tmp):
+    spec = write_spec(tmp, SPEC)
+    outs = [os.path.join(tmp, f"j{j}") for j in (1, 2)]
+    for j, out in zip((1, 2), outs):
+        r = study(spec, out, j)
+        check(r.returncode == 0, f"--jobs {j}: {r.stderr}")
+    for name in ("results.csv", "results.json", "candidates.csv", "unmapped.csv", "report.md"):
+        with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
+            check(a.read() == b.read(), f"{name} differs between --jobs 1 and --jobs 2")
+    r = study(spec, outs[1], 2)  # a re-run skips every point and writes the same files
+    check(r.returncode == 0 and "0 run" in r.stdout, f"re-run: {r.stdout} {r.stderr}")
+    print("ok")
+
+
+def bad_spec(tmp):
+    cases = [
+        ({**SPEC, "colour": "blue"}, "colour", "unknown key"),
+        ({**SPEC, "objectives": ["fastest"]}, "objectives", "expected latency or throughput"),
+        ({**SPEC, "systems": [{"name": "x", "system": "system/study/nope.yaml", "gpus_per_rack": 8}]}, "system",
+         "no such system file"),
+        ({**SPEC, "decode": {"batch": [0], "context": [1024]}}, "decode.batch", "expected an integer"),
+    ]
+    for i, (spec, key, words) in enumerate(cases):
+        path = write_spec(tmp, spec, f"bad{i}.yaml")
+        out = os.path.join(tmp, f"bad{i}")
+        r = study(path, out, 1)
+        check(r.returncode == 2, f"bad{i}: exit {r.returncode}, expected 2: {r.stderr}")
+        check(path + ":" in r.stderr and key in r.stderr and words in r.stderr,
+              f"bad{i}: the error should name {path}:LINE, {key} and '{words}': {r.stderr}")
+        check(not os.path.exists(out), f"bad{i}: {out} was created")
+    print("ok")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    {"end_to_end": end_to_end, "jobs_identical": jobs_identical, "bad_spec": bad_spec}[CASE](tmp)
