@@ -1,6 +1,9 @@
 // `litesim study` (study.h): the spec, the points, the choice and the outputs.
 #include "study/study.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,11 +16,15 @@
 
 #include "core/error.h"
 #include "core/output_files.h"
+#include "hw/package/cost.h"
 #include "study/sweep/executor.h"
 #include "study/sweep/merge.h"
 #include "study/sweep/point_kind.h"
 #include "study/sweep/run_kind.h"
 #include "study/sweep/spec.h"
+#include "traces/system/package_facts.h"
+
+extern char** environ;
 
 namespace litesim {
 
@@ -236,11 +243,55 @@ std::string csv(const std::vector<std::string>& cols, const std::vector<nlohmann
   return out;
 }
 
-std::string fmt_num(const nlohmann::json& v, int digits) {
-  if (v.is_null()) return "-";
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  if (v.is_number()) return fmt::format("{:.{}f}", v.get<double>(), digits);
-  return v.get<std::string>();
+// DIR/study.yaml (the spec), DIR/configs/<system>.yaml (each cluster's resolved config) and
+// DIR/cost_curve.csv (the cost model over die area, for the report's yield plot).
+void write_configs_and_costs(const std::string& out, const StudySpec& spec, const std::string& configs) {
+  std::ifstream f(spec.file, std::ios::binary);
+  std::stringstream text;
+  text << f.rdbuf();
+  put_output_file(out, "study.yaml", text.str());
+  fs::create_directories(fs::path(out) / "configs");
+  for (const StudySystem& sys : spec.systems) {
+    const ResolvedSystem rs = resolve_system(sys.file, {}, configs);
+    put_output_file((fs::path(out) / "configs").string(), sys.label + ".yaml",
+                    fmt::format("# {} (resolved from {}), digest {}\n{}", sys.label,
+                                fs::path(sys.file).lexically_relative(configs).string(), rs.digest, rs.yaml));
+  }
+  // The H100's die and process scaled in area: SMs (and spares) and the uncore in proportion.
+  const ResolvedPackage h100 = resolve_package(configs, "h100-sxm", {});
+  const DieGeometry g = h100.params.die.geometry();
+  const PackageBill bill{1, 0, 0, 1};
+  std::string csv_text =
+      "die_area_mm2,sms_physical,sms_enabled,dies_per_wafer,yield_no_spares,yield_used,"
+      "good_dies_per_wafer,die_cost_usd,usd_per_good_mm2\n";
+  for (double scale : {0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}) {
+    DieGeometry d = g;
+    d.sms_physical = std::max(1, static_cast<int>(std::lround(g.sms_physical * scale)));
+    d.sms_enabled = std::max(1, static_cast<int>(std::lround(g.sms_enabled * scale)));
+    d.uncore_area_mm2 = g.uncore_area_mm2 * scale;
+    const CostReport c = compute_cost(h100.params.cost, d, bill);
+    csv_text += fmt::format("{},{},{},{},{},{},{},{},{}\n", d.area_mm2(), d.sms_physical, d.sms_enabled,
+                            c.dies_per_wafer, c.yield.of(c.yield_model), c.yield_used, c.good_dies_per_wafer,
+                            c.die_cost_usd, c.die_cost_usd / d.area_mm2());
+  }
+  put_output_file(out, "cost_curve.csv", csv_text);
+}
+
+// report.md, report.html and plots/ by study/report/report.py, under Debian's python3 (whose
+// python3-pandas and python3-matplotlib scripts/install-deps.sh installs).
+void write_report(const std::string& out) {
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  std::vector<std::string> args{python, LITESIM_STUDY_REPORT, out};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
+    throw std::runtime_error(fmt::format("cannot start {} for the report", python));
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error(fmt::format("the report ({} {} {}) failed: {}", python, LITESIM_STUDY_REPORT, out,
+                                         describe_wait_status(status)));
 }
 
 }  // namespace
@@ -271,10 +322,19 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
       w.batch = c.batch;
       w.seq = c.seq;
       w.weights = spec.weights;
-      if (w.seq > w.model.context)
-        throw ConfigError(SourceLoc{spec.file, 0, 0}, "decode.context",
-                          fmt::format("{} tokens is beyond {}'s context of {}", w.seq, c.model, w.model.context));
+      const bool too_long = w.seq > w.model.context;  // e.g. GPT-3's 2k context at 8k: no such workload
       for (Objective obj : spec.objectives) {
+        if (too_long) {
+          unmapped.push_back(
+              {{"system", sys.label},
+               {"model", c.model},
+               {"phase", llm_phase_name(c.phase)},
+               {"batch", c.batch},
+               {"seq", c.seq},
+               {"objective", objective_name(obj)},
+               {"why", fmt::format("{} tokens is beyond the model's context of {}", c.seq, w.model.context)}});
+          continue;
+        }
         case_keys.push_back({sys.label, c, obj});
         const std::vector<Mapping> ranked = map_llm(w, facts, obj);
         int taken = 0;
@@ -407,52 +467,12 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
                            {"unmapped", unmapped}};
   put_output_file(o.out, "results.json", doc.dump(2) + "\n");
 
-  // report.md: the tables a reviewer reads first (docs/study.md, Report).
-  std::string md = fmt::format(
-      "# Study: {}\n\nLiteSim {}, spec digest {}, {} grid. Every number below comes from "
-      "the point named in results.csv (its folder holds its config and summary).\n\n",
-      spec.name, version, spec.digest, o.full ? "full" : "quick");
-  md += "## Systems\n\n| system | config | digest | GPUs per rack |\n|---|---|---|---|\n";
-  for (const auto& s : systems)
-    md += fmt::format("| {} | {} | {} | {} |\n", s.at("name").get<std::string>(), s.at("file").get<std::string>(),
-                      s.at("config_digest").get<std::string>(), s.at("gpus_per_rack").get<int>());
-  md +=
-      "\n## Results (the mapping chosen per system, workload and objective)\n\n"
-      "| model | phase | batch | seq | objective | system | tp x pp | replicas | TTFT ms | TPOT ms | tok/s per "
-      "replica | tok/s per GPU | $ per Mtok | J per token | W/mm2 | kW per rack | runner-up |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  std::vector<nlohmann::json> sorted = chosen;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-    return std::make_tuple(a.at("model").get<std::string>(), a.at("phase").get<std::string>(),
-                           a.at("batch").get<int64_t>(), a.at("seq").get<int64_t>(),
-                           a.at("objective").get<std::string>()) <
-           std::make_tuple(b.at("model").get<std::string>(), b.at("phase").get<std::string>(),
-                           b.at("batch").get<int64_t>(), b.at("seq").get<int64_t>(),
-                           b.at("objective").get<std::string>());
-  });
-  for (const auto& r : sorted)
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} x {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                      r.at("model").get<std::string>(), r.at("phase").get<std::string>(), fmt_num(r.at("batch"), 0),
-                      fmt_num(r.at("seq"), 0), r.at("objective").get<std::string>(), r.at("system").get<std::string>(),
-                      fmt_num(r.at("tp"), 0), fmt_num(r.at("pp"), 0), fmt_num(r.at("replicas"), 0),
-                      fmt_num(r.at("ttft_ms"), 3), fmt_num(r.at("tpot_ms"), 3), fmt_num(r.at("tokens_per_s"), 1),
-                      fmt_num(r.at("tokens_per_s_per_gpu"), 1), fmt_num(r.at("usd_per_mtok"), 4),
-                      fmt_num(r.at("J_per_token"), 4), fmt_num(r.at("W_per_mm2"), 3), fmt_num(r.at("kW_per_rack"), 2),
-                      r.at("runner_up").get<std::string>());
-  if (!unmapped.empty()) {
-    md +=
-        "\n## Workloads no mapping fits\n\n| system | model | phase | batch | seq | objective | why |\n"
-        "|---|---|---|---|---|---|---|\n";
-    for (const auto& u : unmapped)
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", u.at("system").get<std::string>(),
-                        u.at("model").get<std::string>(), u.at("phase").get<std::string>(), fmt_num(u.at("batch"), 0),
-                        fmt_num(u.at("seq"), 0), u.at("objective").get<std::string>(), u.at("why").get<std::string>());
-  }
-  put_output_file(o.out, "report.md", md);
+  write_configs_and_costs(o.out, spec, configs);
+  write_report(o.out);
 
   std::cout << fmt::format(
       "study {}: {} points ({} run, {} skipped, {} failed) in {:.1f} s; {} results in {}/results.csv, "
-      "report in {}/report.md\n",
+      "report in {}/report.html\n",
       spec.name, rep.total, rep.ran, rep.skipped, rep.failures.size(), rep.wall_seconds, chosen.size(), o.out, o.out);
   if (rep.failures.empty()) return 0;
   std::string ids;

@@ -158,47 +158,16 @@ std::string llm_point_yaml(const LlmPointSpec& p) {
 }
 
 const std::vector<std::string>& llm_columns() {
-  static const std::vector<std::string> c{"system",
-                                          "model",
-                                          "phase",
-                                          "batch",
-                                          "seq",
-                                          "objectives",
-                                          "rank",
-                                          "gpus_per_replica",
-                                          "tp",
-                                          "pp",
-                                          "micro_batch",
-                                          "replicas",
-                                          "memory_GiB",
-                                          "est_pass_ms",
-                                          "pass_ms",
-                                          "ttft_ms",
-                                          "tpot_ms",
-                                          "tokens_per_s",
-                                          "tokens_per_s_cluster",
-                                          "tokens_per_s_per_gpu",
-                                          "capex_usd",
-                                          "capex_usd_per_gpu",
-                                          "tokens_per_s_per_usd",
-                                          "usd_per_mtok",
-                                          "J_per_token",
-                                          "J_per_token_die",
-                                          "J_per_token_hbm",
-                                          "J_per_token_optics",
-                                          "J_per_token_switch",
-                                          "J_per_token_static",
-                                          "pJ_per_bit_hbm",
-                                          "pJ_per_bit_optics",
-                                          "pJ_per_bit_switch",
-                                          "comm_share",
-                                          "hbm_util",
-                                          "link_util",
-                                          "W_per_package",
-                                          "W_per_mm2",
-                                          "kW_per_rack",
-                                          "die_area_mm2",
-                                          "config_digest"};
+  // clang-format off
+  static const std::vector<std::string> c{
+      "system", "model", "phase", "batch", "seq", "objectives", "rank", "gpus_per_replica", "tp", "pp",
+      "micro_batch", "replicas", "memory_GiB", "est_pass_ms", "pass_ms", "ttft_ms", "tpot_ms", "tokens_per_s",
+      "tokens_per_s_cluster", "tokens_per_s_per_gpu", "tokens_per_s_per_pflops", "capex_usd", "capex_usd_per_gpu",
+      "tokens_per_s_per_usd", "usd_per_mtok", "J_per_token", "J_per_token_die", "J_per_token_hbm",
+      "J_per_token_optics", "J_per_token_switch", "J_per_token_static", "pJ_per_bit_hbm", "pJ_per_bit_optics",
+      "pJ_per_bit_switch", "comm_share", "hbm_util", "link_util", "W_per_package", "W_per_mm2", "kW_per_rack",
+      "die_area_mm2", "config_digest"};
+  // clang-format on
   return c;
 }
 
@@ -319,6 +288,7 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
           {"tokens_per_s", tps},
           {"tokens_per_s_cluster", tps * m.replicas},
           {"tokens_per_s_per_gpu", tps / gpus},
+          {"tokens_per_s_per_pflops", tps / (gpus * pkg.peak_flops(Dtype::bf16) * 1e-15)},
           {"capex_usd", cluster_usd},
           {"capex_usd_per_gpu", per_gpu_usd},
           {"tokens_per_s_per_usd", tps * m.replicas / cluster_usd},

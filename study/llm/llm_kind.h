@@ -17,7 +17,7 @@ namespace litesim {
 // What a study charges for, besides the packages (docs/study.md, Economics).
 struct Economics {
   double lifetime_years = 4;        // capex amortised over it
-  double usd_per_kwh = 0.08;        // electricity
+  double usd_per_kwh = 0.078;       // electricity
   double pue = 1.2;                 // facility power / IT power
   double switch_usd_per_lane = 50;  // an electrical packet switch's port, per lane of the link on it
   double ocs_usd_per_port = 300;    // an optical circuit switch port

@@ -10,10 +10,12 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chromium_util  # noqa: E402
 
 LITESIM = sys.argv[1]
 
@@ -23,16 +25,7 @@ def fail(what):
 
 
 def chromium():
-    exe = shutil.which("chromium")
-    if exe:
-        return exe
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]):
-        p = subprocess.run(sudo + cmd, capture_output=True, text=True, env=env)
-        if p.returncode != 0:
-            fail(f"chromium is not installed and `{' '.join(sudo + cmd)}` failed: {p.stderr.strip()[-400:]}")
-    return shutil.which("chromium") or fail("chromium installed but not on PATH")
+    return chromium_util.chromium(fail)
 
 
 PAGE = """<!DOCTYPE html>

@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""The study's report (docs/study.md, Report): reads a `litesim study` output folder (results.csv,
+candidates.csv, unmapped.csv, results.json, cost_curve.csv, configs/) and writes report.md and a
+self-contained report.html (tables, plots embedded as PNG, the configs that ran with their
+digests, LiteSim's version) plus the plots as plots/*.png. Plots use pandas and matplotlib
+(Debian's python3-pandas and python3-matplotlib). Deterministic: the same folder gives the same
+bytes. Usage: report.py DIR"""
+import base64
+import html
+import io
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+OUT = sys.argv[1]
+plt.rcParams.update({"figure.dpi": 100, "font.size": 9, "svg.hashsalt": "litesim", "axes.grid": True,
+                     "grid.alpha": 0.3})
+
+# Cooling and power limits (docs/study.md, Power density; REFERENCE figures cited there).
+W_PER_MM2 = [(0.86, "H100 SXM at 700 W"), (1.0, "die rule of thumb"), (1.7, "single-phase cold plate")]
+KW_PER_RACK = [(30, "air-cooled rack"), (60, "HGX H100 liquid")]
+
+
+def read_csv(name):
+    path = os.path.join(OUT, name)
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return pd.DataFrame()
+    return pd.read_csv(path)
+
+
+res = read_csv("results.csv")
+cand = read_csv("candidates.csv")
+unmapped = read_csv("unmapped.csv")
+cost = read_csv("cost_curve.csv")
+with open(os.path.join(OUT, "results.json")) as f:
+    meta = json.load(f)
+systems = [s["name"] for s in meta["systems"]]
+COLOURS = dict(zip(systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+
+
+def workload(df):
+    return df["model"] + " " + df["phase"] + " b" + df["batch"].astype(str) + " s" + df["seq"].astype(str)
+
+
+if not res.empty:
+    res["workload"] = workload(res)
+if not cand.empty:
+    cand["workload"] = workload(cand)
+
+os.makedirs(os.path.join(OUT, "plots"), exist_ok=True)
+plots = []  # (file, title, caption)
+
+
+def save(fig, name, title, caption):
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    data = buf.getvalue()
+    with open(os.path.join(OUT, "plots", name), "wb") as f:
+        f.write(data)
+    plots.append((name, title, caption, data))
+
+
+def latency_throughput():
+    d = cand[cand["phase"] == "decode"] if not cand.empty else cand
+    if d.empty:
+        return
+    groups = sorted(d.groupby(["model", "seq"]).groups)
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.8), squeeze=False)
+    for ax, (model, seq) in zip(axes[0], groups):
+        g = d[(d["model"] == model) & (d["seq"] == seq)]
+        for sys_name in systems:
+            s = g[g["system"] == sys_name]
+            if not s.empty:
+                ax.scatter(s["tokens_per_s_per_pflops"], s["tpot_ms"], label=sys_name, color=COLOURS[sys_name], s=18)
+        ax.set_xscale("log")
+        ax.set_xlabel("decode tokens/s per PFLOPS of peak BF16")
+        ax.set_ylabel("time per output token (ms)")
+        ax.set_title(f"{model}, context {seq}")
+    axes[0][0].legend(fontsize=7)
+    save(fig, "latency_throughput.png", "Latency against throughput (decode)",
+         "Every simulated mapping (both candidates of every batch and objective), throughput per unit of peak compute "
+         "so that a quarter-size GPU compares fairly: lower right is better.")
+
+
+def per_workload_bars(column, name, title, ylabel, caption, objective="throughput", log=False):
+    d = res[res["objective"] == objective] if not res.empty else res
+    if d.empty:
+        return
+    pivot = d.pivot_table(index="workload", columns="system", values=column, aggfunc="first")
+    pivot = pivot[[s for s in systems if s in pivot.columns]]
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(pivot)), 3.8))
+    pivot.plot.bar(ax=ax, color=[COLOURS[s] for s in pivot.columns], width=0.8)
+    if log:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    ax.set_title(title)
+    ax.tick_params(axis="x", labelrotation=30)
+    for t in ax.get_xticklabels():
+        t.set_horizontalalignment("right")
+    ax.legend(fontsize=7)
+    save(fig, name, title, caption)
+
+
+def energy_stack():
+    d = res[res["objective"] == "throughput"] if not res.empty else res
+    if d.empty:
+        return
+    parts = ["J_per_token_die", "J_per_token_hbm", "J_per_token_optics", "J_per_token_switch", "J_per_token_static"]
+    labels = ["die", "HBM", "optics", "switches", "static"]
+    loads = sorted(d["workload"].unique())
+    fig, axes = plt.subplots(1, len(loads), figsize=(3.2 * len(loads), 3.8), squeeze=False)
+    for ax, w in zip(axes[0], loads):
+        g = d[d["workload"] == w].set_index("system").reindex([s for s in systems if s in set(d["system"])])
+        bottom = [0.0] * len(g)
+        for p, lab in zip(parts, labels):
+            vals = g[p].fillna(0).tolist()
+            ax.bar(range(len(g)), vals, bottom=bottom, label=lab)
+            bottom = [b + v for b, v in zip(bottom, vals)]
+        ax.set_xticks(range(len(g)))
+        ax.set_xticklabels(g.index, rotation=40, ha="right", fontsize=7)
+        ax.set_title(w, fontsize=8)
+        ax.set_ylabel("J per token")
+    axes[0][-1].legend(fontsize=7)
+    save(fig, "energy_per_token.png", "Energy per token by component (throughput objective)",
+         "Dynamic energy of die, HBM, optics and switches, and static energy (packages and the replica's share "
+         "of the network), per token. The parts sum to J_per_token.")
+
+
+def power_density():
+    if res.empty:
+        return
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    peak = res.groupby("system")[["W_per_mm2", "kW_per_rack"]].max().reindex([s for s in systems
+                                                                             if s in set(res["system"])])
+    a.bar(peak.index, peak["W_per_mm2"], color=[COLOURS[s] for s in peak.index])
+    for v, lab in W_PER_MM2:
+        a.axhline(v, ls="--", lw=0.8, color="grey")
+        a.text(-0.4, v, lab, fontsize=7, va="bottom")
+    a.set_ylabel("W per mm2 of die (highest point)")
+    b.bar(peak.index, peak["kW_per_rack"], color=[COLOURS[s] for s in peak.index])
+    for v, lab in KW_PER_RACK:
+        b.axhline(v, ls="--", lw=0.8, color="grey")
+        b.text(-0.4, v, lab, fontsize=7, va="bottom")
+    b.set_ylabel("kW per rack (packages)")
+    for ax in (a, b):
+        ax.tick_params(axis="x", labelrotation=30)
+    save(fig, "power_density.png", "Power density against cooling limits",
+         "The highest W/mm2 and kW per rack of each system over the study's points, with the limits of "
+         "docs/study.md (H100 at its 700 W TDP, the 1 W/mm2 rule of thumb, a single-phase cold plate; an air-cooled "
+         "and a liquid-cooled rack).")
+
+
+def yield_cost():
+    if cost.empty:
+        return
+    fig, a = plt.subplots(figsize=(6, 3.6))
+    a.plot(cost["die_area_mm2"], 100 * cost["yield_used"], marker="o", label="yield (harvested), %")
+    a.plot(cost["die_area_mm2"], 100 * cost["yield_no_spares"], marker="o", label="yield (no spares), %")
+    a.set_xlabel("die area (mm2)")
+    a.set_ylabel("yield (%)")
+    b = a.twinx()
+    b.plot(cost["die_area_mm2"], cost["usd_per_good_mm2"], color="black", marker="s", label="USD per good mm2")
+    b.set_ylabel("die cost per good mm2 (USD)")
+    b.grid(False)
+    lines = a.get_legend_handles_labels()[0] + b.get_legend_handles_labels()[0]
+    a.legend(lines, [l.get_label() for l in lines], fontsize=7, loc="center right")
+    save(fig, "yield_cost.png", "Yield and cost per good die against die area",
+         "The cost model (docs/cost.md) on the H100's process and die, scaled in area: Murphy yield with and without "
+         "spare SMs, and die cost per good mm2.")
+
+
+latency_throughput()
+per_workload_bars("usd_per_mtok", "usd_per_mtok.png", "$ per million tokens (throughput objective)", "$ per Mtok",
+                  "Capex amortised over the lifetime plus energy at the PUE and price of the spec's economics.", log=True)
+per_workload_bars("tokens_per_s_cluster", "tokens_per_cluster.png", "Cluster tokens/s (throughput objective)",
+                  "tokens/s, whole cluster", "Every replica the cluster holds, each serving the workload: the clusters "
+                  "have equal total compute (64 H100 or 256 quarter-H100 Lite-GPUs).", log=True)
+energy_stack()
+power_density()
+yield_cost()
+
+# ---- tables ----
+COLS = [("model", "model"), ("phase", "phase"), ("batch", "batch"), ("seq", "seq"), ("objective", "objective"),
+        ("system", "system"), ("tp", "tp"), ("pp", "pp"), ("replicas", "replicas"), ("ttft_ms", "TTFT ms"),
+        ("tpot_ms", "TPOT ms"), ("tokens_per_s", "tok/s per replica"), ("tokens_per_s_per_gpu", "tok/s per GPU"),
+        ("usd_per_mtok", "$ per Mtok"), ("J_per_token", "J per token"), ("W_per_mm2", "W/mm2"),
+        ("kW_per_rack", "kW per rack"), ("runner_up", "runner-up")]
+
+
+def fmt(v, col):
+    if isinstance(v, float):
+        if v != v:
+            return "-"
+        if col in ("batch", "seq", "tp", "pp", "replicas"):
+            return str(int(v))
+        return f"{v:.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return str(v)
+
+
+def table_rows(df, cols):
+    if df.empty:
+        return [], []
+    df = df.sort_values([c for c in ("model", "phase", "batch", "seq", "objective") if c in df.columns], kind="stable")
+    return [h for _, h in cols], [[fmt(r[c], c) for c, _ in cols] for _, r in df.iterrows()]
+
+
+def md_table(head, rows):
+    if not head:
+        return "(none)\n"
+    out = "| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n"
+    return out + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+
+
+def html_table(head, rows):
+    if not head:
+        return "<p>(none)</p>"
+    h = "".join(f"<th>{html.escape(x)}</th>" for x in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
+
+
+res_head, res_rows = table_rows(res, COLS)
+un_cols = [(c, c) for c in ("system", "model", "phase", "batch", "seq", "objective", "why")]
+un_head, un_rows = table_rows(unmapped, un_cols)
+sys_head = ["system", "config", "digest", "GPUs per rack"]
+sys_rows = [[s["name"], s["file"], s["config_digest"], str(s["gpus_per_rack"])] for s in meta["systems"]]
+intro = (f"LiteSim {meta['litesim_version']}, study `{meta['study']}` (spec digest {meta['spec_digest']}), "
+         f"{meta['grid']} grid. Every number comes from the point named in results.csv, whose folder keeps its "
+         "point.yaml (resolved configs) and summary.json. Models and metrics: docs/study.md.")
+
+md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Systems\n\n", md_table(sys_head, sys_rows),
+      "\n## Results (the mapping chosen per system, workload and objective)\n\n", md_table(res_head, res_rows),
+      "\n## Workloads no mapping fits\n\n", md_table(un_head, un_rows), "\n## Plots\n\n"]
+for name, title, caption, _ in plots:
+    md.append(f"### {title}\n\n![{title}](plots/{name})\n\n{caption}\n\n")
+with open(os.path.join(OUT, "report.md.tmp"), "w") as f:
+    f.write("".join(md))
+os.replace(os.path.join(OUT, "report.md.tmp"), os.path.join(OUT, "report.md"))
+
+configs = []
+for s in meta["systems"]:
+    path = os.path.join(OUT, "configs", s["name"] + ".yaml")
+    with open(path) as f:
+        configs.append((s["name"], s["config_digest"], f.read()))
+CSS = """body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#eee}td:nth-child(-n+6){text-align:left}figure{margin:1em 0}figcaption{font-size:12px;color:#555}
+img{max-width:100%}pre{font-size:11px;background:#f6f6f6;padding:.5em;overflow:auto}"""
+parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>LiteSim study: "
+         f"{html.escape(meta['study'])}</title><style>{CSS}</style></head><body>",
+         f"<h1>Study: {html.escape(meta['study'])}</h1><p>{html.escape(intro)}</p>",
+         "<h2>Systems</h2>", html_table(sys_head, sys_rows),
+         "<h2>Results</h2><p>The mapping chosen per system, workload and objective.</p>", html_table(res_head, res_rows),
+         "<h2>Workloads no mapping fits</h2>", html_table(un_head, un_rows), "<h2>Plots</h2>"]
+for name, title, caption, data in plots:
+    b64 = base64.b64encode(data).decode()
+    parts.append(f"<figure><img alt=\"{html.escape(title)}\" src=\"data:image/png;base64,{b64}\">"
+                 f"<figcaption><b>{html.escape(title)}.</b> {html.escape(caption)}</figcaption></figure>")
+parts.append("<h2>Configs that ran</h2>")
+for name, digest, text in configs:
+    parts.append(f"<details><summary>{html.escape(name)} (digest {html.escape(digest)})</summary>"
+                 f"<pre>{html.escape(text)}</pre></details>")
+parts.append("</body></html>\n")
+with open(os.path.join(OUT, "report.html.tmp"), "w") as f:
+    f.write("".join(parts))
+os.replace(os.path.join(OUT, "report.html.tmp"), os.path.join(OUT, "report.html"))
+print(f"report: {OUT}/report.html, {OUT}/report.md, {len(plots)} plots in {OUT}/plots/")
