@@ -134,9 +134,9 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
   if (!f || !(text << f.rdbuf())) throw ConfigError(SourceLoc{path, 0, 0}, "", "cannot read the study spec");
   const ConfigPtr root = parse_yaml(text.str(), path);
   if (!root->is_map()) throw ConfigError(root->loc, "", "a study spec is a mapping (study, systems, models, ...)");
-  only_keys(
-      root, "",
-      {"study", "systems", "models", "weights", "prefill", "decode", "objectives", "candidates", "economics", "quick"});
+  only_keys(root, "",
+            {"study", "systems", "models", "weights", "prefill", "decode", "objectives", "candidates", "economics",
+             "quick", "sensitivity"});
   StudySpec s;
   s.file = path;
   s.digest = fnv1a_hex(text.str());
@@ -159,6 +159,66 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
     sys.gpus_per_rack =
         static_cast<int>(integer(field(e, "gpus_per_rack", "systems[].", true), "systems[].gpus_per_rack", 1, 1 << 20));
     s.systems.push_back(sys);
+  }
+  // Sensitivity sweeps: variants of a spec system, one per value of one config path.
+  if (const ConfigPtr sens = root->find("sensitivity")) {
+    std::set<std::string> names;
+    for (const auto& e : need_list(sens, "sensitivity")) {
+      need_map(e, "sensitivity[]");
+      only_keys(e, "sensitivity[].", {"name", "system", "path", "values", "labels", "quick"});
+      const ConfigPtr nm = field(e, "name", "sensitivity[].", true);
+      if (!names.insert(nm->scalar).second)
+        throw ConfigError(nm->loc, "sensitivity[].name", fmt::format("'{}' is named twice", nm->scalar));
+      const ConfigPtr sysname = field(e, "system", "sensitivity[].", true);
+      const auto base = std::find_if(s.systems.begin(), s.systems.end(), [&](const StudySystem& x) {
+        return x.label == sysname->scalar && x.base.empty();
+      });
+      if (base == s.systems.end())
+        throw ConfigError(sysname->loc, "sensitivity[].system",
+                          fmt::format("'{}' is not one of the spec's systems", sysname->scalar));
+      const ConfigPtr at = e->find("path");  // one path, or every value a mapping of paths
+      const std::vector<ConfigPtr> values =
+          need_list(field(e, "values", "sensitivity[].", true), "sensitivity[].values");
+      std::vector<ConfigPtr> labels = values;
+      if (const ConfigPtr l = e->find("labels")) {
+        labels = need_list(l, "sensitivity[].labels");
+        if (labels.size() != values.size())
+          throw ConfigError(l->loc, "sensitivity[].labels",
+                            fmt::format("{} labels for {} values", labels.size(), values.size()));
+      }
+      bool quick = false;
+      if (const ConfigPtr q = e->find("quick")) {
+        if (!q->is_scalar() || (q->scalar != "true" && q->scalar != "false"))
+          throw ConfigError(q->loc, "sensitivity[].quick", "expected true or false");
+        quick = q->scalar == "true";
+      }
+      const StudySystem b = *base;
+      std::vector<StudySystem> variants;
+      for (size_t i = 0; i < values.size(); ++i) {
+        StudySystem v = b;
+        v.base = b.label;
+        v.sensitivity = nm->scalar;
+        v.value = labels[i]->is_scalar() ? labels[i]->scalar : flow_yaml(*labels[i]);
+        v.label = fmt::format("{} [{} {}]", b.label, nm->scalar, v.value);
+        v.loc = values[i]->loc;
+        if (values[i]->is_map()) {
+          for (const auto& kv : values[i]->entries) v.sets.push_back(kv.key + "=" + flow_yaml(*kv.value));
+        } else if (at && at->is_scalar()) {
+          v.sets.push_back(at->scalar + "=" + flow_yaml(*values[i]));
+        } else {
+          throw ConfigError(values[i]->loc, "sensitivity[].values",
+                            "expected a mapping of config paths to values, or give `path:` for plain values");
+        }
+        try {
+          resolve_system(v.file, v.sets, configs);
+        } catch (const ConfigError& err) {
+          throw ConfigError(values[i]->loc, "sensitivity[].values", err.what());
+        }
+        variants.push_back(v);
+      }
+      if (full || quick)
+        for (auto& v : variants) s.systems.push_back(v);
+    }
   }
   if (const ConfigPtr w = root->find("weights")) {
     if (!w->is_scalar() || (w->scalar != "bf16" && w->scalar != "fp8"))
@@ -243,6 +303,14 @@ std::string csv(const std::vector<std::string>& cols, const std::vector<nlohmann
   return out;
 }
 
+// A label as a file name: anything but [A-Za-z0-9._-] becomes '-' (report.py does the same).
+std::string file_name(const std::string& label) {
+  std::string out;
+  for (char c : label)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '-';
+  return out;
+}
+
 // DIR/study.yaml (the spec), DIR/configs/<system>.yaml (each cluster's resolved config) and
 // DIR/cost_curve.csv (the cost model over die area, for the report's yield plot).
 void write_configs_and_costs(const std::string& out, const StudySpec& spec, const std::string& configs) {
@@ -252,8 +320,8 @@ void write_configs_and_costs(const std::string& out, const StudySpec& spec, cons
   put_output_file(out, "study.yaml", text.str());
   fs::create_directories(fs::path(out) / "configs");
   for (const StudySystem& sys : spec.systems) {
-    const ResolvedSystem rs = resolve_system(sys.file, {}, configs);
-    put_output_file((fs::path(out) / "configs").string(), sys.label + ".yaml",
+    const ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);
+    put_output_file((fs::path(out) / "configs").string(), file_name(sys.label) + ".yaml",
                     fmt::format("# {} (resolved from {}), digest {}\n{}", sys.label,
                                 fs::path(sys.file).lexically_relative(configs).string(), rs.digest, rs.yaml));
   }
@@ -307,7 +375,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
   std::vector<CaseKey> case_keys;
   std::vector<nlohmann::json> unmapped;
   for (const StudySystem& sys : spec.systems) {
-    const ResolvedSystem cluster = resolve_system(sys.file, {}, configs);
+    const ResolvedSystem cluster = resolve_system(sys.file, sys.sets, configs);
     const ClusterFacts facts = cluster_facts(cluster);
     const NetworkShare network = network_share(cluster, spec.econ);
     for (const StudyCase& c : spec.cases) {
@@ -352,7 +420,11 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
           p.key = case_key(sys.label, c);
           LlmPointSpec& ps = p.spec;
           ps.system_label = sys.label;
-          std::vector<std::string> sets = replica_sets(cluster, m.gpus());
+          ps.sensitivity = sys.sensitivity;
+          ps.value = sys.value;
+          ps.base_system = sys.base.empty() ? sys.label : sys.base;
+          std::vector<std::string> sets = sys.sets;
+          for (const std::string& r : replica_sets(cluster, m.gpus())) sets.push_back(r);
           sets.push_back("fabric.fidelity=flow");
           sets.push_back("package.die.kernel_memo=true");
           ps.replica = resolve_system(sys.file, sets, configs);
@@ -455,8 +527,18 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
                   csv({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
   nlohmann::json systems = nlohmann::json::array();
   for (const StudySystem& sys : spec.systems) {
-    const ResolvedSystem rs = resolve_system(sys.file, {}, configs);
+    const ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);
+    const double peak = rs.params.package.peak_flops(Dtype::bf16);
+    const double net = rs.params.package.cpo.lanes() * rs.params.package.cpo.payload_lane_bps() / 8.0;
     systems.push_back({{"name", sys.label},
+                       {"base", sys.base.empty() ? sys.label : sys.base},
+                       {"sensitivity", sys.sensitivity},
+                       {"value", sys.value},
+                       {"overrides", sys.sets},
+                       {"package", rs.params.package.name},
+                       {"peak_TFLOPS_bf16", peak / 1e12},
+                       {"network_GBps_per_direction", net / 1e9},
+                       {"bytes_per_flop", net / peak},
                        {"file", fs::path(sys.file).lexically_relative(configs).string()},
                        {"config_digest", rs.digest},
                        {"gpus_per_rack", sys.gpus_per_rack}});

@@ -19,6 +19,10 @@ struct StudySystem {
   std::string label, file;  // file: as resolved (beside the spec or under the configs root)
   int gpus_per_rack = 0;
   SourceLoc loc;
+  // A sensitivity sweep's variant of a spec system: its overrides, the sweep's name and the value's
+  // label ("0.5x"); empty for the spec's own systems.
+  std::vector<std::string> sets;
+  std::string sensitivity, value, base;
 };
 
 struct StudyCase {  // one workload: a model in one phase at one batch and sequence length

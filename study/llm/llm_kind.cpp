@@ -126,6 +126,9 @@ std::string llm_point_yaml(const LlmPointSpec& p) {
   pt->set("kind", scalar("llm"));
   pt->set("id", scalar(p.id));
   pt->set("system_label", scalar(p.system_label));
+  pt->set("base_system", scalar(p.base_system));
+  pt->set("sensitivity", scalar(p.sensitivity));
+  pt->set("value", scalar(p.value));
   pt->set("phase", scalar(llm_phase_name(p.workload.phase)));
   pt->set("batch", scalar(std::to_string(p.workload.batch)));
   pt->set("seq", scalar(std::to_string(p.workload.seq)));
@@ -160,7 +163,7 @@ std::string llm_point_yaml(const LlmPointSpec& p) {
 const std::vector<std::string>& llm_columns() {
   // clang-format off
   static const std::vector<std::string> c{
-      "system", "model", "phase", "batch", "seq", "objectives", "rank", "gpus_per_replica", "tp", "pp",
+      "system", "base_system", "sensitivity", "value", "model", "phase", "batch", "seq", "objectives", "rank", "gpus_per_replica", "tp", "pp",
       "micro_batch", "replicas", "memory_GiB", "est_pass_ms", "pass_ms", "ttft_ms", "tpot_ms", "tokens_per_s",
       "tokens_per_s_cluster", "tokens_per_s_per_gpu", "tokens_per_s_per_pflops", "capex_usd", "capex_usd_per_gpu",
       "tokens_per_s_per_usd", "usd_per_mtok", "J_per_token", "J_per_token_die", "J_per_token_hbm",
@@ -269,6 +272,9 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
   const bool decode = w.phase == LlmPhase::Decode;
   const double pass_ms = pass_s * 1e3;
   return {{"system", need(point, "system_label")->scalar},
+          {"base_system", need(point, "base_system")->scalar},
+          {"sensitivity", need(point, "sensitivity")->scalar},
+          {"value", need(point, "value")->scalar},
           {"model", w.model.name},
           {"phase", llm_phase_name(w.phase)},
           {"batch", w.batch},

@@ -35,6 +35,7 @@ NetworkShare network_share(const ResolvedSystem& cluster, const Economics& e);
 // One point's inputs: everything the point needs (the point file is read alone, elsewhere).
 struct LlmPointSpec {
   std::string id, system_label;
+  std::string base_system, sensitivity, value;  // a sensitivity variant's spec system, sweep and value
   ResolvedSystem replica;  // the system sized to one replica (flow fidelity, kernel memo on)
   ConfigPtr model_tree;    // the resolved model config
   LlmWorkload workload;

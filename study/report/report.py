@@ -27,6 +27,10 @@ W_PER_MM2 = [(0.86, "H100 SXM at 700 W"), (1.0, "die rule of thumb"), (1.7, "sin
 KW_PER_RACK = [(30, "air-cooled rack"), (60, "HGX H100 liquid")]
 
 
+def config_file(name):  # as litesim study names it: the label with anything but [A-Za-z0-9._-] as '-'
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in name) + ".yaml"
+
+
 def read_csv(name):
     path = os.path.join(OUT, name)
     if not os.path.exists(path) or os.path.getsize(path) == 0:
@@ -40,7 +44,9 @@ unmapped = read_csv("unmapped.csv")
 cost = read_csv("cost_curve.csv")
 with open(os.path.join(OUT, "results.json")) as f:
     meta = json.load(f)
-systems = [s["name"] for s in meta["systems"]]
+systems = [s["name"] for s in meta["systems"] if not s["sensitivity"]]
+SYS = {s["name"]: s for s in meta["systems"]}
+BASELINE = "h100-cluster" if "h100-cluster" in systems else systems[0]
 COLOURS = dict(zip(systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
 
 
@@ -50,8 +56,14 @@ def workload(df):
 
 if not res.empty:
     res["workload"] = workload(res)
+    res["sensitivity"] = res["sensitivity"].fillna("")
+    sens = res[res["sensitivity"] != ""].copy()
+    res = res[res["sensitivity"] == ""].copy()
+else:
+    sens = res
 if not cand.empty:
     cand["workload"] = workload(cand)
+    cand = cand[cand["sensitivity"].fillna("") == ""]
 
 os.makedirs(os.path.join(OUT, "plots"), exist_ok=True)
 plots = []  # (file, title, caption)
@@ -188,6 +200,126 @@ energy_stack()
 power_density()
 yield_cost()
 
+
+def objective_metric(obj, phase):
+    if obj == "throughput":
+        return "tokens_per_s_cluster", "cluster tokens/s", True
+    return "pass_ms", ("TTFT" if phase == "prefill" else "TPOT") + " (ms)", False
+
+
+crossovers = []  # rows: sweep, system, workload, objective, baseline value, values..., crossover
+
+
+def sensitivity_plots():
+    if sens.empty:
+        return
+    base_rows = res[res["system"] == BASELINE]
+    for sweep in sorted(sens["sensitivity"].unique()):
+        d = sens[sens["sensitivity"] == sweep]
+        sysname = d["base_system"].iloc[0]
+        order = list(dict.fromkeys(s["value"] for s in meta["systems"] if s["sensitivity"] == sweep))
+        keys = sorted(d.groupby(["workload", "objective"]).groups)
+        fig, axes = plt.subplots(1, len(keys), figsize=(2.9 * len(keys), 3.4), squeeze=False)
+        for ax, (w, obj) in zip(axes[0], keys):
+            g = d[(d["workload"] == w) & (d["objective"] == obj)].set_index("value").reindex(order)
+            col, label, higher = objective_metric(obj, g["phase"].dropna().iloc[0])
+            ax.plot(order, g[col], marker="o", color=COLOURS.get(sysname), label=sysname)
+            b = base_rows[(base_rows["workload"] == w) & (base_rows["objective"] == obj)]
+            base = float(b[col].iloc[0]) if not b.empty else None
+            cross = ""
+            if base is not None:
+                ax.axhline(base, ls="--", color=COLOURS.get(BASELINE, "black"), label=BASELINE)
+                for v, x in zip(order, g[col]):
+                    if x == x and ((higher and x >= base) or (not higher and x <= base)):
+                        cross = v
+                        break
+            crossovers.append([sweep, sysname, w, obj, label, "-" if base is None else f"{base:.4g}"] +
+                              [f"{x:.4g}" if x == x else "-" for x in g[col]] + [cross or "none in range"])
+            ax.set_title(f"{w}\n{obj}", fontsize=7)
+            ax.set_ylabel(label, fontsize=7)
+            ax.set_xlabel(sweep, fontsize=7)
+        axes[0][0].legend(fontsize=6)
+        save(fig, f"sensitivity_{sweep}.png", f"Sensitivity: {sweep} ({sysname})",
+             f"{sysname} with {sweep} at each value, against {BASELINE} (dashed): where the line crosses the dashed "
+             "one, the Lite-GPU cluster matches the H100 cluster.")
+
+
+sensitivity_plots()
+
+
+def claims():
+    """The paper's claims beside what this run measured (docs/study.md, Claims)."""
+    out = []
+    lite = [s for s in systems if s != BASELINE]
+    basic = [s for s in lite if "basic" in s]
+    cpo = [s for s in lite if "cpo" in s]
+    if not cost.empty:
+        small = cost.iloc[(cost["die_area_mm2"] - 203.5).abs().argmin()]
+        big = cost.iloc[(cost["die_area_mm2"] - 814).abs().argmin()]
+        out.append(["Yield: a small die yields better",
+                    f"{100 * small['yield_no_spares']:.1f}% vs {100 * big['yield_no_spares']:.1f}% without spare SMs, "
+                    f"{100 * small['yield_used']:.1f}% vs {100 * big['yield_used']:.1f}% with them "
+                    f"({small['die_area_mm2']:.0f} vs {big['die_area_mm2']:.0f} mm2)",
+                    "supported" if small["yield_used"] > big["yield_used"] else "not supported",
+                    "cost model (Murphy yield, the H100's defect density and SM redundancy scaled with area)"])
+        out.append(["Manufacturing cost: a good mm2 of small die costs less",
+                    f"${small['usd_per_good_mm2']:.3f} vs ${big['usd_per_good_mm2']:.3f} per good mm2",
+                    "supported" if small["usd_per_good_mm2"] < big["usd_per_good_mm2"] else "not supported",
+                    "wafer price and dies per wafer of docs/cost.md"])
+    if not res.empty:
+        capex = res.groupby("system")["capex_usd"].first()
+        if BASELINE in capex:
+            txt = ", ".join(f"{s} ${capex[s] / 1e6:.2f}M" for s in lite if s in capex)
+            cheaper = [s for s in lite if s in capex and capex[s] < capex[BASELINE]]
+            out.append(["Cluster cost at equal compute", f"{BASELINE} ${capex[BASELINE] / 1e6:.2f}M; {txt}",
+                        f"lower for {len(cheaper)} of {len(lite)} Lite clusters",
+                        "bills of materials (packages with HBM, packaging and optics; network ports), not market prices"])
+        wmm = res.groupby("system")["W_per_mm2"].max()
+        if BASELINE in wmm:
+            lower = [s for s in lite if s in wmm and wmm[s] < wmm[BASELINE]]
+            out.append(["Power density: lower W/mm2, easier cooling",
+                        f"highest W/mm2: {BASELINE} {wmm[BASELINE]:.2f}; " +
+                        ", ".join(f"{s} {wmm[s]:.2f}" for s in lite if s in wmm),
+                        f"lower for {len(lower)} of {len(lite)}",
+                        "average package power over the simulated passes (die and HBM), per mm2 of die"])
+    bpf = {s: SYS[s]["bytes_per_flop"] for s in systems}
+    if BASELINE in bpf and bpf[BASELINE] > 0:
+        out.append(["Bandwidth-to-compute up to about 2x the H100's",
+                    ", ".join(f"{s} {bpf[s] / bpf[BASELINE]:.2f}x" for s in lite),
+                    "an input of the systems (shoreline assumption), not a result",
+                    "network bytes per direction per FLOP of peak BF16, from the packages' optics"])
+    out.append(["Blast radius: a failure takes down less", "not measured by this run", "not evaluated",
+                "fault injection and availability come with the faults issue"])
+
+    def compare(group, title):
+        if res.empty or not group:
+            return
+        wins, total = 0, 0
+        for (w, obj), g in res.groupby(["workload", "objective"]):
+            b = g[g["system"] == BASELINE]
+            if b.empty:
+                continue
+            col, _, higher = objective_metric(obj, g["phase"].iloc[0])
+            base = float(b[col].iloc[0])
+            vals = g[g["system"].isin(group)][col]
+            if vals.empty:
+                continue
+            best = vals.max() if higher else vals.min()
+            total += 1
+            wins += (best >= base) if higher else (best <= base)
+        if total:
+            out.append([title, f"{', '.join(group)} match or beat {BASELINE} in {wins} of {total} workload x objective "
+                        "pairs (cluster tokens/s for throughput, TTFT or TPOT for latency)",
+                        "supported" if (wins == 0 if "without" in title else wins > 0) else "not supported",
+                        "the study's grid, mapper and replica model (docs/study.md)"])
+
+    compare(basic, "Performance without extra networking may fall short")
+    compare(cpo, "Performance with co-packaged optics can match or beat the H100 cluster")
+    return out
+
+
+CLAIMS = claims()
+
 # ---- tables ----
 COLS = [("model", "model"), ("phase", "phase"), ("batch", "batch"), ("seq", "seq"), ("objective", "objective"),
         ("system", "system"), ("tp", "tp"), ("pp", "pp"), ("replicas", "replicas"), ("ttft_ms", "TTFT ms"),
@@ -232,14 +364,26 @@ res_head, res_rows = table_rows(res, COLS)
 un_cols = [(c, c) for c in ("system", "model", "phase", "batch", "seq", "objective", "why")]
 un_head, un_rows = table_rows(unmapped, un_cols)
 sys_head = ["system", "config", "digest", "GPUs per rack"]
-sys_rows = [[s["name"], s["file"], s["config_digest"], str(s["gpus_per_rack"])] for s in meta["systems"]]
+sys_rows = [[s["name"], s["file"] + "".join(" --set " + o for o in s["overrides"]), s["config_digest"],
+             str(s["gpus_per_rack"])] for s in meta["systems"]]
 intro = (f"LiteSim {meta['litesim_version']}, study `{meta['study']}` (spec digest {meta['spec_digest']}), "
          f"{meta['grid']} grid. Every number comes from the point named in results.csv, whose folder keeps its "
          "point.yaml (resolved configs) and summary.json. Models and metrics: docs/study.md.")
 
+claims_head = ["claim (Canakci et al., HotOS'25)", "measured", "verdict", "under which assumptions"]
+n_vals = max((len(r) - 7 for r in crossovers), default=0)
+cross_head = ["sweep", "system", "workload", "objective", "metric", BASELINE] + [f"value {i + 1}" for i in range(n_vals)] + \
+    ["matches the H100 cluster from"]
+sens_order = {s["sensitivity"]: [] for s in meta["systems"] if s["sensitivity"]}
+for s_ in meta["systems"]:
+    if s_["sensitivity"]:
+        sens_order[s_["sensitivity"]].append(s_["value"])
+sens_note = "; ".join(f"{k}: " + ", ".join(f"value {i + 1} = {v}" for i, v in enumerate(vs)) for k, vs in sens_order.items())
 md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Systems\n\n", md_table(sys_head, sys_rows),
       "\n## Results (the mapping chosen per system, workload and objective)\n\n", md_table(res_head, res_rows),
-      "\n## Workloads no mapping fits\n\n", md_table(un_head, un_rows), "\n## Plots\n\n"]
+      "\n## Workloads no mapping fits\n\n", md_table(un_head, un_rows),
+      f"\n## Sensitivity and crossover\n\n{sens_note}\n\n", md_table(cross_head if crossovers else [], crossovers),
+      "\n## Claims\n\n", md_table(claims_head, CLAIMS), "\n## Plots\n\n"]
 for name, title, caption, _ in plots:
     md.append(f"### {title}\n\n![{title}](plots/{name})\n\n{caption}\n\n")
 with open(os.path.join(OUT, "report.md.tmp"), "w") as f:
@@ -248,7 +392,7 @@ os.replace(os.path.join(OUT, "report.md.tmp"), os.path.join(OUT, "report.md"))
 
 configs = []
 for s in meta["systems"]:
-    path = os.path.join(OUT, "configs", s["name"] + ".yaml")
+    path = os.path.join(OUT, "configs", config_file(s["name"]))
     with open(path) as f:
         configs.append((s["name"], s["config_digest"], f.read()))
 CSS = """body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
@@ -260,7 +404,10 @@ parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><tit
          f"<h1>Study: {html.escape(meta['study'])}</h1><p>{html.escape(intro)}</p>",
          "<h2>Systems</h2>", html_table(sys_head, sys_rows),
          "<h2>Results</h2><p>The mapping chosen per system, workload and objective.</p>", html_table(res_head, res_rows),
-         "<h2>Workloads no mapping fits</h2>", html_table(un_head, un_rows), "<h2>Plots</h2>"]
+         "<h2>Workloads no mapping fits</h2>", html_table(un_head, un_rows),
+         f"<h2>Sensitivity and crossover</h2><p>{html.escape(sens_note)}</p>",
+         html_table(cross_head if crossovers else [], crossovers),
+         "<h2>Claims</h2>", html_table(claims_head, CLAIMS), "<h2>Plots</h2>"]
 for name, title, caption, data in plots:
     b64 = base64.b64encode(data).decode()
     parts.append(f"<figure><img alt=\"{html.escape(title)}\" src=\"data:image/png;base64,{b64}\">"

@@ -30,6 +30,11 @@ SPEC = {
     "objectives": ["latency", "throughput"],
     "candidates": 2,
     "economics": ECON,
+    # the study's network sweep on the Clos (both forms: a mapping of paths, and path + plain values)
+    "sensitivity": [{"name": "net", "system": "lite-clos", "labels": ["2x"], "quick": True,
+                     "values": [{"package.cpo.lane_rate": "225 Gbps", "fabric.switch.lane_rate": "225 Gbps"}]},
+                    {"name": "hbm", "system": "lite-clos", "path": "package.hbm.bandwidth", "values": ["3350 GB/s"],
+                     "quick": False}],
 }
 
 
@@ -82,10 +87,21 @@ def end_to_end(tmp):
     res = rows(os.path.join(out, "results.csv"))
     check(all(c in res[0] for c in REQUIRED), f"results.csv columns: {list(res[0])}")
     # one row per system x workload x objective (every case fits both systems)
-    check(len(res) == 2 * 2 * 2, f"{len(res)} rows, expected 8")
+    base = [r for r in res if not r["sensitivity"]]
+    check(len(base) == 2 * 2 * 2, f"{len(base)} rows of the spec's systems, expected 8")
+    # the quick run has the `net` sweep's variant (2 cases x 2 objectives) and not the `hbm` one
+    variants = [r for r in res if r["sensitivity"]]
+    check(len(variants) == 4 and all(r["sensitivity"] == "net" and r["value"] == "2x" and r["base_system"] == "lite-clos"
+                                     for r in variants), f"sensitivity rows: {[(r['system'], r['value']) for r in variants]}")
+    with open(os.path.join(out, "results.json")) as f:
+        systems = {s["name"]: s for s in json.load(f)["systems"]}
+    v = systems["lite-clos [net 2x]"]
+    check(close(v["network_GBps_per_direction"], 2 * systems["lite-clos"]["network_GBps_per_direction"]),
+          f"the 2x variant's network: {v['network_GBps_per_direction']} vs {systems['lite-clos']['network_GBps_per_direction']}")
+    check(v["config_digest"] != systems["lite-clos"]["config_digest"], "the variant's config is the base's")
     with open(os.path.join(CONFIGS, "models", "llama3-8b.yaml")) as f:
         model = yaml.safe_load(f)
-    for row in res:
+    for row in base:
         what = f"{row['system']} {row['phase']} {row['objective']}"
         point = os.path.join(out, "points", row["point"])
         with open(os.path.join(point, "summary.json")) as f:
@@ -123,11 +139,11 @@ def end_to_end(tmp):
         check(t >= floor_ms, f"{what}: pass {t} ms below the HBM floor {floor_ms} ms")
     # every candidate fits one package's HBM, and the generator (which refuses what does not) agrees
     for c in rows(os.path.join(out, "candidates.csv")):
-        pkg = json_of("cost", "--package", "h100-sxm" if c["system"] == "h100" else "lite-quarter-shoreline")
+        pkg = json_of("cost", "--package", "h100-sxm" if c["base_system"] == "h100" else "lite-quarter-shoreline")
         check(float(c["memory_GiB"]) * 2**30 <= pkg["peaks"]["hbm_GB"] * 1e9,
               f"{c['point']}: {c['memory_GiB']} GiB does not fit")
         g = subprocess.run([LITESIM, "gen", "llm", "--model", "llama3-8b", "--phase", c["phase"], "--batch", c["batch"],
-                            "--seq", c["seq"], "--tp", c["tp"], "--pp", c["pp"], "--system", system_of(c["system"]),
+                            "--seq", c["seq"], "--tp", c["tp"], "--pp", c["pp"], "--system", system_of(c["base_system"]),
                             "-o", os.path.join(tmp, "g.yaml")], capture_output=True, text=True)
         check(g.returncode == 0, f"{c['point']}: gen llm refuses the mapping: {g.stderr}")
     with open(os.path.join(out, "report.md")) as f:
@@ -157,6 +173,10 @@ def bad_spec(tmp):
         ({**SPEC, "systems": [{"name": "x", "system": "system/study/nope.yaml", "gpus_per_rack": 8}]}, "system",
          "no such system file"),
         ({**SPEC, "decode": {"batch": [0], "context": [1024]}}, "decode.batch", "expected an integer"),
+        ({**SPEC, "sensitivity": [{"name": "x", "system": "nope", "path": "a", "values": [1]}]}, "sensitivity[].system",
+         "not one of the spec's systems"),
+        ({**SPEC, "sensitivity": [{"name": "x", "system": "h100", "path": "fabric.link.lanes", "values": ["many"]}]},
+         "sensitivity[].values", "fabric.link.lanes"),
     ]
     for i, (spec, key, words) in enumerate(cases):
         path = write_spec(tmp, spec, f"bad{i}.yaml")
