@@ -1,0 +1,117 @@
+// The study's mapper (study/llm/mapper.h) against values computed here: the HBM fit of every split
+// from the generator's own memory model called independently, pp dividing the batch, the ranking
+// by each objective, the estimate never below the weights streamed from HBM, and the cluster facts
+// of a shipped study system against its config.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "study/llm/mapper.h"
+#include "traces/system/system_config.h"
+
+using namespace litesim;
+
+namespace {
+
+const std::string kConfigs = LITESIM_CONFIGS_DIR;
+
+ClusterFacts small_cluster(uint64_t capacity) {
+  ClusterFacts c;
+  c.system = "test";
+  c.gpus = 64;
+  c.domain = 8;
+  c.hbm_capacity = capacity;
+  c.peak_flops_bf16 = 250e12;
+  c.peak_flops_fp8 = 500e12;
+  c.hbm_bytes_per_s = 800e9;
+  c.scaleup_bytes_per_s = 100e9;
+  c.scaleout_bytes_per_s = 12.5e9;
+  c.collective_latency_s = 10e-6;
+  c.step_latency_s = 1e-6;
+  c.kernel_launch_s = 3e-6;
+  return c;
+}
+
+LlmWorkload decode70b(int64_t batch) {
+  LlmWorkload w;
+  w.model = load_model(kConfigs, "llama3-70b");
+  w.phase = LlmPhase::Decode;
+  w.batch = batch;
+  w.seq = 4096;
+  return w;
+}
+
+}  // namespace
+
+TEST(Mapper, FitIsTheGeneratorsMemoryOfTheWholeBatch) {
+  const uint64_t cap = uint64_t{20} << 30;  // a quarter of an H100's 80 GiB
+  const LlmWorkload w = decode70b(16);
+  const auto maps = map_llm(w, small_cluster(cap), Objective::Throughput);
+  ASSERT_FALSE(maps.empty());
+  int fitting = 0;
+  for (const Mapping& m : maps) {
+    LlmRequest r = pass_request(w, m);
+    r.batch = w.batch;  // every sequence's KV cache, not one micro-batch's
+    const LlmMemory mem = llm_memory_peak(r, llm_shapes(r));
+    EXPECT_EQ(m.memory.total(), mem.total()) << m.tp << "x" << m.pp;
+    EXPECT_EQ(m.fits, mem.total() <= cap) << m.tp << "x" << m.pp;
+    fitting += m.fits;
+    if (!m.fits) {
+      EXPECT_NE(m.why_not.find("GiB"), std::string::npos);
+    }
+  }
+  EXPECT_GT(fitting, 0);
+  // 140 GB of bf16 weights cannot fit on fewer than 7 GPUs of 20 GiB
+  for (const Mapping& m : maps) {
+    if (m.fits) {
+      EXPECT_GE(m.gpus(), 7) << m.tp << "x" << m.pp;
+    }
+  }
+  // fitting ones come first
+  const auto first_bad = std::find_if(maps.begin(), maps.end(), [](const Mapping& m) { return !m.fits; });
+  EXPECT_TRUE(std::all_of(first_bad, maps.end(), [](const Mapping& m) { return !m.fits; }));
+}
+
+TEST(Mapper, PipelineStagesDivideTheBatch) {
+  const auto maps = map_llm(decode70b(6), small_cluster(uint64_t{80} << 30), Objective::Latency);
+  ASSERT_FALSE(maps.empty());
+  for (const Mapping& m : maps) {
+    EXPECT_EQ(6 % m.pp, 0) << m.pp;
+    EXPECT_EQ(m.micro_batch * m.pp, 6);
+    EXPECT_EQ(m.replicas, 64 / m.gpus());
+  }
+  EXPECT_TRUE(std::any_of(maps.begin(), maps.end(), [](const Mapping& m) { return m.pp == 2; }));
+}
+
+TEST(Mapper, RanksByTheObjective) {
+  const ClusterFacts c = small_cluster(uint64_t{80} << 30);
+  const LlmWorkload w = decode70b(32);
+  const auto lat = map_llm(w, c, Objective::Latency);
+  const auto thr = map_llm(w, c, Objective::Throughput);
+  for (size_t i = 1; i < lat.size() && lat[i].fits; ++i) EXPECT_LE(lat[i - 1].est_pass_s, lat[i].est_pass_s);
+  for (size_t i = 1; i < thr.size() && thr[i].fits; ++i)
+    EXPECT_GE(thr[i - 1].est_tokens_per_s_per_gpu, thr[i].est_tokens_per_s_per_gpu);
+  // tokens/s per GPU is the batch over the pass over the GPUs
+  for (const Mapping& m : thr)
+    EXPECT_NEAR(m.est_tokens_per_s_per_gpu, 32.0 / m.est_pass_s / m.gpus(), 1e-9 * m.est_tokens_per_s_per_gpu);
+}
+
+TEST(Mapper, EstimateNeverBeatsStreamingTheWeights) {
+  const ClusterFacts c = small_cluster(uint64_t{80} << 30);
+  const LlmWorkload w = decode70b(1);
+  const double weights = 2.0 * static_cast<double>(param_counts(w.model).total());  // bf16
+  for (const Mapping& m : map_llm(w, c, Objective::Latency))
+    EXPECT_GE(m.est_pass_s, weights / (m.tp * c.hbm_bytes_per_s)) << m.tp << "x" << m.pp;
+}
+
+TEST(Mapper, ClusterFactsOfTheH100Cluster) {
+  const ResolvedSystem rs = resolve_system(kConfigs + "/system/study/h100-cluster.yaml", {}, kConfigs);
+  const ClusterFacts c = cluster_facts(rs);
+  EXPECT_EQ(c.gpus, 64);
+  EXPECT_EQ(c.domain, 8);
+  EXPECT_EQ(c.hbm_capacity, uint64_t{80} << 30);
+  EXPECT_NEAR(c.peak_flops_bf16, 989.4e12, 0.1e12);  // REFERENCE: 989.4 TFLOPS dense BF16
+  // 36 NVLink lanes of 100 Gb/s = 450 GB/s in the board, 4 = 50 GB/s out (no FEC on these SerDes)
+  EXPECT_NEAR(c.scaleup_bytes_per_s, 450e9, 1e6);
+  EXPECT_NEAR(c.scaleout_bytes_per_s, 50e9, 1e6);
+}
