@@ -149,7 +149,10 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
     only_keys(e, "systems[].", {"name", "system", "gpus_per_rack"});
     StudySystem sys;
     sys.loc = e->loc;
-    sys.label = field(e, "name", "systems[].", true)->scalar;
+    const ConfigPtr nm = field(e, "name", "systems[].", true);
+    if (!nm->is_scalar() || nm->scalar.empty())
+      throw ConfigError(nm->loc, "systems[].name", "expected the system's name (a non-empty word)");
+    sys.label = nm->scalar;
     if (!labels.insert(sys.label).second)
       throw ConfigError(e->loc, "systems[].name", fmt::format("'{}' is named twice", sys.label));
     sys.file = locate_spec_file(field(e, "system", "systems[].", true)->scalar, path, configs);
@@ -245,7 +248,16 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
   read_grid(root, g);
   if (g.models.empty()) throw ConfigError(root->loc, "models", "missing");
   if (!g.prefill && !g.decode) throw ConfigError(root->loc, "decode", "give prefill:, decode: or both");
-  s.cases = cases_of(g, "");  // checks the whole grid even when the quick subset runs
+  s.cases = cases_of(g, "");        // checks the whole grid even when the quick subset runs
+  for (const auto& m : g.models) {  // every model of the grid exists, named at its place in the spec
+    const ConfigPtr raw = ConfigNode::make_map(m->loc);
+    raw->set("preset", ConfigNode::make_scalar(m->scalar, m->loc));
+    try {
+      resolve_model(raw, configs);
+    } catch (const ConfigError& e) {
+      throw ConfigError(m->loc, "models", e.what());
+    }
+  }
   if (!full) {
     if (const ConfigPtr q = root->find("quick")) {
       need_map(q, "quick");

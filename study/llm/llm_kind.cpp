@@ -71,9 +71,12 @@ NetworkShare network_share(const ResolvedSystem& cluster, const Economics& e) {
     }
     switch_lanes += b.lanes * ((t->is_gpu(l.u) ? 0 : 1) + (t->is_gpu(l.v) ? 0 : 1));
   }
-  int switches = 0;
-  for (int v = t->num_gpus(); v < t->num_vertices(); ++v) ++switches;
-  if (sys.fabric.eps) static_W += switches * sys.fabric.eps->static_power.watts;
+  // A switch with fewer links than its radix is taken to be sized to them (assumption, docs/study.md):
+  // it burns static_power x links / radix.
+  if (sys.fabric.eps && sys.fabric.eps->radix > 0)
+    for (int v = t->num_gpus(); v < t->num_vertices(); ++v)
+      static_W +=
+          sys.fabric.eps->static_power.watts * std::min(1.0, static_cast<double>(t->degree(v)) / sys.fabric.eps->radix);
   if (sys.fabric.ocs) static_W += ocs_ports * sys.fabric.ocs->static_power_per_port.watts;
   const double gpus = t->num_gpus();
   return {static_W / gpus, (switch_lanes * e.switch_usd_per_lane + ocs_ports * e.ocs_usd_per_port) / gpus};
@@ -109,8 +112,9 @@ std::vector<std::string> replica_sets(const ResolvedSystem& cluster, int gpus) {
     return {fmt::format("fabric.topology={{kind: mesh2d, x: {}, y: {}}}", x, n / x)};
   }
   if (kind == "ocs_direct") {
+    // always `logical: torus2d` (a 1 x n torus is an n-ring): the cluster's own pattern (and its
+    // preset's) is merged under this one, so x and y must be given whatever n is
     const int x = grid_x(n);
-    if (x == 1) return {fmt::format("fabric.topology={{kind: ocs_direct, logical: ring, gpus: {}}}", std::max(n, 3))};
     return {fmt::format("fabric.topology={{kind: ocs_direct, logical: torus2d, x: {}, y: {}}}", x, n / x)};
   }
   if (kind == "switch" || kind == "ring" || kind == "fully_connected")
@@ -223,7 +227,8 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
   const nlohmann::json& en = s.at("energy");
   const nlohmann::json& dyn = en.at("dynamic_pJ_by_component");
   const nlohmann::json& st = en.at("static_pJ_by_component");
-  const double pp = m.pp;
+  // micro-batches in flight: each passes every stage once per cycle (docs/study.md, Metrics)
+  const double pp = static_cast<double>(w.batch / m.micro_batch);
   const double d_die = component(dyn, "die"), d_hbm = component(dyn, "hbm");
   const double d_opt = component(dyn, "cpo") + component(dyn, "serdes");
   const double d_sw = component(dyn, "switch") + component(dyn, "ocs");
@@ -253,8 +258,9 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
   double comm = 0, hbm_util = 0, link_util = 0;
   for (const auto& x : s.at("streams")) comm += x.at("comm_busy_ns").get<double>();
   comm /= std::max<size_t>(1, s.at("streams").size()) * s.at("sim_time_ns").get<double>();
-  for (const auto& x : s.at("hbm")) hbm_util += x.at("utilization").get<double>();
-  hbm_util /= std::max<size_t>(1, s.at("hbm").size());
+  for (const auto& x : s.at("hbm"))  // the replica's GPUs (ranks 0..gpus-1), not idle ones of the fabric
+    if (x.at("gpu").get<int>() < gpus) hbm_util += x.at("utilization").get<double>();
+  hbm_util /= gpus;
   size_t used_links = 0;
   for (const auto& x : s.at("links"))
     if (x.at("bytes").get<double>() > 0) {

@@ -36,8 +36,8 @@ NetworkShare network_share(const ResolvedSystem& cluster, const Economics& e);
 struct LlmPointSpec {
   std::string id, system_label;
   std::string base_system, sensitivity, value;  // a sensitivity variant's spec system, sweep and value
-  ResolvedSystem replica;  // the system sized to one replica (flow fidelity, kernel memo on)
-  ConfigPtr model_tree;    // the resolved model config
+  ResolvedSystem replica;                       // the system sized to one replica (flow fidelity, kernel memo on)
+  ConfigPtr model_tree;                         // the resolved model config
   LlmWorkload workload;
   Mapping mapping;
   int cluster_gpus = 0, gpus_per_rack = 0;

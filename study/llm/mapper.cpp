@@ -135,18 +135,27 @@ std::vector<Mapping> map_llm(const LlmWorkload& w, const ClusterFacts& c, Object
   std::vector<Mapping> out;
   for (int tp = 1; tp <= c.gpus; tp *= 2)
     for (int pp = 1; tp * pp <= c.gpus && pp <= w.model.layers; pp *= 2) {
-      if (w.batch % pp != 0) continue;
+      // pp micro-batches of batch / pp; with fewer sequences than stages, one each (stages idle by turns)
+      if (pp <= w.batch && w.batch % pp != 0) continue;
       Mapping m;
       m.tp = tp;
       m.pp = pp;
       m.replicas = c.gpus / m.gpus();
-      m.micro_batch = w.batch / pp;
+      m.micro_batch = pp <= w.batch ? w.batch / pp : 1;
+      m.micro_batches = static_cast<int>(w.batch / m.micro_batch);
       LlmShapes s;
       try {
-        s = llm_shapes(pass_request(w, m));
-        LlmRequest whole = pass_request(w, m);
+        const LlmRequest pass = pass_request(w, m);
+        s = llm_shapes(pass);
+        LlmRequest whole = pass;
         whole.batch = w.batch;  // the KV cache of every sequence the replica serves
-        m.memory = llm_memory_peak(whole, llm_shapes(whole));
+        const LlmShapes ws = llm_shapes(whole);
+        // per stage: its weights, the whole batch's KV cache of its layers, one micro-batch's activations
+        for (int st = 0; st < pp; ++st) {
+          LlmMemory mem = llm_memory(whole, ws, st);
+          mem.activations = llm_memory(pass, s, st).activations;
+          if (st == 0 || mem.total() > m.memory.total()) m.memory = mem;
+        }
       } catch (const ConfigError&) {
         continue;  // the model does not split this way (heads, FFN width, KV heads)
       }

@@ -10,8 +10,9 @@
 // one in each stage at a time (as serving engines run pipeline parallelism), so a pass of one
 // micro-batch through every stage yields a token for batch/pp sequences and the replica a token
 // for all of them per pass: time per output token = the pass; tokens/s per replica = batch / pass
-// (decode) or batch x prompt / pass (prefill, pp batches of prompts in flight). pp must divide the
-// batch.
+// (decode) or batch x prompt / pass (prefill, pp batches of prompts in flight). pp divides the batch,
+// or exceeds it: then each of the batch's sequences is a micro-batch of its own and the stages take
+// turns (pipelining for memory capacity, not throughput).
 #include <string>
 #include <vector>
 
@@ -53,7 +54,8 @@ struct Mapping {
   int tp = 1, pp = 1;
   int gpus() const { return tp * pp; }
   int replicas = 0;         // whole replicas in the cluster
-  int64_t micro_batch = 0;  // batch / pp: what one pass carries
+  int64_t micro_batch = 0;  // batch / pp (1 when the batch has fewer sequences than stages): one pass's load
+  int micro_batches = 1;    // in flight: batch / micro_batch
   LlmMemory memory;         // the fullest rank, holding its layers' KV cache for the whole batch
   bool fits = false;
   std::string why_not;    // when it does not fit or cannot be built
@@ -65,7 +67,7 @@ struct Mapping {
 LlmRequest pass_request(const LlmWorkload& w, const Mapping& m);
 
 // Every (tp, pp) with tp and pp powers of two, tp x pp <= the cluster's GPUs, that the model
-// admits (llm_shapes) and pp dividing the batch: fitting ones first, best first by the objective
+// admits (llm_shapes) and pp dividing the batch (or exceeding it): fitting ones first, best first by the objective
 // (latency: the shortest pass; throughput: the most tokens/s per GPU; ties: fewer GPUs, then
 // smaller tp), then the ones that do not fit, with why.
 std::vector<Mapping> map_llm(const LlmWorkload& w, const ClusterFacts& c, Objective o);

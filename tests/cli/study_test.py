@@ -173,6 +173,7 @@ def bad_spec(tmp):
         ({**SPEC, "systems": [{"name": "x", "system": "system/study/nope.yaml", "gpus_per_rack": 8}]}, "system",
          "no such system file"),
         ({**SPEC, "decode": {"batch": [0], "context": [1024]}}, "decode.batch", "expected an integer"),
+        ({**SPEC, "models": ["llama3-8b", "llama3-9000b"]}, "models", "llama3-9000b"),
         ({**SPEC, "sensitivity": [{"name": "x", "system": "nope", "path": "a", "values": [1]}]}, "sensitivity[].system",
          "not one of the spec's systems"),
         ({**SPEC, "sensitivity": [{"name": "x", "system": "h100", "path": "fabric.link.lanes", "values": ["many"]}]},

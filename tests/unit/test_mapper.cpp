@@ -1,11 +1,13 @@
 // The study's mapper (study/llm/mapper.h) against values computed here: the HBM fit of every split
-// from the generator's own memory model called independently, pp dividing the batch, the ranking
+// from the generator's own memory model called stage by stage, pp dividing the batch, the ranking
 // by each objective, the estimate never below the weights streamed from HBM, and the cluster facts
 // of a shipped study system against its config.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
+#include "fabric/topology/topology.h"
+#include "study/llm/llm_kind.h"
 #include "study/llm/mapper.h"
 #include "traces/system/system_config.h"
 
@@ -50,11 +52,19 @@ TEST(Mapper, FitIsTheGeneratorsMemoryOfTheWholeBatch) {
   ASSERT_FALSE(maps.empty());
   int fitting = 0;
   for (const Mapping& m : maps) {
-    LlmRequest r = pass_request(w, m);
-    r.batch = w.batch;  // every sequence's KV cache, not one micro-batch's
-    const LlmMemory mem = llm_memory_peak(r, llm_shapes(r));
-    EXPECT_EQ(m.memory.total(), mem.total()) << m.tp << "x" << m.pp;
-    EXPECT_EQ(m.fits, mem.total() <= cap) << m.tp << "x" << m.pp;
+    // the fullest stage: its weights, every sequence's KV cache of its layers, one micro-batch's
+    // activations (the generator's memory model, stage by stage)
+    const LlmRequest pass = pass_request(w, m);
+    LlmRequest all = pass;
+    all.batch = w.batch;
+    uint64_t most = 0;
+    for (int st = 0; st < m.pp; ++st) {
+      const LlmMemory a = llm_memory(all, llm_shapes(all), st), p = llm_memory(pass, llm_shapes(pass), st);
+      most = std::max(most, a.weights + a.kv_cache + p.activations);
+      EXPECT_GE(a.activations, p.activations);  // a micro-batch's activations: no more than the batch's
+    }
+    EXPECT_EQ(m.memory.total(), most) << m.tp << "x" << m.pp;
+    EXPECT_EQ(m.fits, most <= cap) << m.tp << "x" << m.pp;
     fitting += m.fits;
     if (!m.fits) {
       EXPECT_NE(m.why_not.find("GiB"), std::string::npos);
@@ -72,15 +82,22 @@ TEST(Mapper, FitIsTheGeneratorsMemoryOfTheWholeBatch) {
   EXPECT_TRUE(std::all_of(first_bad, maps.end(), [](const Mapping& m) { return !m.fits; }));
 }
 
-TEST(Mapper, PipelineStagesDivideTheBatch) {
+TEST(Mapper, PipelineStagesDivideTheBatchOrTakeOneSequenceEach) {
   const auto maps = map_llm(decode70b(6), small_cluster(uint64_t{80} << 30), Objective::Latency);
   ASSERT_FALSE(maps.empty());
   for (const Mapping& m : maps) {
-    EXPECT_EQ(6 % m.pp, 0) << m.pp;
-    EXPECT_EQ(m.micro_batch * m.pp, 6);
+    if (m.pp <= 6) {  // pp micro-batches of 6 / pp
+      EXPECT_EQ(6 % m.pp, 0) << m.pp;
+      EXPECT_EQ(m.micro_batch * m.pp, 6);
+    } else {  // more stages than sequences: one sequence per micro-batch
+      EXPECT_EQ(m.micro_batch, 1);
+    }
+    EXPECT_EQ(m.micro_batches * m.micro_batch, 6);
     EXPECT_EQ(m.replicas, 64 / m.gpus());
   }
   EXPECT_TRUE(std::any_of(maps.begin(), maps.end(), [](const Mapping& m) { return m.pp == 2; }));
+  EXPECT_FALSE(std::any_of(maps.begin(), maps.end(), [](const Mapping& m) { return m.pp == 4; }));  // 6 % 4
+  EXPECT_TRUE(std::any_of(maps.begin(), maps.end(), [](const Mapping& m) { return m.pp == 8; }));
 }
 
 TEST(Mapper, RanksByTheObjective) {
@@ -114,4 +131,29 @@ TEST(Mapper, ClusterFactsOfTheH100Cluster) {
   // 36 NVLink lanes of 100 Gb/s = 450 GB/s in the board, 4 = 50 GB/s out (no FEC on these SerDes)
   EXPECT_NEAR(c.scaleup_bytes_per_s, 450e9, 1e6);
   EXPECT_NEAR(c.scaleout_bytes_per_s, 50e9, 1e6);
+}
+
+// Every study system sized to replicas of 1 to 256 GPUs gives a valid fabric with room for them
+// (the OCS torus of 1 or 2 GPUs once kept the cluster's x and y under a `logical: ring`).
+TEST(Mapper, ReplicaFabricsOfEveryStudySystemAreValid) {
+  for (const char* name : {"h100-cluster", "lite-basic", "lite-cpo-switch", "lite-cpo-torus", "lite-cpo-ocs"}) {
+    const std::string file = kConfigs + "/system/study/" + name + ".yaml";
+    const ResolvedSystem cluster = resolve_system(file, {}, kConfigs);
+    const int all = TopologyRegistry::instance().create(cluster.params.fabric.topology)->num_gpus();
+    for (int n : {1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256}) {
+      if (n > all) continue;  // the mapper never asks for more GPUs than the cluster has
+      std::vector<std::string> sets;
+      ResolvedSystem r;
+      ASSERT_NO_THROW({
+        sets = replica_sets(cluster, n);
+        r = resolve_system(file, sets, kConfigs);
+      }) << name
+         << " " << n;
+      const auto t = TopologyRegistry::instance().create(r.params.fabric.topology);
+      EXPECT_GE(t->num_gpus(), n) << name << " " << n;
+      if (n >= all) {
+        EXPECT_TRUE(sets.empty()) << name;  // the whole cluster as it is
+      }
+    }
+  }
 }
