@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -48,6 +49,36 @@ int grid_x(int n) {
 int int_param(const ConfigPtr& t, const std::string& key, int fallback) {
   const ConfigPtr v = t ? t->find(key) : nullptr;
   return v && v->is_scalar() ? static_cast<int>(std::stoll(v->scalar)) : fallback;
+}
+
+// Each pipeline stage's busy span in the pass, in ns: on each of its ranks, from the arrival of the
+// activations from the stage before (its receive's end; 0 for the first stage) to the end of its
+// last kernel or collective; the stage's is its slowest rank's. From ops.csv
+// (rank,id,name,kind,stream,start_ns,end_ns,...).
+std::vector<double> stage_spans(const std::string& ops_csv, int tp, int pp) {
+  std::vector<double> from(static_cast<size_t>(tp * pp), 0.0), to(static_cast<size_t>(tp * pp), 0.0);
+  std::istringstream in(ops_csv);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::string cell;
+    std::istringstream ls(line);
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (f.size() < 7) continue;
+    const int rank = std::stoi(f[0]);
+    if (rank < 0 || rank >= tp * pp) continue;
+    const double end = std::stod(f[6]);
+    if (f[3] == "recv")
+      from[static_cast<size_t>(rank)] = std::max(from[static_cast<size_t>(rank)], end);
+    else if (f[3] != "send")
+      to[static_cast<size_t>(rank)] = std::max(to[static_cast<size_t>(rank)], end);
+  }
+  std::vector<double> span(static_cast<size_t>(pp), 0.0);
+  for (int r = 0; r < tp * pp; ++r)
+    span[static_cast<size_t>(r / tp)] =
+        std::max(span[static_cast<size_t>(r / tp)], to[static_cast<size_t>(r)] - from[static_cast<size_t>(r)]);
+  return span;
 }
 
 double component(const nlohmann::json& by, const char* key) {
@@ -168,7 +199,7 @@ const std::vector<std::string>& llm_columns() {
   // clang-format off
   static const std::vector<std::string> c{
       "system", "base_system", "sensitivity", "value", "model", "phase", "batch", "seq", "objectives", "rank", "gpus_per_replica", "tp", "pp",
-      "micro_batch", "replicas", "memory_GiB", "est_pass_ms", "pass_ms", "ttft_ms", "tpot_ms", "tokens_per_s",
+      "micro_batch", "replicas", "memory_GiB", "est_pass_ms", "pass_ms", "cycle_ms", "ttft_ms", "tpot_ms", "tokens_per_s",
       "tokens_per_s_cluster", "tokens_per_s_per_gpu", "tokens_per_s_per_pflops", "capex_usd", "capex_usd_per_gpu",
       "tokens_per_s_per_usd", "usd_per_mtok", "J_per_token", "J_per_token_die", "J_per_token_hbm",
       "J_per_token_optics", "J_per_token_switch", "J_per_token_static", "pJ_per_bit_hbm", "pJ_per_bit_optics",
@@ -214,21 +245,26 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
                  {"point_file", file}});
   const nlohmann::json& s = r.summary;
 
-  // Time and tokens: one pass carries a micro-batch through every stage; the replica keeps pp
-  // micro-batches in flight, so a pass yields a token for all `batch` sequences (decode) or all
-  // `batch` prompts' tokens (prefill).
+  // Time and tokens: one pass carries a micro-batch through every stage; the replica keeps n
+  // micro-batches in flight, each crossing every stage once per cycle, so a cycle yields a token for
+  // all `batch` sequences (decode) or all `batch` prompts' tokens (prefill). The cycle is the pass,
+  // or n times the slowest stage's span when that is longer (a stage works on one micro-batch at a
+  // time).
   const double pass_s = s.at("sim_time_ns").get<double>() * 1e-9;
   const int gpus = m.gpus();
+  const double n_mb = static_cast<double>(w.batch / m.micro_batch);
+  const std::vector<double> spans = stage_spans(r.ops_csv, m.tp, m.pp);
+  const double slowest_s = *std::max_element(spans.begin(), spans.end()) * 1e-9;
+  const double cycle_s = std::max(pass_s, n_mb * slowest_s);
   const double tokens = w.phase == LlmPhase::Decode ? static_cast<double>(w.batch)
                                                     : static_cast<double>(w.batch) * static_cast<double>(w.seq);
-  const double tps = tokens / pass_s;
-  // Energy of one pass in steady state: every stage works on one micro-batch per pass slot, so the
-  // dynamic energy is pp times the simulated pass's; static power runs for the pass's time once.
+  const double tps = tokens / cycle_s;
+  // Energy of one cycle in steady state: each of the n micro-batches makes its pass, so the dynamic
+  // energy is n times the simulated pass's; static power runs for the cycle.
   const nlohmann::json& en = s.at("energy");
   const nlohmann::json& dyn = en.at("dynamic_pJ_by_component");
   const nlohmann::json& st = en.at("static_pJ_by_component");
-  // micro-batches in flight: each passes every stage once per cycle (docs/study.md, Metrics)
-  const double pp = static_cast<double>(w.batch / m.micro_batch);
+  const double pp = n_mb;  // dynamic energy per cycle: each micro-batch's pass
   const double d_die = component(dyn, "die"), d_hbm = component(dyn, "hbm");
   const double d_opt = component(dyn, "cpo") + component(dyn, "serdes");
   const double d_sw = component(dyn, "switch") + component(dyn, "ocs");
@@ -237,12 +273,12 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
   // The simulated fabric may hold more GPUs than the replica (whole leaves, groups): their idle
   // packages' static energy is not the replica's.
   const double mine = static_cast<double>(gpus) / s.at("gpu_count").get<double>();
-  const double pkg_static_pJ = (component(st, "die") + component(st, "hbm")) * mine;
-  const double net_static_pJ = need_real(point, "network_static_W_per_gpu") * gpus * pass_s * 1e12;
+  const double pkg_static_pJ = (component(st, "die") + component(st, "hbm")) * mine * (cycle_s / pass_s);
+  const double net_static_pJ = need_real(point, "network_static_W_per_gpu") * gpus * cycle_s * 1e12;
   const double static_pJ = pkg_static_pJ + net_static_pJ;
-  const double pass_J = (pp * (d_die + d_hbm + d_opt + d_sw) + static_pJ) * 1e-12;
-  const double replica_W = pass_J / pass_s;
-  const double package_W = (pp * (d_die + d_hbm) + pkg_static_pJ) * 1e-12 / pass_s / gpus;
+  const double cycle_J = (pp * (d_die + d_hbm + d_opt + d_sw) + static_pJ) * 1e-12;
+  const double replica_W = cycle_J / cycle_s;
+  const double package_W = (pp * (d_die + d_hbm) + pkg_static_pJ) * 1e-12 / cycle_s / gpus;
   const PackageParams& pkg = rs.params.package;
   const double area = pkg.die.geometry().area_mm2() * pkg.dies;
 
@@ -276,7 +312,7 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
   };
 
   const bool decode = w.phase == LlmPhase::Decode;
-  const double pass_ms = pass_s * 1e3;
+  const double pass_ms = pass_s * 1e3, cycle_ms = cycle_s * 1e3;
   return {{"system", need(point, "system_label")->scalar},
           {"base_system", need(point, "base_system")->scalar},
           {"sensitivity", need(point, "sensitivity")->scalar},
@@ -295,8 +331,9 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
           {"memory_GiB", need_real(point, "memory_GiB")},
           {"est_pass_ms", need_real(point, "est_pass_s") * 1e3},
           {"pass_ms", pass_ms},
+          {"cycle_ms", cycle_ms},
           {"ttft_ms", decode ? nlohmann::json(nullptr) : nlohmann::json(pass_ms)},
-          {"tpot_ms", decode ? nlohmann::json(pass_ms) : nlohmann::json(nullptr)},
+          {"tpot_ms", decode ? nlohmann::json(cycle_ms) : nlohmann::json(nullptr)},
           {"tokens_per_s", tps},
           {"tokens_per_s_cluster", tps * m.replicas},
           {"tokens_per_s_per_gpu", tps / gpus},
@@ -305,7 +342,7 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
           {"capex_usd_per_gpu", per_gpu_usd},
           {"tokens_per_s_per_usd", tps * m.replicas / cluster_usd},
           {"usd_per_mtok", usd_per_s / tps * 1e6},
-          {"J_per_token", pass_J / tokens},
+          {"J_per_token", cycle_J / tokens},
           {"J_per_token_die", pp * d_die * 1e-12 / tokens},
           {"J_per_token_hbm", pp * d_hbm * 1e-12 / tokens},
           {"J_per_token_optics", pp * d_opt * 1e-12 / tokens},

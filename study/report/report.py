@@ -210,7 +210,7 @@ yield_cost()
 def objective_metric(obj, phase):
     if obj == "throughput":
         return "tokens_per_s_cluster", "cluster tokens/s", True
-    return "pass_ms", ("TTFT" if phase == "prefill" else "TPOT") + " (ms)", False
+    return ("ttft_ms", "TTFT (ms)", False) if phase == "prefill" else ("tpot_ms", "TPOT (ms)", False)
 
 
 crossovers = []  # rows: sweep, system, workload, objective, baseline value, values..., crossover

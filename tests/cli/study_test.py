@@ -132,6 +132,23 @@ def end_to_end(tmp):
         usd_s = per_gpu * tp * pp / life + watts * ECON["pue"] * ECON["usd_per_kwh"] / 3.6e6
         check(close(float(row["usd_per_mtok"]), usd_s / float(row["tokens_per_s"]) * 1e6, 1e-6),
               f"{what}: usd_per_mtok {row['usd_per_mtok']}")
+        # the steady-state cycle: the pass, or n micro-batches x the slowest stage's span (from the
+        # receive's end to the last kernel or collective, in ops.csv), whichever is longer
+        with open(os.path.join(point, "ops.csv")) as f:
+            ops = list(csv.DictReader(f))
+        start, end = {}, {}
+        for op in ops:
+            r_ = int(op["rank"])
+            if op["kind"] == "recv":
+                start[r_] = max(start.get(r_, 0.0), float(op["end_ns"]))
+            elif op["kind"] != "send":
+                end[r_] = max(end.get(r_, 0.0), float(op["end_ns"]))
+        slowest = max(end[r_] - start.get(r_, 0.0) for r_ in end)
+        n = batch // int(row["micro_batch"])
+        cycle = max(float(row["pass_ms"]), n * slowest / 1e6)
+        check(close(float(row["cycle_ms"]), cycle, 1e-9), f"{what}: cycle {row['cycle_ms']} ms, expected {cycle}")
+        if row["phase"] == "decode":
+            check(float(row["tpot_ms"]) == float(row["cycle_ms"]), f"{what}: TPOT is the cycle")
         # a pass streams every weight from HBM once: never faster than weights / (tp x HBM peak)
         hbm = json_of("cost", "--package", pkg)["peaks"]["peak_GBps"] * 1e9
         floor_ms = weight_bytes(model) / (tp * hbm) * 1e3
