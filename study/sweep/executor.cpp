@@ -45,7 +45,7 @@ std::string format_seconds(double s) {
 }
 
 // Starts `command` + {dir} with stdin from /dev/null and stdout and stderr into dir/log.txt.
-pid_t spawn_point(const std::vector<std::string>& command, const std::string& dir) {
+pid_t spawn_point(const std::vector<std::string>& command, const std::string& dir, std::string* error) {
   std::vector<std::string> args = command;
   args.push_back(dir);
   std::vector<char*> argv;
@@ -60,7 +60,10 @@ pid_t spawn_point(const std::vector<std::string>& command, const std::string& di
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
+  if (rc != 0) {  // the point fails (reported like any other failure); the sweep goes on
+    *error = fmt::format("cannot start {}: {}", argv[0], std::strerror(rc));
+    return -1;
+  }
   return pid;
 }
 
@@ -128,12 +131,30 @@ ExecReport execute_points(const std::string& out_dir, const std::vector<Prepared
       progress << line << "\n" << std::flush;
   };
 
+  auto record_failure = [&](size_t i, const std::string& reason) {
+    const PreparedPoint& p = points[i];
+    const std::string dir = point_dir(out_dir, p.id);
+    failed[i] = reason;
+    put_output_file(dir, kFailedFile, nlohmann::json{{"id", p.id}, {"reason", reason}}.dump(2) + "\n");
+    if (o.terminal) progress << "\r\x1b[K";
+    progress << fmt::format("litesim: point {} failed: {} (log: {})\n", p.id, reason,
+                            (fs::path(dir) / kLogFile).string());
+    if (!o.quiet && !o.terminal) show(status_line());
+  };
   while (!queue.empty() || !running.empty()) {
     while (running.size() < jobs && !queue.empty()) {
       const size_t i = queue.front();
       queue.pop_front();
-      running[spawn_point(o.command, point_dir(out_dir, points[i].id))] = {i, Clock::now()};
+      std::string error;
+      const pid_t child = spawn_point(o.command, point_dir(out_dir, points[i].id), &error);
+      if (child < 0) {
+        ++done;
+        record_failure(i, error);
+        continue;
+      }
+      running[child] = {i, Clock::now()};
     }
+    if (running.empty()) continue;
     if (o.terminal && !o.quiet) show(status_line());
     int status = 0;
     const pid_t pid = waitpid(-1, &status, 0);
@@ -161,12 +182,7 @@ ExecReport execute_points(const std::string& out_dir, const std::vector<Prepared
     std::string reason = ok ? "exit status 0 without a result.json" : describe_wait_status(status);
     const std::string last = last_line((fs::path(dir) / kLogFile).string());
     if (!last.empty()) reason += ": " + last;
-    failed[i] = reason;
-    put_output_file(dir, kFailedFile, nlohmann::json{{"id", p.id}, {"reason", reason}}.dump(2) + "\n");
-    if (o.terminal) progress << "\r\x1b[K";
-    progress << fmt::format("litesim: point {} failed: {} (log: {})\n", p.id, reason,
-                            (fs::path(dir) / kLogFile).string());
-    if (!o.quiet && !o.terminal) show(status_line());
+    record_failure(i, reason);
   }
   if (o.terminal && !o.quiet) progress << "\r\x1b[K" << std::flush;
   for (const auto& [i, reason] : failed) rep.failures.push_back({points[i].id, reason});

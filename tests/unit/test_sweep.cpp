@@ -4,9 +4,14 @@
 // hand from the spec texts below.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "study/sweep/executor.h"
 #include "study/sweep/run_kind.h"
 #include "study/sweep/spec.h"
 
@@ -154,4 +159,26 @@ TEST(Sweep, IdsAreStable) {
   EXPECT_EQ(a[0].id, "0000-lanes2-batch1");
   EXPECT_EQ(a[5].id, "0005-lanes4-batch4");
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].id, b[i].id);
+}
+
+// A point whose process cannot start is a failed point with its reason (failed.json), and the
+// executor goes on with the others instead of throwing away the sweep.
+TEST(Sweep, PointThatCannotStartIsAFailureNotAnAbort) {
+  const std::string out = ::testing::TempDir() + "/sweep_cannot_start_" + std::to_string(::getpid());
+  std::filesystem::remove_all(out);
+  const std::vector<PreparedPoint> points{{"0000-a", "kind: run\n"}, {"0001-b", "kind: run\n"}};
+  ExecOptions o;
+  o.command = {"/nonexistent/litesim", "sweep", "point"};
+  o.jobs = 2;
+  o.quiet = true;
+  std::ostringstream progress;
+  ExecReport r;
+  ASSERT_NO_THROW(r = execute_points(out, points, o, progress));
+  ASSERT_EQ(r.failures.size(), 2u);
+  for (const auto& f : r.failures) {
+    EXPECT_NE(f.reason.find("cannot start /nonexistent/litesim"), std::string::npos) << f.reason;
+    EXPECT_TRUE(std::filesystem::exists(point_dir(out, f.id) + "/failed.json")) << f.id;
+  }
+  EXPECT_EQ(r.ran, 0u);
+  std::filesystem::remove_all(out);
 }
