@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -168,7 +169,7 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
     std::set<std::string> names;
     for (const auto& e : need_list(sens, "sensitivity")) {
       need_map(e, "sensitivity[]");
-      only_keys(e, "sensitivity[].", {"name", "system", "path", "values", "labels", "quick"});
+      only_keys(e, "sensitivity[].", {"name", "system", "path", "values", "labels", "quick", "models"});
       const ConfigPtr nm = field(e, "name", "sensitivity[].", true);
       if (!names.insert(nm->scalar).second)
         throw ConfigError(nm->loc, "sensitivity[].name", fmt::format("'{}' is named twice", nm->scalar));
@@ -195,12 +196,25 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
           throw ConfigError(q->loc, "sensitivity[].quick", "expected true or false");
         quick = q->scalar == "true";
       }
+      std::vector<std::string> only;  // the models this sweep runs (default: all of the grid's)
+      if (const ConfigPtr ms = e->find("models"))
+        for (const auto& m : need_list(ms, "sensitivity[].models")) {
+          if (!m->is_scalar()) throw ConfigError(m->loc, "sensitivity[].models", "expected model names");
+          const ConfigPtr grid = root->find("models");
+          const bool listed = grid && std::any_of(grid->items.begin(), grid->items.end(),
+                                                  [&](const ConfigPtr& g) { return g->scalar == m->scalar; });
+          if (!listed)
+            throw ConfigError(m->loc, "sensitivity[].models",
+                              fmt::format("'{}' is not one of the spec's models", m->scalar));
+          only.push_back(m->scalar);
+        }
       const StudySystem b = *base;
       std::vector<StudySystem> variants;
       for (size_t i = 0; i < values.size(); ++i) {
         StudySystem v = b;
         v.base = b.label;
         v.sensitivity = nm->scalar;
+        v.models = only;
         v.value = labels[i]->is_scalar() ? labels[i]->scalar : flow_yaml(*labels[i]);
         v.label = fmt::format("{} [{} {}]", b.label, nm->scalar, v.value);
         v.loc = values[i]->loc;
@@ -397,6 +411,8 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
     const ClusterFacts facts = cluster_facts(cluster);
     const NetworkShare network = network_share(cluster, spec.econ);
     for (const StudyCase& c : spec.cases) {
+      if (!sys.models.empty() && std::find(sys.models.begin(), sys.models.end(), c.model) == sys.models.end())
+        continue;  // a sensitivity sweep limited to some models
       if (!models.count(c.model)) {
         const ConfigPtr raw = ConfigNode::make_map({spec.file, 0, 0});
         raw->set("preset", ConfigNode::make_scalar(c.model, {spec.file, 0, 0}));

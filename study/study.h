@@ -23,6 +23,7 @@ struct StudySystem {
   // label ("0.5x"); empty for the spec's own systems.
   std::vector<std::string> sets;
   std::string sensitivity, value, base;
+  std::vector<std::string> models;  // a sensitivity variant's models (empty: every model of the grid)
 };
 
 struct StudyCase {  // one workload: a model in one phase at one batch and sequence length

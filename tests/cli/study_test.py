@@ -31,7 +31,7 @@ SPEC = {
     "candidates": 2,
     "economics": ECON,
     # the study's network sweep on the Clos (both forms: a mapping of paths, and path + plain values)
-    "sensitivity": [{"name": "net", "system": "lite-clos", "labels": ["2x"], "quick": True,
+    "sensitivity": [{"name": "net", "system": "lite-clos", "labels": ["2x"], "quick": True, "models": ["llama3-8b"],
                      "values": [{"package.cpo.lane_rate": "225 Gbps", "fabric.switch.lane_rate": "225 Gbps"}]},
                     {"name": "hbm", "system": "lite-clos", "path": "package.hbm.bandwidth", "values": ["3350 GB/s"],
                      "quick": False}],
@@ -191,6 +191,8 @@ def bad_spec(tmp):
          "no such system file"),
         ({**SPEC, "decode": {"batch": [0], "context": [1024]}}, "decode.batch", "expected an integer"),
         ({**SPEC, "models": ["llama3-8b", "llama3-9000b"]}, "models", "llama3-9000b"),
+        ({**SPEC, "sensitivity": [{"name": "x", "system": "h100", "path": "fabric.link.lanes", "values": [4],
+                                   "models": ["llama3-70b"]}]}, "sensitivity[].models", "not one of the spec's models"),
         ({**SPEC, "sensitivity": [{"name": "x", "system": "nope", "path": "a", "values": [1]}]}, "sensitivity[].system",
          "not one of the spec's systems"),
         ({**SPEC, "sensitivity": [{"name": "x", "system": "h100", "path": "fabric.link.lanes", "values": ["many"]}]},
