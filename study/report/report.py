@@ -340,6 +340,43 @@ def claims():
 
 CLAIMS = claims()
 
+
+def answer():
+    """A few sentences up front: which system wins each objective most often, and at what cost."""
+    if res.empty:
+        return []
+    lines = []
+    for obj in ("throughput", "latency"):
+        d = res[res["objective"] == obj]
+        if d.empty:
+            continue
+        wins = {}
+        for _, g in d.groupby("workload"):
+            col, _, higher = objective_metric(obj, g["phase"].iloc[0])
+            g = g.dropna(subset=[col])
+            if g.empty:
+                continue
+            best = g.loc[g[col].idxmax() if higher else g[col].idxmin()]
+            wins[best["system"]] = wins.get(best["system"], 0) + 1
+        total = sum(wins.values())
+        ranked = sorted(wins.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append(f"For {obj} ({'cluster tokens/s' if obj == 'throughput' else 'TTFT or TPOT'}), the best system "
+                     f"per workload is " + ", ".join(f"{s} in {n} of {total}" for s, n in ranked) + ".")
+        cheap = {}
+        for _, g in d.groupby("workload"):
+            b = g.loc[g["usd_per_mtok"].idxmin()]
+            cheap[b["system"]] = cheap.get(b["system"], 0) + 1
+        ranked = sorted(cheap.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append(f"Lowest $ per million tokens ({obj} mappings): " +
+                     ", ".join(f"{s} in {n} of {total}" for s, n in ranked) + ".")
+    for c in CLAIMS:
+        if c[0].startswith("Performance"):
+            lines.append(f"{c[0]}: {c[2]} ({c[1]}).")
+    return lines
+
+
+ANSWER = answer()
+
 # ---- tables ----
 COLS = [("model", "model"), ("phase", "phase"), ("batch", "batch"), ("seq", "seq"), ("objective", "objective"),
         ("system", "system"), ("tp", "tp"), ("pp", "pp"), ("replicas", "replicas"), ("ttft_ms", "TTFT ms"),
@@ -399,7 +436,8 @@ for s_ in meta["systems"]:
     if s_["sensitivity"]:
         sens_order[s_["sensitivity"]].append(s_["value"])
 sens_note = "; ".join(f"{k}: " + ", ".join(f"value {i + 1} = {v}" for i, v in enumerate(vs)) for k, vs in sens_order.items())
-md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Systems\n\n", md_table(sys_head, sys_rows),
+md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Answer\n\n" + "".join(f"- {x}\n" for x in ANSWER) +
+      "\n## Systems\n\n", md_table(sys_head, sys_rows),
       "\n## Results (the mapping chosen per system, workload and objective)\n\n", md_table(res_head, res_rows),
       "\n## Workloads no mapping fits\n\n", md_table(un_head, un_rows),
       f"\n## Sensitivity and crossover\n\n{sens_note}\n\n", md_table(cross_head if crossovers else [], crossovers),
@@ -422,6 +460,7 @@ img{max-width:100%}pre{font-size:11px;background:#f6f6f6;padding:.5em;overflow:a
 parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>LiteSim study: "
          f"{html.escape(meta['study'])}</title><style>{CSS}</style></head><body>",
          f"<h1>Study: {html.escape(meta['study'])}</h1><p>{html.escape(intro)}</p>",
+         "<h2>Answer</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in ANSWER) + "</ul>",
          "<h2>Systems</h2>", html_table(sys_head, sys_rows),
          "<h2>Results</h2><p>The mapping chosen per system, workload and objective.</p>", html_table(res_head, res_rows),
          "<h2>Workloads no mapping fits</h2>", html_table(un_head, un_rows),
