@@ -16,7 +16,8 @@ CLI::App* add_study(CLI::App& app, StudyCmdOptions& o) {
   s->footer(
       "The mapper picks tensor x pipeline parallelism per system and workload; each candidate runs as a point in "
       "DIR/points/<id>/ (re-runs skip complete points). Writes DIR/results.csv (one row per system, workload and "
-      "objective), candidates.csv, unmapped.csv, results.json and report.md. Exit status: 0 ok, 2 bad spec or "
+      "objective), candidates.csv, unmapped.csv, results.json, report.md and report.html with its plots/. Exit status: "
+      "0 ok, 2 bad spec or "
       "config (nothing written), 3 some points failed, 1 other.");
   s->add_option("spec", o.spec, "study spec YAML (default: configs/studies/lite-vs-h100.yaml)");
   s->add_option("--out", o.out, "output folder")->capture_default_str();
