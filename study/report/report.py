@@ -75,6 +75,17 @@ os.makedirs(os.path.join(OUT, "plots"), exist_ok=True)
 plots = []  # (file, title, caption)
 
 
+def grid(n, w, h):
+    """A figure of n panels, at most four a row (wide grids stay readable)."""
+    cols = min(n, 4)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(w * cols, h * rows), squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
 def save(fig, name, title, caption):
     fig.tight_layout()
     buf = io.BytesIO()
@@ -91,8 +102,8 @@ def latency_throughput():
     if d.empty:
         return
     groups = sorted(d.groupby(["model", "seq"]).groups)
-    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.8), squeeze=False)
-    for ax, (model, seq) in zip(axes[0], groups):
+    fig, axes = grid(len(groups), 5, 3.8)
+    for ax, (model, seq) in zip(axes, groups):
         g = d[(d["model"] == model) & (d["seq"] == seq)]
         for sys_name in systems:
             s = g[g["system"] == sys_name]
@@ -102,7 +113,7 @@ def latency_throughput():
         ax.set_xlabel("decode tokens/s per PFLOPS of peak BF16")
         ax.set_ylabel("time per output token (ms)")
         ax.set_title(f"{model}, context {seq}")
-    axes[0][0].legend(fontsize=7)
+    axes[0].legend(fontsize=7)
     save(fig, "latency_throughput.png", "Latency against throughput (decode)",
          "Every simulated mapping (both candidates of every batch and objective), throughput per unit of peak compute "
          "so that a quarter-size GPU compares fairly: lower right is better.")
@@ -113,18 +124,17 @@ def per_workload_bars(column, name, title, ylabel, caption, objective="throughpu
     if d.empty:
         return
     pivot = d.pivot_table(index="workload", columns="system", values=column, aggfunc="first")
-    pivot = pivot[[s for s in systems if s in pivot.columns]]
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(pivot)), 3.8))
-    pivot.plot.bar(ax=ax, color=[COLOURS[s] for s in pivot.columns], width=0.8)
+    pivot = pivot[[s for s in systems if s in pivot.columns]].iloc[::-1]  # first workload on top
+    fig, ax = plt.subplots(figsize=(8, max(3.0, 0.22 * len(pivot) * len(pivot.columns) + 1.0)))
+    pivot.plot.barh(ax=ax, color=[COLOURS[s] for s in pivot.columns], width=0.8)
     if log:
-        ax.set_yscale("log")
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("")
+        ax.set_xscale("log")
+    ax.set_xlabel(ylabel)
+    ax.set_ylabel("")
     ax.set_title(title)
-    ax.tick_params(axis="x", labelrotation=30)
-    for t in ax.get_xticklabels():
-        t.set_horizontalalignment("right")
-    ax.legend(fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], fontsize=7)
     save(fig, name, title, caption)
 
 
@@ -135,8 +145,8 @@ def energy_stack():
     parts = ["J_per_token_die", "J_per_token_hbm", "J_per_token_optics", "J_per_token_switch", "J_per_token_static"]
     labels = ["die", "HBM", "optics", "switches", "static"]
     loads = sorted(d["workload"].unique())
-    fig, axes = plt.subplots(1, len(loads), figsize=(3.2 * len(loads), 3.8), squeeze=False)
-    for ax, w in zip(axes[0], loads):
+    fig, axes = grid(len(loads), 3.2, 3.6)
+    for ax, w in zip(axes, loads):
         g = d[d["workload"] == w].set_index("system").reindex([s for s in systems if s in set(d["system"])])
         bottom = [0.0] * len(g)
         for p, lab in zip(parts, labels):
@@ -147,7 +157,7 @@ def energy_stack():
         ax.set_xticklabels(g.index, rotation=40, ha="right", fontsize=7)
         ax.set_title(w, fontsize=8)
         ax.set_ylabel("J per token")
-    axes[0][-1].legend(fontsize=7)
+    axes[-1].legend(fontsize=7)
     save(fig, "energy_per_token.png", "Energy per token by component (throughput objective)",
          "Dynamic energy of die, HBM, optics and switches, and static energy (packages and the replica's share "
          "of the network), per token. The parts sum to J_per_token.")
@@ -225,8 +235,8 @@ def sensitivity_plots():
         sysname = d["base_system"].iloc[0]
         order = list(dict.fromkeys(s["value"] for s in meta["systems"] if s["sensitivity"] == sweep))
         keys = sorted(d.groupby(["workload", "objective"]).groups)
-        fig, axes = plt.subplots(1, len(keys), figsize=(2.9 * len(keys), 3.4), squeeze=False)
-        for ax, (w, obj) in zip(axes[0], keys):
+        fig, axes = grid(len(keys), 2.9, 3.2)
+        for ax, (w, obj) in zip(axes, keys):
             g = d[(d["workload"] == w) & (d["objective"] == obj)].set_index("value").reindex(order)
             phases = g["phase"].dropna()
             if phases.empty:
@@ -251,7 +261,7 @@ def sensitivity_plots():
             ax.set_title(f"{w}\n{obj}", fontsize=7)
             ax.set_ylabel(label, fontsize=7)
             ax.set_xlabel(sweep, fontsize=7)
-        axes[0][0].legend(fontsize=6)
+        axes[0].legend(fontsize=6)
         save(fig, config_file(f"sensitivity_{sweep}")[:-5] + ".png", f"Sensitivity: {sweep} ({sysname})",
              f"{sysname} with {sweep} at each value, against {BASELINE} (dashed): where the line crosses the dashed "
              "one, the Lite-GPU cluster matches the H100 cluster. Where the sweep moves neither time nor throughput, "
