@@ -58,6 +58,10 @@ ClusterFacts cluster_facts(const ResolvedSystem& rs) {
   const double lane = p.package.cpo.payload_lane_bps() / 8.0;
   const double all = static_cast<double>(p.package.cpo.lanes()) * lane;
   c.scaleup_bytes_per_s = c.scaleout_bytes_per_s = all;
+  // Direct topologies (no switch: rings, meshes, tori, OCS circuits): a ring collective sends over
+  // one link of the GPU at a time, not all of its lanes.
+  if (topo->num_switches() == 0 && p.fabric.topology.kind != "hierarchical")
+    c.scaleup_bytes_per_s = c.scaleout_bytes_per_s = static_cast<double>(p.fabric.link.lanes) * lane;
   if (p.fabric.topology.kind == "hierarchical") {
     const ConfigPtr& t = p.fabric.topology.params;
     const ConfigPtr inner = t->find("inner");

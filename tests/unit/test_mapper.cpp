@@ -157,3 +157,14 @@ TEST(Mapper, ReplicaFabricsOfEveryStudySystemAreValid) {
     }
   }
 }
+
+// On a direct topology a ring collective uses one link at a time: the estimate's bandwidth is one
+// link's (4 lanes of 112.5 Gb/s on the CPO torus), not the GPU's 16 lanes.
+TEST(Mapper, DirectTopologiesRingOverOneLink) {
+  const ResolvedSystem rs = resolve_system(kConfigs + "/system/study/lite-cpo-torus.yaml", {}, kConfigs);
+  const ClusterFacts c = cluster_facts(rs);
+  EXPECT_EQ(c.gpus, 256);
+  EXPECT_NEAR(c.scaleup_bytes_per_s, 4 * 112.5e9 / 8, 1e6);
+  const ResolvedSystem sw = resolve_system(kConfigs + "/system/study/lite-cpo-switch.yaml", {}, kConfigs);
+  EXPECT_NEAR(cluster_facts(sw).scaleup_bytes_per_s, 16 * 112.5e9 / 8, 1e6);  // one 16-lane link to the leaf
+}
