@@ -322,19 +322,6 @@ double latency_ms(const nlohmann::json& m) {
   return m.at(m.at("phase").get<std::string>() == "decode" ? "tpot_ms" : "ttft_ms").get<double>();
 }
 
-std::string cell(const nlohmann::json& v) { return v.is_null() ? "" : csv_cell(v); }
-
-std::string csv(const std::vector<std::string>& cols, const std::vector<nlohmann::json>& rows) {
-  std::string out;
-  for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i];
-  out += "\n";
-  for (const auto& r : rows) {
-    for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + (r.contains(cols[i]) ? cell(r.at(cols[i])) : "");
-    out += "\n";
-  }
-  return out;
-}
-
 // A label as a file name: anything but [A-Za-z0-9._-] becomes '-' (report.py does the same).
 std::string file_name(const std::string& label) {
   std::string out;
@@ -555,10 +542,10 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
       res_cols.push_back(c);
   res_cols.push_back("runner_up");
   res_cols.push_back("point");
-  put_output_file(o.out, "candidates.csv", csv(cand_cols, candidates));
-  put_output_file(o.out, "results.csv", csv(res_cols, chosen));
+  put_output_file(o.out, "candidates.csv", csv_table(cand_cols, candidates));
+  put_output_file(o.out, "results.csv", csv_table(res_cols, chosen));
   put_output_file(o.out, "unmapped.csv",
-                  csv({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
+                  csv_table({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
   nlohmann::json systems = nlohmann::json::array();
   for (const StudySystem& sys : spec.systems) {
     const ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);

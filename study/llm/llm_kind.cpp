@@ -2,11 +2,7 @@
 // simulated and its metrics (docs/study.md, Metrics).
 #include "study/llm/llm_kind.h"
 
-#include <unistd.h>
-
-#include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -21,8 +17,6 @@
 
 namespace litesim {
 
-namespace fs = std::filesystem;
-
 namespace {
 
 std::string g_version = "unknown";
@@ -30,13 +24,8 @@ std::string g_version = "unknown";
 ConfigPtr scalar(const std::string& s) { return ConfigNode::make_scalar(s, {}); }
 std::string num(double v) { return fmt::format("{}", v); }
 
-ConfigPtr need(const ConfigPtr& map, const std::string& key) {
-  ConfigPtr v = map->find(key);
-  if (!v) throw ConfigError(map->loc, key, "missing from the point file");
-  return v;
-}
-int64_t need_int(const ConfigPtr& map, const std::string& key) { return std::stoll(need(map, key)->scalar); }
-double need_real(const ConfigPtr& map, const std::string& key) { return std::stod(need(map, key)->scalar); }
+int64_t need_int(const ConfigPtr& map, const std::string& key) { return std::stoll(point_field(map, key)->scalar); }
+double need_real(const ConfigPtr& map, const std::string& key) { return std::stod(point_field(map, key)->scalar); }
 
 // The largest divisor of n at most sqrt(n): a grid as square as n allows.
 int grid_x(int n) {
@@ -212,18 +201,14 @@ const std::vector<std::string>& llm_columns() {
 namespace {
 
 nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, const std::string& configs) {
-  const std::string file = (fs::path(dir) / kPointFile).string();
-  ResolvedSystem rs;
-  static_cast<Resolved<SystemParams>&>(rs) =
-      resolve_block<SystemParams>(need(point, "system")->clone(), {}, configs, "system", "system");
-  rs.source = file;
-  const Resolved<ModelParams> model = resolve_model(need(point, "model")->clone(), configs);
+  const ResolvedSystem rs = point_system(point, dir, configs);
+  const Resolved<ModelParams> model = resolve_model(point_field(point, "model")->clone(), configs);
   LlmWorkload w;
   w.model = model.params;
-  w.phase = need(point, "phase")->scalar == "prefill" ? LlmPhase::Prefill : LlmPhase::Decode;
+  w.phase = point_field(point, "phase")->scalar == "prefill" ? LlmPhase::Prefill : LlmPhase::Decode;
   w.batch = need_int(point, "batch");
   w.seq = need_int(point, "seq");
-  w.weights = need(point, "weights")->scalar == "fp8" ? Dtype::fp8 : Dtype::bf16;
+  w.weights = point_field(point, "weights")->scalar == "fp8" ? Dtype::fp8 : Dtype::bf16;
   Mapping m;
   m.tp = static_cast<int>(need_int(point, "tp"));
   m.pp = static_cast<int>(need_int(point, "pp"));
@@ -231,18 +216,9 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
   m.replicas = static_cast<int>(need_int(point, "replicas"));
   const int cluster_gpus = static_cast<int>(need_int(point, "cluster_gpus"));
   const int per_rack = static_cast<int>(need_int(point, "gpus_per_rack"));
-  const ConfigPtr econ = need(point, "economics");
+  const ConfigPtr econ = point_field(point, "economics");
 
-  const auto t0 = std::chrono::steady_clock::now();
-  const RunResult r = simulate(rs, generated_trace(pass_request(w, m)), 1, false);
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  write_outputs(dir, r,
-                {{"litesim_version", g_version},
-                 {"command_line", "litesim sweep point " + dir},
-                 {"host", host},
-                 {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
-                 {"point_file", file}});
+  const RunResult r = simulate_point(rs, generated_trace(pass_request(w, m)), 1, dir, g_version);
   const nlohmann::json& s = r.summary;
 
   // Time and tokens: one pass carries a micro-batch through every stage; the replica keeps n
@@ -313,15 +289,15 @@ nlohmann::json run_llm_point(const ConfigPtr& point, const std::string& dir, con
 
   const bool decode = w.phase == LlmPhase::Decode;
   const double pass_ms = pass_s * 1e3, cycle_ms = cycle_s * 1e3;
-  return {{"system", need(point, "system_label")->scalar},
-          {"base_system", need(point, "base_system")->scalar},
-          {"sensitivity", need(point, "sensitivity")->scalar},
-          {"value", need(point, "value")->scalar},
+  return {{"system", point_field(point, "system_label")->scalar},
+          {"base_system", point_field(point, "base_system")->scalar},
+          {"sensitivity", point_field(point, "sensitivity")->scalar},
+          {"value", point_field(point, "value")->scalar},
           {"model", w.model.name},
           {"phase", llm_phase_name(w.phase)},
           {"batch", w.batch},
           {"seq", w.seq},
-          {"objectives", need(point, "objectives")->scalar},
+          {"objectives", point_field(point, "objectives")->scalar},
           {"rank", need_int(point, "rank")},
           {"gpus_per_replica", gpus},
           {"tp", m.tp},

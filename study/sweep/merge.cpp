@@ -39,6 +39,18 @@ std::string csv_cell(const nlohmann::json& v) {
   return q + "\"";
 }
 
+std::string csv_table(const std::vector<std::string>& columns, const std::vector<nlohmann::json>& rows) {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i];
+  out += "\n";
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < columns.size(); ++i)
+      out += (i ? "," : "") + (r.contains(columns[i]) ? csv_cell(r.at(columns[i])) : std::string());
+    out += "\n";
+  }
+  return out;
+}
+
 MergeReport merge_sweep(const std::string& out_dir, const std::string& version) {
   const fs::path mf = fs::path(out_dir) / kManifestFile;
   std::ifstream f(mf, std::ios::binary);

@@ -28,5 +28,8 @@ MergeReport merge_sweep(const std::string& out_dir, const std::string& version);
 
 // One CSV cell: numbers as JSON writes them, strings quoted when they hold a comma, quote or newline.
 std::string csv_cell(const nlohmann::json& v);
+// A CSV table: a header of `columns`, then one line per row (JSON objects; a missing key or null
+// is an empty cell).
+std::string csv_table(const std::vector<std::string>& columns, const std::vector<nlohmann::json>& rows);
 
 }  // namespace litesim

@@ -2,6 +2,9 @@
 // the kind's outputs and result.json (last, atomically) out.
 #include "study/sweep/point_kind.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -67,6 +70,36 @@ nlohmann::json read_point_result(const std::string& dir) {
   nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("metrics")) return nullptr;
   return j;
+}
+
+ConfigPtr point_field(const ConfigPtr& point, const std::string& key) {
+  ConfigPtr v = point->find(key);
+  if (!v) throw ConfigError(point->loc, key, "missing from the point file");
+  return v;
+}
+
+ResolvedSystem point_system(const ConfigPtr& point, const std::string& dir, const std::string& configs) {
+  ResolvedSystem rs;
+  static_cast<Resolved<SystemParams>&>(rs) =
+      resolve_block<SystemParams>(point_field(point, "system")->clone(), {}, configs, "system", "system");
+  rs.source = (std::filesystem::path(dir) / kPointFile).string();
+  return rs;
+}
+
+RunResult simulate_point(const ResolvedSystem& system, const Trace& trace, uint64_t seed, const std::string& dir,
+                         const std::string& version) {
+  const auto t0 = std::chrono::steady_clock::now();
+  RunResult r = simulate(system, trace, seed, false);
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  const nlohmann::json info = {
+      {"litesim_version", version},
+      {"command_line", "litesim sweep point " + dir},
+      {"host", host},
+      {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
+      {"point_file", (std::filesystem::path(dir) / kPointFile).string()}};
+  write_outputs(dir, r, info);
+  return r;
 }
 
 }  // namespace litesim

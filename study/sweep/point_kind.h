@@ -12,6 +12,8 @@
 
 #include "core/config.h"
 #include "study/sweep/spec.h"
+#include "traces/runner/simulate.h"
+#include "traces/system/system_config.h"
 
 namespace litesim {
 
@@ -51,5 +53,15 @@ void run_point_dir(const std::string& dir, const std::string& configs);
 
 // The result.json of a point folder, or null when it is missing or does not parse (incomplete).
 nlohmann::json read_point_result(const std::string& dir);
+
+// For a kind's run function. A key of point.yaml (written by the kind's prepare, so missing only
+// when edited by hand: a ConfigError naming the key).
+ConfigPtr point_field(const ConfigPtr& point, const std::string& key);
+// The point's `system:` (a resolved system config) resolved again, its source the point file.
+ResolvedSystem point_system(const ConfigPtr& point, const std::string& dir, const std::string& configs);
+// Simulates `trace` on `system` (no timeline) and writes the run's outputs into `dir`, with a
+// run_info.json naming the point file, the host and the wall time.
+RunResult simulate_point(const ResolvedSystem& system, const Trace& trace, uint64_t seed, const std::string& dir,
+                         const std::string& version);
 
 }  // namespace litesim

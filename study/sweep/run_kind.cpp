@@ -3,9 +3,6 @@
 // from its point.yaml exactly as `litesim run` would (simulate, write_outputs; no timeline).
 #include "study/sweep/run_kind.h"
 
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -263,20 +260,9 @@ std::vector<std::string> prepare_run(const SweepSpec& spec, const std::vector<Sw
   return out;
 }
 
-// A key of the point file (written by prepare_run, so missing only when edited by hand).
-ConfigPtr need(const ConfigPtr& map, const std::string& key) {
-  ConfigPtr v = map->find(key);
-  if (!v) throw ConfigError(map->loc, key, "missing from the point file");
-  return v;
-}
-
 nlohmann::json run_point(const ConfigPtr& point, const std::string& dir, const std::string& configs) {
-  const std::string file = (fs::path(dir) / kPointFile).string();
-  ResolvedSystem rs;
-  static_cast<Resolved<SystemParams>&>(rs) =
-      resolve_block<SystemParams>(need(point, "system")->clone(), {}, configs, "system", "system");
-  rs.source = file;
-  const ConfigPtr& wl = need(point, "workload");
+  const ResolvedSystem rs = point_system(point, dir, configs);
+  const ConfigPtr& wl = point_field(point, "workload");
   Trace trace;
   if (const ConfigPtr t = wl->find("trace")) {
     trace = read_any_trace(t->scalar);
@@ -284,23 +270,13 @@ nlohmann::json run_point(const ConfigPtr& point, const std::string& dir, const s
     GenParams g;
     for (const auto& k : kGenKeys)
       if (k != "model") {
-        g.values[k] = need(wl, k)->scalar;
-        g.locs[k] = need(wl, k)->loc;
+        g.values[k] = point_field(wl, k)->scalar;
+        g.locs[k] = point_field(wl, k)->loc;
       }
-    trace = generated_trace(gen_request(g, resolve_model(need(wl, "model")->clone(), configs).params));
+    trace = generated_trace(gen_request(g, resolve_model(point_field(wl, "model")->clone(), configs).params));
   }
-  const uint64_t seed = std::stoull(need(point, "seed")->scalar);
-  const auto t0 = std::chrono::steady_clock::now();
-  const RunResult r = simulate(rs, trace, seed, false);
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  const nlohmann::json info = {
-      {"litesim_version", g_version},
-      {"command_line", "litesim sweep point " + dir},
-      {"host", host},
-      {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
-      {"point_file", file}};
-  write_outputs(dir, r, info);
+  const uint64_t seed = std::stoull(point_field(point, "seed")->scalar);
+  const RunResult r = simulate_point(rs, trace, seed, dir, g_version);
   const nlohmann::json& s = r.summary;
   return {{"sim_time_ns", s.at("sim_time_ns")},
           {"energy_pJ", s.at("energy").at("total_pJ")},
