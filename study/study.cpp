@@ -577,12 +577,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
       "study {}: {} points ({} run, {} skipped, {} failed) in {:.1f} s; {} results in {}/results.csv, "
       "report in {}/report.html\n",
       spec.name, rep.total, rep.ran, rep.skipped, rep.failures.size(), rep.wall_seconds, chosen.size(), o.out, o.out);
-  if (rep.failures.empty()) return 0;
-  std::string ids;
-  for (const auto& f : rep.failures) ids += (ids.empty() ? "" : ", ") + f.id;
-  std::cerr << fmt::format("litesim: study {}: {} of {} points failed: {}\n", spec.name, rep.failures.size(), rep.total,
-                           ids);
-  return 3;
+  return failed_points_status("study", spec.name, rep, std::cerr);
 }
 
 }  // namespace litesim

@@ -97,12 +97,7 @@ int run_sweep(const SweepOptions& o, const std::string& configs, const std::stri
   std::cout << fmt::format(
       "sweep {}: {} points: {} run, {} skipped (already complete), {} failed, {:.1f} s; results in {}/results.csv\n",
       spec.name, r.total, r.ran, r.skipped, r.failures.size(), r.wall_seconds, o.out);
-  if (r.failures.empty()) return 0;
-  std::string ids;
-  for (const auto& f : r.failures) ids += (ids.empty() ? "" : ", ") + f.id;
-  std::cerr << fmt::format("litesim: sweep {}: {} of {} points failed: {}\n", spec.name, r.failures.size(), r.total,
-                           ids);
-  return 3;
+  return failed_points_status("sweep", spec.name, r, std::cerr);
 }
 
 }  // namespace litesim

@@ -69,6 +69,14 @@ pid_t spawn_point(const std::vector<std::string>& command, const std::string& di
 
 }  // namespace
 
+int failed_points_status(const std::string& what, const std::string& name, const ExecReport& r, std::ostream& err) {
+  if (r.failures.empty()) return 0;
+  std::string ids;
+  for (const auto& f : r.failures) ids += (ids.empty() ? "" : ", ") + f.id;
+  err << fmt::format("litesim: {} {}: {} of {} points failed: {}\n", what, name, r.failures.size(), r.total, ids);
+  return 3;
+}
+
 std::string point_dir(const std::string& out_dir, const std::string& id) {
   return (fs::path(out_dir) / "points" / id).string();
 }

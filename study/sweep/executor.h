@@ -34,6 +34,10 @@ struct ExecReport {
   double wall_seconds = 0;
 };
 
+// The exit status of a run of points (0, or 3 when any failed), after naming every failed point on
+// `err`: "litesim: <what> <name>: F of N points failed: id, id, ...".
+int failed_points_status(const std::string& what, const std::string& name, const ExecReport& r, std::ostream& err);
+
 // DIR/points/<id>
 std::string point_dir(const std::string& out_dir, const std::string& id);
 
