@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,7 +18,9 @@
 
 #include "core/error.h"
 #include "core/output_files.h"
+#include "fabric/topology/topology.h"
 #include "hw/package/cost.h"
+#include "study/llm/serving.h"
 #include "study/sweep/executor.h"
 #include "study/sweep/merge.h"
 #include "study/sweep/point_kind.h"
@@ -127,6 +130,72 @@ std::vector<StudyCase> cases_of(const Grid& g, const std::string& path) {
   return out;
 }
 
+// A pool of a stage's deployment: {system: NAME, gpus: N}, or the deployment's own system and gpus.
+StagePool read_pool(const ConfigPtr& map, const std::string& path, const StudySpec& s) {
+  StagePool p;
+  p.loc = map->loc;
+  const ConfigPtr sys = field(map, "system", path, true);
+  const bool known = std::any_of(s.systems.begin(), s.systems.end(),
+                                 [&](const StudySystem& x) { return x.base.empty() && x.label == sys->scalar; });
+  if (!sys->is_scalar() || !known)
+    throw ConfigError(sys->loc, path + "system",
+                      fmt::format("'{}' is not one of the spec's systems", sys->is_scalar() ? sys->scalar : ""));
+  p.system = sys->scalar;
+  p.gpus = static_cast<int>(integer(field(map, "gpus", path, true), path + "gpus", 1, 1 << 20));
+  return p;
+}
+
+void read_stages(const ConfigPtr& list, StudySpec& s, const std::string& configs) {
+  std::set<std::string> names;
+  for (const auto& e : need_list(list, "stages")) {
+    need_map(e, "stages[]");
+    only_keys(e, "stages[].", {"name", "model", "prompt", "output", "max_batch", "deployments"});
+    Stage st;
+    st.loc = e->loc;
+    const ConfigPtr nm = field(e, "name", "stages[].", true);
+    if (!nm->is_scalar() || nm->scalar.empty() || !names.insert(nm->scalar).second)
+      throw ConfigError(nm->loc, "stages[].name", "expected a name no other stage has");
+    st.name = nm->scalar;
+    const ConfigPtr model = field(e, "model", "stages[].", true);
+    const ConfigPtr raw = ConfigNode::make_map(model->loc);
+    raw->set("preset", ConfigNode::make_scalar(model->scalar, model->loc));
+    try {
+      resolve_model(raw, configs);
+    } catch (const ConfigError& err) {
+      throw ConfigError(model->loc, "stages[].model", err.what());
+    }
+    st.model = model->scalar;
+    st.prompt = integer(field(e, "prompt", "stages[].", true), "stages[].prompt", 1, 1 << 24);
+    st.output = integer(field(e, "output", "stages[].", true), "stages[].output", 1, 1 << 24);
+    if (const ConfigPtr b = e->find("max_batch")) st.max_batch = integer(b, "stages[].max_batch", 1, 1 << 20);
+    std::set<std::string> deps;
+    for (const auto& d : need_list(field(e, "deployments", "stages[].", true), "stages[].deployments")) {
+      const std::string path = "stages[].deployments[].";
+      need_map(d, "stages[].deployments[]");
+      only_keys(d, path, {"name", "system", "gpus", "prefill", "decode"});
+      StageDeployment dep;
+      dep.loc = d->loc;
+      const ConfigPtr dn = field(d, "name", path, true);
+      if (!dn->is_scalar() || dn->scalar.empty() || !deps.insert(dn->scalar).second)
+        throw ConfigError(dn->loc, path + "name", "expected a name no other deployment of the stage has");
+      dep.name = dn->scalar;
+      const bool split = d->find("prefill") || d->find("decode");
+      if (split && (d->find("system") || d->find("gpus")))
+        throw ConfigError(d->loc, path + "system",
+                          "give system and gpus (one pool running both phases) or prefill and decode pools, not both");
+      if (split) {
+        dep.disaggregated = true;
+        dep.prefill = read_pool(need_map(field(d, "prefill", path, true), path + "prefill"), path + "prefill.", s);
+        dep.decode = read_pool(need_map(field(d, "decode", path, true), path + "decode"), path + "decode.", s);
+      } else {
+        dep.prefill = dep.decode = read_pool(d, path, s);
+      }
+      st.deployments.push_back(dep);
+    }
+    s.stages.push_back(st);
+  }
+}
+
 }  // namespace
 
 StudySpec load_study_spec(const std::string& path, bool full, const std::string& configs) {
@@ -137,7 +206,7 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
   if (!root->is_map()) throw ConfigError(root->loc, "", "a study spec is a mapping (study, systems, models, ...)");
   only_keys(root, "",
             {"study", "systems", "models", "weights", "prefill", "decode", "objectives", "candidates", "economics",
-             "quick", "sensitivity"});
+             "quick", "sensitivity", "stages"});
   StudySpec s;
   s.file = path;
   s.digest = fnv1a_hex(text.str());
@@ -258,6 +327,7 @@ StudySpec load_study_spec(const std::string& path, bool full, const std::string&
     if (!(s.econ.lifetime_years > 0)) throw ConfigError(e->loc, "economics.lifetime_years", "must be positive");
     if (s.econ.pue < 1) throw ConfigError(e->loc, "economics.pue", "must be at least 1");
   }
+  if (const ConfigPtr st = root->find("stages")) read_stages(st, s, configs);
   Grid g;
   read_grid(root, g);
   if (g.models.empty()) throw ConfigError(root->loc, "models", "missing");
@@ -303,7 +373,24 @@ std::string slug(const std::string& s) {
 
 struct Planned {
   LlmPointSpec spec;
-  std::string key;  // system | model | phase | batch | seq
+  std::string key;  // system | model | phase | batch | seq (| g<cap> for a stage's pool of some of the GPUs)
+  int cap = 0;      // a stage's pool: GPUs of the cluster it has (0: all)
+};
+
+// A spec system's whole cluster.
+struct Cluster {
+  ResolvedSystem rs;
+  ClusterFacts facts;
+  NetworkShare network;
+};
+
+// A stage's deployment and its planned points (indices into the plan).
+struct StagePlan {
+  const Stage* stage = nullptr;
+  const StageDeployment* dep = nullptr;
+  std::vector<std::pair<size_t, size_t>> pairs;  // colocated: (prefill, decode) of one mapping
+  std::vector<size_t> pre, dec;                  // disaggregated: each pool's candidates
+  std::string why;                               // when no mapping fits
 };
 
 struct CaseKey {
@@ -364,6 +451,193 @@ void write_configs_and_costs(const std::string& out, const StudySpec& spec, cons
   put_output_file(out, "cost_curve.csv", csv_text);
 }
 
+// ---- the staged path ----
+
+PoolPhase pool_phase(const nlohmann::json& m, int gpus) {
+  PoolPhase p;
+  p.tokens_per_s_replica = m.at("tokens_per_s").get<double>();
+  p.replicas = m.at("replicas").get<int>();
+  p.gpus_per_replica = m.at("gpus_per_replica").get<int>();
+  p.gpus = gpus;
+  p.J_per_token = m.at("J_per_token").get<double>();
+  p.J_per_token_static = m.at("J_per_token_static").get<double>();
+  p.pass_ms = m.at("pass_ms").get<double>();
+  p.cycle_ms = m.at("cycle_ms").get<double>();
+  p.capex_usd_per_gpu = m.at("capex_usd_per_gpu").get<double>();
+  return p;
+}
+
+// A request's KV cache from a GPU of `from` to one of `to`: each GPU's scale-out link (the whole
+// optics of a GPU on a flat network), the slower message latency of the two, and the energy of the
+// sender's transmit, one switch of the sender's network when it has switches, the receiver's receive.
+KvPath kv_path(const Cluster& from, const Cluster& to) {
+  KvPath k;
+  k.src_bytes_per_s_per_gpu = from.facts.scaleout_bytes_per_s;
+  k.dst_bytes_per_s_per_gpu = to.facts.scaleout_bytes_per_s;
+  k.latency_s = std::max(from.facts.step_latency_s, to.facts.step_latency_s);
+  const auto& eps = from.rs.params.fabric.eps;
+  const bool switched = TopologyRegistry::instance().create(from.rs.params.fabric.topology)->num_switches() > 0;
+  k.pj_per_bit = from.rs.params.package.cpo.transceiver.tx_pj_per_bit() +
+                 (switched && eps ? eps->transceiver.dynamic_pj_per_bit() + eps->energy_per_bit.pj_per_bit : 0.0) +
+                 to.rs.params.package.cpo.transceiver.rx_pj_per_bit();
+  return k;
+}
+
+std::string mapping_text(const nlohmann::json& m) {
+  return fmt::format("tp{} x pp{}", m.at("tp").get<int>(), m.at("pp").get<int>());
+}
+
+// One row per deployment of every stage (stages.csv): the best simulated mapping(s) served by the
+// model of study/llm/serving.h, or why none fits.
+std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vector<StagePlan>& plans,
+                                         const std::vector<nlohmann::json>& metrics,
+                                         const std::map<std::string, Cluster>& clusters,
+                                         const std::map<std::string, Resolved<ModelParams>>& models) {
+  std::vector<nlohmann::json> rows;
+  for (const StagePlan& sp : plans) {
+    const Stage& st = *sp.stage;
+    const StageDeployment& d = *sp.dep;
+    const ServingMix mix{st.prompt, st.output};
+    nlohmann::json row{{"stage", st.name},
+                       {"deployment", d.name},
+                       {"layout", d.disaggregated ? "disaggregated" : "colocated"},
+                       {"model", st.model},
+                       {"prompt", st.prompt},
+                       {"output", st.output},
+                       {"max_batch", st.max_batch},
+                       {"prefill_system", d.prefill.system},
+                       {"prefill_gpus", d.prefill.gpus},
+                       {"decode_system", d.decode.system},
+                       {"decode_gpus", d.decode.gpus},
+                       {"gpus", d.disaggregated ? d.prefill.gpus + d.decode.gpus : d.decode.gpus},
+                       {"note", sp.why}};
+    const nlohmann::json *pre = nullptr, *dec = nullptr;
+    Serving sv;
+    std::string runner_up = "none that fits";
+    if (!d.disaggregated) {
+      std::vector<std::pair<Serving, size_t>> served;
+      for (size_t i = 0; i < sp.pairs.size(); ++i) {
+        const nlohmann::json &a = metrics[sp.pairs[i].first], &b = metrics[sp.pairs[i].second];
+        if (a.is_null() || b.is_null()) continue;
+        served.emplace_back(
+            serve_colocated(mix, pool_phase(a, d.prefill.gpus), pool_phase(b, d.decode.gpus), spec.econ), i);
+      }
+      std::stable_sort(served.begin(), served.end(),
+                       [](const auto& x, const auto& y) { return x.first.requests_per_s > y.first.requests_per_s; });
+      if (!served.empty()) {
+        sv = served[0].first;
+        pre = &metrics[sp.pairs[served[0].second].first];
+        dec = &metrics[sp.pairs[served[0].second].second];
+        if (served.size() > 1)
+          runner_up = fmt::format("{}: {:.3f} requests/s", mapping_text(metrics[sp.pairs[served[1].second].second]),
+                                  served[1].first.requests_per_s);
+      }
+    } else {
+      auto best = [&](const std::vector<size_t>& ids, std::string* second) -> const nlohmann::json* {
+        std::vector<const nlohmann::json*> ok;
+        for (size_t i : ids)
+          if (!metrics[i].is_null()) ok.push_back(&metrics[i]);
+        std::stable_sort(ok.begin(), ok.end(), [](const nlohmann::json* x, const nlohmann::json* y) {
+          return x->at("tokens_per_s_cluster").get<double>() > y->at("tokens_per_s_cluster").get<double>();
+        });
+        if (ok.size() > 1)
+          *second = fmt::format("{} ({:.0f} tokens/s)", mapping_text(*ok[1]),
+                                ok[1]->at("tokens_per_s_cluster").get<double>());
+        return ok.empty() ? nullptr : ok[0];
+      };
+      std::string pre2, dec2;
+      pre = best(sp.pre, &pre2);
+      dec = best(sp.dec, &dec2);
+      if (pre && dec) {
+        const double kv = kv_cache_bytes(models.at(st.model).params, st.prompt);
+        const KvPath path = kv_path(clusters.at(d.prefill.system), clusters.at(d.decode.system));
+        sv = serve_disaggregated(mix, pool_phase(*pre, d.prefill.gpus), pool_phase(*dec, d.decode.gpus), kv, path,
+                                 spec.econ);
+        row["kv_MB"] = kv / 1e6;
+        row["kv_ms"] = sv.kv_ms;
+        row["kv_GBps"] = std::min(path.src_bytes_per_s_per_gpu * pre->at("gpus_per_replica").get<int>(),
+                                  path.dst_bytes_per_s_per_gpu * dec->at("gpus_per_replica").get<int>()) /
+                         1e9;
+        if (!pre2.empty() || !dec2.empty())
+          runner_up = fmt::format("prefill {}; decode {}", pre2.empty() ? "none" : pre2, dec2.empty() ? "none" : dec2);
+      }
+    }
+    if (!pre || !dec) {
+      if (sp.why.empty()) row["note"] = "its points failed";
+      rows.push_back(row);
+      continue;
+    }
+    row["prefill_tp"] = pre->at("tp");
+    row["prefill_pp"] = pre->at("pp");
+    row["prefill_replicas"] = pre->at("replicas");
+    row["decode_tp"] = dec->at("tp");
+    row["decode_pp"] = dec->at("pp");
+    row["decode_replicas"] = dec->at("replicas");
+    row["decode_batch"] = dec->at("batch");
+    row["requests_per_s"] = sv.requests_per_s;
+    row["output_tokens_per_s"] = sv.output_tokens_per_s;
+    row["output_tokens_per_s_per_gpu"] = sv.output_tokens_per_s / row.at("gpus").get<int>();
+    row["ttft_ms"] = sv.ttft_ms;
+    row["tpot_ms"] = sv.tpot_ms;
+    row["tpot_interleaved_ms"] = sv.tpot_interleaved_ms;
+    row["limit"] = sv.limit;
+    row["prefill_busy"] = sv.prefill_busy;
+    row["decode_busy"] = sv.decode_busy;
+    row["capex_usd"] = sv.capex_usd;
+    row["power_kW"] = sv.power_W / 1e3;
+    row["J_per_output_token"] = sv.J_per_output_token;
+    row["usd_per_mtok"] = sv.usd_per_mtok;
+    row["runner_up"] = runner_up;
+    row["prefill_point"] = pre->at("point");
+    row["decode_point"] = dec->at("point");
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+const std::vector<std::string>& stage_columns() {
+  static const std::vector<std::string> c{"stage",
+                                          "deployment",
+                                          "layout",
+                                          "model",
+                                          "prompt",
+                                          "output",
+                                          "max_batch",
+                                          "gpus",
+                                          "prefill_system",
+                                          "prefill_gpus",
+                                          "prefill_tp",
+                                          "prefill_pp",
+                                          "prefill_replicas",
+                                          "decode_system",
+                                          "decode_gpus",
+                                          "decode_tp",
+                                          "decode_pp",
+                                          "decode_replicas",
+                                          "decode_batch",
+                                          "requests_per_s",
+                                          "output_tokens_per_s",
+                                          "output_tokens_per_s_per_gpu",
+                                          "ttft_ms",
+                                          "tpot_ms",
+                                          "tpot_interleaved_ms",
+                                          "kv_MB",
+                                          "kv_GBps",
+                                          "kv_ms",
+                                          "limit",
+                                          "prefill_busy",
+                                          "decode_busy",
+                                          "capex_usd",
+                                          "power_kW",
+                                          "J_per_output_token",
+                                          "usd_per_mtok",
+                                          "runner_up",
+                                          "prefill_point",
+                                          "decode_point",
+                                          "note"};
+  return c;
+}
+
 // report.md, report.html and plots/ by study/report/report.py, under Debian's python3 (whose
 // python3-pandas and python3-matplotlib scripts/install-deps.sh installs).
 void write_report(const std::string& out) {
@@ -387,26 +661,74 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
   register_llm_kind(version);
   const StudySpec spec = load_study_spec(o.spec, o.full, configs);
 
-  // Plan: every point resolved before anything is written.
+  // Plan: every point resolved before anything is written. Each spec system's cluster once.
+  std::map<std::string, Cluster> clusters;
+  for (const StudySystem& sys : spec.systems) {
+    ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);
+    const ClusterFacts facts = cluster_facts(rs);
+    const NetworkShare network = network_share(rs, spec.econ);
+    clusters.emplace(sys.label, Cluster{std::move(rs), facts, network});
+  }
   std::map<std::string, Resolved<ModelParams>> models;
+  auto model_of = [&](const std::string& name) -> const Resolved<ModelParams>& {
+    if (!models.count(name)) {
+      const ConfigPtr raw = ConfigNode::make_map({spec.file, 0, 0});
+      raw->set("preset", ConfigNode::make_scalar(name, {spec.file, 0, 0}));
+      models.emplace(name, resolve_model(raw, configs));
+    }
+    return models.at(name);
+  };
   std::vector<Planned> planned;
-  std::map<std::string, size_t> by_mapping;  // case key + tp x pp -> planned index
+  std::map<std::string, size_t> by_mapping;  // case key (+ GPU cap) + tp x pp -> planned index
+  // One point: system `sys` with `cap` of its cluster's GPUs (0: all), case `c` under mapping `m`,
+  // for `tag` (an objective, or "stage"); a mapping planned already for it gets the tag added.
+  auto plan = [&](const StudySystem& sys, int cap, const StudyCase& c, const LlmWorkload& w, const Mapping& m,
+                  const std::string& tag, int rank) -> size_t {
+    const Cluster& cl = clusters.at(sys.label);
+    const bool capped = cap > 0 && cap != cl.facts.gpus;
+    const std::string at = case_key(sys.label, c) + (capped ? fmt::format("|g{}", cap) : "");
+    const std::string key = at + fmt::format("|{}x{}", m.tp, m.pp);
+    const auto it = by_mapping.find(key);
+    if (it != by_mapping.end()) {
+      std::string& objs = planned[it->second].spec.objectives;
+      if (("," + objs + ",").find("," + tag + ",") == std::string::npos) objs += "," + tag;
+      return it->second;
+    }
+    Planned p;
+    p.key = at;
+    p.cap = capped ? cap : 0;
+    LlmPointSpec& ps = p.spec;
+    ps.system_label = sys.label;
+    ps.sensitivity = sys.sensitivity;
+    ps.value = sys.value;
+    ps.base_system = sys.base.empty() ? sys.label : sys.base;
+    std::vector<std::string> sets = sys.sets;
+    for (const std::string& r : replica_sets(cl.rs, m.gpus())) sets.push_back(r);
+    sets.push_back("fabric.fidelity=flow");
+    sets.push_back("package.die.kernel_memo=true");
+    ps.replica = resolve_system(sys.file, sets, configs);
+    ps.model_tree = model_of(c.model).tree;
+    ps.workload = w;
+    ps.mapping = m;
+    ps.cluster_gpus = capped ? cap : cl.facts.gpus;
+    ps.gpus_per_rack = sys.gpus_per_rack;
+    ps.objectives = tag;
+    ps.rank = rank;
+    ps.econ = spec.econ;
+    ps.network = cl.network;
+    by_mapping.emplace(key, planned.size());
+    planned.push_back(std::move(p));
+    return planned.size() - 1;
+  };
   std::vector<CaseKey> case_keys;
   std::vector<nlohmann::json> unmapped;
   for (const StudySystem& sys : spec.systems) {
-    const ResolvedSystem cluster = resolve_system(sys.file, sys.sets, configs);
-    const ClusterFacts facts = cluster_facts(cluster);
-    const NetworkShare network = network_share(cluster, spec.econ);
+    const ClusterFacts& facts = clusters.at(sys.label).facts;
     for (const StudyCase& c : spec.cases) {
       if (!sys.models.empty() && std::find(sys.models.begin(), sys.models.end(), c.model) == sys.models.end())
         continue;  // a sensitivity sweep limited to some models
-      if (!models.count(c.model)) {
-        const ConfigPtr raw = ConfigNode::make_map({spec.file, 0, 0});
-        raw->set("preset", ConfigNode::make_scalar(c.model, {spec.file, 0, 0}));
-        models.emplace(c.model, resolve_model(raw, configs));
-      }
       LlmWorkload w;
-      w.model = models.at(c.model).params;
+      w.model = model_of(c.model).params;
       w.phase = c.phase;
       w.batch = c.batch;
       w.seq = c.seq;
@@ -430,36 +752,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
         for (const Mapping& m : ranked) {
           if (!m.fits || taken == spec.candidates) break;
           ++taken;
-          const std::string key = case_key(sys.label, c) + fmt::format("|{}x{}", m.tp, m.pp);
-          auto it = by_mapping.find(key);
-          if (it != by_mapping.end()) {
-            std::string& objs = planned[it->second].spec.objectives;
-            objs += std::string(",") + objective_name(obj);
-            continue;
-          }
-          Planned p;
-          p.key = case_key(sys.label, c);
-          LlmPointSpec& ps = p.spec;
-          ps.system_label = sys.label;
-          ps.sensitivity = sys.sensitivity;
-          ps.value = sys.value;
-          ps.base_system = sys.base.empty() ? sys.label : sys.base;
-          std::vector<std::string> sets = sys.sets;
-          for (const std::string& r : replica_sets(cluster, m.gpus())) sets.push_back(r);
-          sets.push_back("fabric.fidelity=flow");
-          sets.push_back("package.die.kernel_memo=true");
-          ps.replica = resolve_system(sys.file, sets, configs);
-          ps.model_tree = models.at(c.model).tree;
-          ps.workload = w;
-          ps.mapping = m;
-          ps.cluster_gpus = facts.gpus;
-          ps.gpus_per_rack = sys.gpus_per_rack;
-          ps.objectives = objective_name(obj);
-          ps.rank = taken;
-          ps.econ = spec.econ;
-          ps.network = network;
-          by_mapping.emplace(key, planned.size());
-          planned.push_back(std::move(p));
+          plan(sys, 0, c, w, m, objective_name(obj), taken);
         }
         if (taken == 0) {
           const Mapping* best = ranked.empty() ? nullptr : &ranked.front();
@@ -474,13 +767,168 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
       }
     }
   }
+
+  // The staged path (docs/study.md, Staged path): each deployment's mappings, by the mapper's
+  // estimate of requests/s; the best `candidates` of them simulated in both phases.
+  std::vector<StagePlan> stage_plans;
+  auto system_named = [&](const std::string& label) -> const StudySystem& {
+    return *std::find_if(spec.systems.begin(), spec.systems.end(),
+                         [&](const StudySystem& x) { return x.label == label && x.base.empty(); });
+  };
+  auto capped = [&](const StagePool& pool) {
+    ClusterFacts f = clusters.at(pool.system).facts;
+    if (pool.gpus > f.gpus)
+      throw ConfigError(pool.loc, "stages[].deployments[].gpus",
+                        fmt::format("{} GPUs, but the {} cluster has {}", pool.gpus, pool.system, f.gpus));
+    f.gpus = pool.gpus;
+    return f;
+  };
+  auto pool_tps = [](const Mapping& m) { return m.est_tokens_per_s_per_gpu * m.gpus() * m.replicas; };
+  auto by_pool_tps = [&](std::vector<Mapping>& ms) {
+    std::stable_sort(ms.begin(), ms.end(), [&](const Mapping& a, const Mapping& b) {
+      if (pool_tps(a) != pool_tps(b)) return pool_tps(a) > pool_tps(b);
+      return a.gpus() < b.gpus();
+    });
+  };
+  for (const Stage& st : spec.stages) {
+    const ModelParams& md = model_of(st.model).params;
+    LlmWorkload dec_fit;  // the KV cache at its largest: the prompt and every output token
+    dec_fit.model = md;
+    dec_fit.phase = LlmPhase::Decode;
+    dec_fit.seq = st.prompt + st.output;
+    dec_fit.weights = spec.weights;
+    // The decode point runs at the mean context over a request's output tokens.
+    auto dec_work = [&](const Mapping& m) {
+      LlmWorkload w = dec_fit;
+      w.batch = m.micro_batch * m.micro_batches;
+      w.seq = st.prompt + st.output / 2;
+      return w;
+    };
+    // Decode: each tp x pp at the largest batch up to max_batch (a multiple of pp) that fits the
+    // HBM, as a serving engine fills its KV cache memory with sequences.
+    auto decode_maps = [&](const ClusterFacts& f, std::string* why) {
+      std::vector<Mapping> out;
+      for (int tp = 1; tp <= f.gpus; tp *= 2)
+        for (int pp = 1; tp * pp <= f.gpus && pp <= st.max_batch; pp *= 2) {
+          auto at = [&](int64_t k) -> std::optional<Mapping> {
+            LlmWorkload w = dec_fit;
+            w.batch = k * pp;
+            for (const Mapping& m : map_llm(w, f, Objective::Throughput))
+              if (m.tp == tp && m.pp == pp) return m;
+            return std::nullopt;  // the model does not split this way
+          };
+          std::optional<Mapping> best = at(1);
+          if (!best) continue;
+          if (!best->fits) {
+            if (why->empty()) *why = best->why_not;
+            continue;
+          }
+          int64_t lo = 1, hi = st.max_batch / pp;  // the largest k with k x pp fitting lies in [lo, hi]
+          while (lo < hi) {
+            const int64_t mid = lo + (hi - lo + 1) / 2;
+            std::optional<Mapping> m = at(mid);
+            if (m && m->fits) {
+              lo = mid;
+              best = m;
+            } else {
+              hi = mid - 1;
+            }
+          }
+          out.push_back(*best);
+        }
+      return out;
+    };
+    // Prefill: one prompt per micro-batch, as many prompts in flight as the pipeline has stages.
+    auto pre_work = [&](const Mapping& m) {
+      LlmWorkload w = dec_fit;  // one prompt per micro-batch, pp of them in flight
+      w.phase = LlmPhase::Prefill;
+      w.seq = st.prompt;
+      w.batch = m.pp;
+      return w;
+    };
+    auto prefill_maps = [&](const ClusterFacts& f, std::string* why) {
+      std::vector<Mapping> out;
+      for (int pp = 1; pp <= f.gpus; pp *= 2) {
+        Mapping probe;
+        probe.pp = pp;
+        for (const Mapping& m : map_llm(pre_work(probe), f, Objective::Throughput)) {
+          if (m.pp != pp) continue;
+          if (m.fits)
+            out.push_back(m);
+          else if (why->empty())
+            *why = m.why_not;
+        }
+      }
+      return out;
+    };
+    for (const StageDeployment& d : st.deployments) {
+      StagePlan sp;
+      sp.stage = &st;
+      sp.dep = &d;
+      if (dec_fit.seq > md.context) {
+        sp.why = fmt::format("{} tokens is beyond the model's context of {}", dec_fit.seq, md.context);
+        stage_plans.push_back(sp);
+        continue;
+      }
+      const StudySystem& sys_pre = system_named(d.prefill.system);
+      const StudySystem& sys_dec = system_named(d.decode.system);
+      std::string pre_why, dec_why;
+      std::vector<Mapping> pres = prefill_maps(capped(d.prefill), &pre_why);
+      std::vector<Mapping> decs = decode_maps(capped(d.decode), &dec_why);
+      auto plan_pre = [&](const Mapping& m, int rank) {
+        return plan(sys_pre, d.prefill.gpus, StudyCase{st.model, LlmPhase::Prefill, m.pp, st.prompt}, pre_work(m), m,
+                    "stage", rank);
+      };
+      auto plan_dec = [&](const Mapping& m, int rank) {
+        const LlmWorkload w = dec_work(m);
+        return plan(sys_dec, d.decode.gpus, StudyCase{st.model, LlmPhase::Decode, w.batch, w.seq}, w, m, "stage", rank);
+      };
+      if (!d.disaggregated) {  // one mapping for both phases
+        struct Both {
+          Mapping pre, dec;
+          double est_rps;
+        };
+        std::vector<Both> both;
+        for (const Mapping& dm : decs)
+          for (const Mapping& pm : pres)
+            if (pm.tp == dm.tp && pm.pp == dm.pp) {
+              const double g = dm.gpus();
+              both.push_back({pm, dm,
+                              dm.replicas / (static_cast<double>(st.prompt) / (pm.est_tokens_per_s_per_gpu * g) +
+                                             static_cast<double>(st.output) / (dm.est_tokens_per_s_per_gpu * g))});
+            }
+        std::stable_sort(both.begin(), both.end(), [](const Both& a, const Both& b) {
+          if (a.est_rps != b.est_rps) return a.est_rps > b.est_rps;
+          return a.dec.gpus() < b.dec.gpus();
+        });
+        for (size_t i = 0; i < both.size() && static_cast<int>(i) < spec.candidates; ++i)
+          sp.pairs.emplace_back(plan_pre(both[i].pre, static_cast<int>(i) + 1),
+                                plan_dec(both[i].dec, static_cast<int>(i) + 1));
+        if (both.empty())
+          sp.why = decs.empty()   ? "decode: " + (dec_why.empty() ? std::string("no split of the model") : dec_why)
+                   : pres.empty() ? "prefill: " + pre_why
+                                  : "no mapping fits both phases";
+      } else {  // each pool its own mapping, the most tokens/s of the pool
+        by_pool_tps(pres);
+        by_pool_tps(decs);
+        for (size_t i = 0; i < pres.size() && static_cast<int>(i) < spec.candidates; ++i)
+          sp.pre.push_back(plan_pre(pres[i], static_cast<int>(i) + 1));
+        for (size_t i = 0; i < decs.size() && static_cast<int>(i) < spec.candidates; ++i)
+          sp.dec.push_back(plan_dec(decs[i], static_cast<int>(i) + 1));
+        if (pres.empty()) sp.why = "prefill: " + (pre_why.empty() ? std::string("no split of the model") : pre_why);
+        if (decs.empty()) sp.why = "decode: " + (dec_why.empty() ? std::string("no split of the model") : dec_why);
+      }
+      stage_plans.push_back(sp);
+    }
+  }
   std::vector<PreparedPoint> prepared;
   const size_t width = std::max<size_t>(4, std::to_string(planned.size()).size());
   for (size_t i = 0; i < planned.size(); ++i) {
     LlmPointSpec& ps = planned[i].spec;
     const StudyCase c{ps.workload.model.name, ps.workload.phase, ps.workload.batch, ps.workload.seq};
-    ps.id = fmt::format("{:0{}}-{}-{}-{}-b{}-s{}-tp{}pp{}", i, width, slug(ps.system_label), slug(c.model),
-                        llm_phase_name(c.phase), c.batch, c.seq, ps.mapping.tp, ps.mapping.pp);
+    ps.id = fmt::format("{:0{}}-{}-{}-{}-b{}-s{}-tp{}pp{}{}", i, width, slug(ps.system_label), slug(c.model),
+                        llm_phase_name(c.phase), c.batch, c.seq, ps.mapping.tp, ps.mapping.pp,
+                        planned[i].cap ? fmt::format("-g{}", planned[i].cap) : "");
     prepared.push_back({ps.id, llm_point_yaml(ps)});
   }
 
@@ -495,12 +943,15 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
 
   // Collect and choose.
   std::vector<nlohmann::json> candidates;
+  std::vector<nlohmann::json> metrics(planned.size());  // null: the point failed
   std::map<std::string, std::vector<nlohmann::json>> by_case;
-  for (const Planned& p : planned) {
+  for (size_t i = 0; i < planned.size(); ++i) {
+    const Planned& p = planned[i];
     nlohmann::json r = read_point_result(point_dir(o.out, p.spec.id));
     if (r.is_null()) continue;
     nlohmann::json m = r.at("metrics");
     m["point"] = p.spec.id;
+    metrics[i] = m;
     candidates.push_back(m);
     by_case[p.key].push_back(m);
   }
@@ -534,6 +985,8 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
     chosen.push_back(row);
   }
 
+  const std::vector<nlohmann::json> stages = serve_stages(spec, stage_plans, metrics, clusters, models);
+
   std::vector<std::string> cand_cols{"point"};
   for (const auto& c : llm_columns()) cand_cols.push_back(c);
   std::vector<std::string> res_cols{"system", "model", "phase", "batch", "seq", "objective"};
@@ -544,6 +997,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
   res_cols.push_back("point");
   put_output_file(o.out, "candidates.csv", csv_table(cand_cols, candidates));
   put_output_file(o.out, "results.csv", csv_table(res_cols, chosen));
+  put_output_file(o.out, "stages.csv", csv_table(stage_columns(), stages));
   put_output_file(o.out, "unmapped.csv",
                   csv_table({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
   nlohmann::json systems = nlohmann::json::array();
@@ -567,7 +1021,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
   const nlohmann::json doc{{"study", spec.name},         {"spec_digest", spec.digest},
                            {"litesim_version", version}, {"grid", o.full ? "full" : "quick"},
                            {"systems", systems},         {"results", chosen},
-                           {"unmapped", unmapped}};
+                           {"unmapped", unmapped},       {"stages", stages}};
   put_output_file(o.out, "results.json", doc.dump(2) + "\n");
 
   write_configs_and_costs(o.out, spec, configs);

@@ -5,7 +5,8 @@
 // points (study/llm/llm_kind.h), one per distinct mapping; the sweep executor runs them; for each
 // system, workload and objective the best simulated candidate is chosen. Outputs in DIR:
 // points/ (one folder per point), candidates.csv (every point), results.csv and results.json (one
-// row per chosen point), unmapped.csv (workloads no mapping fits) and report.md.
+// row per chosen point), unmapped.csv (workloads no mapping fits), stages.csv (the staged path:
+// one row per deployment, study/llm/serving.h) and report.md.
 #include <string>
 #include <vector>
 
@@ -32,6 +33,29 @@ struct StudyCase {  // one workload: a model in one phase at one batch and seque
   int64_t batch = 1, seq = 1;
 };
 
+// The staged path (docs/study.md, Staged path): a request mix served by deployments, each one pool
+// of GPUs running both phases (colocated) or a prefill pool and a decode pool (disaggregated).
+struct StagePool {
+  std::string system;  // a spec system's name
+  int gpus = 0;        // of that system, at most its cluster's
+  SourceLoc loc;
+};
+
+struct StageDeployment {
+  std::string name;
+  bool disaggregated = false;
+  StagePool prefill, decode;  // colocated: the same pool twice
+  SourceLoc loc;
+};
+
+struct Stage {
+  std::string name, model;
+  int64_t prompt = 0, output = 0;  // tokens per request
+  int64_t max_batch = 256;         // a decode replica's batch cap (it runs the largest that fits its HBM)
+  std::vector<StageDeployment> deployments;
+  SourceLoc loc;
+};
+
 struct StudySpec {
   std::string file, name, digest;
   std::vector<StudySystem> systems;
@@ -40,6 +64,7 @@ struct StudySpec {
   Dtype weights = Dtype::bf16;
   int candidates = 2;
   Economics econ;
+  std::vector<Stage> stages;  // run by the quick and the full study alike
 };
 
 // Reads and checks a spec; `full` takes the whole grid, otherwise the `quick:` subset. Errors are
