@@ -577,6 +577,12 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
     row["requests_per_s"] = sv.requests_per_s;
     row["output_tokens_per_s"] = sv.output_tokens_per_s;
     row["output_tokens_per_s_per_gpu"] = sv.output_tokens_per_s / row.at("gpus").get<int>();
+    auto peak = [&](const StagePool& p) {
+      return p.gpus * clusters.at(p.system).rs.params.package.peak_flops(Dtype::bf16) / 1e15;
+    };
+    const double pflops = d.disaggregated ? peak(d.prefill) + peak(d.decode) : peak(d.decode);
+    row["peak_PFLOPS"] = pflops;
+    row["output_tokens_per_s_per_pflops"] = sv.output_tokens_per_s / pflops;
     row["ttft_ms"] = sv.ttft_ms;
     row["tpot_ms"] = sv.tpot_ms;
     row["tpot_interleaved_ms"] = sv.tpot_interleaved_ms;
@@ -596,45 +602,15 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
 }
 
 const std::vector<std::string>& stage_columns() {
-  static const std::vector<std::string> c{"stage",
-                                          "deployment",
-                                          "layout",
-                                          "model",
-                                          "prompt",
-                                          "output",
-                                          "max_batch",
-                                          "gpus",
-                                          "prefill_system",
-                                          "prefill_gpus",
-                                          "prefill_tp",
-                                          "prefill_pp",
-                                          "prefill_replicas",
-                                          "decode_system",
-                                          "decode_gpus",
-                                          "decode_tp",
-                                          "decode_pp",
-                                          "decode_replicas",
-                                          "decode_batch",
-                                          "requests_per_s",
-                                          "output_tokens_per_s",
-                                          "output_tokens_per_s_per_gpu",
-                                          "ttft_ms",
-                                          "tpot_ms",
-                                          "tpot_interleaved_ms",
-                                          "kv_MB",
-                                          "kv_GBps",
-                                          "kv_ms",
-                                          "limit",
-                                          "prefill_busy",
-                                          "decode_busy",
-                                          "capex_usd",
-                                          "power_kW",
-                                          "J_per_output_token",
-                                          "usd_per_mtok",
-                                          "runner_up",
-                                          "prefill_point",
-                                          "decode_point",
-                                          "note"};
+  // clang-format off
+  static const std::vector<std::string> c{
+      "stage", "deployment", "layout", "model", "prompt", "output", "max_batch", "gpus", "prefill_system", "prefill_gpus",
+      "prefill_tp", "prefill_pp", "prefill_replicas", "decode_system", "decode_gpus", "decode_tp", "decode_pp",
+      "decode_replicas", "decode_batch", "requests_per_s", "output_tokens_per_s", "output_tokens_per_s_per_gpu",
+      "peak_PFLOPS", "output_tokens_per_s_per_pflops", "ttft_ms", "tpot_ms", "tpot_interleaved_ms", "kv_MB", "kv_GBps",
+      "kv_ms", "limit", "prefill_busy", "decode_busy", "capex_usd", "power_kW", "J_per_output_token", "usd_per_mtok",
+      "runner_up", "prefill_point", "decode_point", "note"};
+  // clang-format on
   return c;
 }
 

@@ -48,6 +48,7 @@ res = read_csv("results.csv")
 cand = read_csv("candidates.csv")
 unmapped = read_csv("unmapped.csv")
 cost = read_csv("cost_curve.csv")
+stages = read_csv("stages.csv")
 with open(os.path.join(OUT, "results.json")) as f:
     meta = json.load(f)
 systems = [s["name"] for s in meta["systems"] if not s["sensitivity"]]
@@ -271,6 +272,78 @@ def sensitivity_plots():
 sensitivity_plots()
 
 
+def stage_plot():
+    """Per stage of the staged path: throughput, $ per million output tokens and latency per deployment."""
+    d = stages.dropna(subset=["requests_per_s"]) if not stages.empty else stages
+    if d.empty:
+        return
+    names = list(dict.fromkeys(d["stage"]))
+    panels = [("output_tokens_per_s", "output tokens/s"), ("usd_per_mtok", "$ per million output tokens"),
+              ("tpot_interleaved_ms", "time per output token (ms), prefills included"), ("ttft_ms", "TTFT (ms)")]
+    fig, axes = grid(len(names) * len(panels), 3.6, 0.5 + 0.35 * max(d.groupby("stage").size()))
+    for i, st in enumerate(names):
+        g = d[d["stage"] == st].iloc[::-1]  # the first deployment on top
+        for j, (col, label) in enumerate(panels):
+            ax = axes[i * len(panels) + j]
+            ax.barh(g["deployment"], g[col], color=["#4c72b0" if x == "colocated" else "#dd8452" for x in g["layout"]])
+            ax.set_xlabel(label)
+            ax.set_title(st, fontsize=9)
+            ax.tick_params(axis="y", labelsize=7)
+            if j:
+                ax.set_yticklabels([])
+    save(fig, "stages.png", "Staged path: each deployment's throughput, cost and latency",
+         "One row per stage (pilot, hybrid, full), one bar per deployment: blue colocated (one pool time-sharing "
+         "prefill and decode), orange disaggregated (prefill and decode pools, the KV cache over the network). Time "
+         "per output token includes the prefills a colocated pool runs between decode steps.")
+
+
+stage_plot()
+
+
+def stage_summary():
+    """One sentence per stage: each deployment against the stage's first."""
+    out = []
+    d = stages.dropna(subset=["requests_per_s"]) if not stages.empty else stages
+    for st, g in (d.groupby("stage", sort=False) if not d.empty else []):
+        first = g.iloc[0]
+        parts = []
+        for _, r in g.iloc[1:].iterrows():
+            parts.append(f"{r['deployment']}: {r['output_tokens_per_s'] / first['output_tokens_per_s']:.2f}x the "
+                         f"output tokens/s at {r['usd_per_mtok'] / first['usd_per_mtok']:.2f}x the $ per Mtok and "
+                         f"{r['tpot_interleaved_ms'] / first['tpot_interleaved_ms']:.2f}x the time per output token")
+        cheapest = g.loc[g["usd_per_mtok"].idxmin()]["deployment"]
+        out.append(f"{st} ({first['model']}, {int(first['prompt'])} tokens in, {int(first['output'])} out), against "
+                   f"{first['deployment']}: " + "; ".join(parts) + f". Lowest $ per Mtok: {cheapest}.")
+    return out
+
+
+STAGES = stage_summary()
+STAGE_COLS = [("stage", "stage"), ("deployment", "deployment"), ("layout", "layout"), ("gpus", "GPUs"),
+              ("peak_PFLOPS", "peak PFLOPS"),
+              ("mapping", "prefill / decode mapping"), ("decode_batch", "decode batch"),
+              ("requests_per_s", "requests/s"), ("output_tokens_per_s", "output tok/s"),
+              ("output_tokens_per_s_per_pflops", "output tok/s per PFLOPS"), ("ttft_ms", "TTFT ms"),
+              ("tpot_interleaved_ms", "TPOT ms"), ("limit", "limit"), ("capex_usd", "capex $"),
+              ("power_kW", "kW"), ("J_per_output_token", "J per output token"), ("usd_per_mtok", "$ per Mtok"),
+              ("note", "note")]
+
+
+def stage_rows():
+    if stages.empty:
+        return [], []
+    d = stages.copy()
+    d["note"] = d["note"].fillna("")
+
+    def mapping(r):
+        if r["requests_per_s"] != r["requests_per_s"]:
+            return "-"
+        return (f"tp{int(r['prefill_tp'])} x pp{int(r['prefill_pp'])} / tp{int(r['decode_tp'])} x pp{int(r['decode_pp'])}"
+                + (f", {int(r['prefill_replicas'])} + {int(r['decode_replicas'])} replicas" if r["layout"] ==
+                   "disaggregated" else f", {int(r['decode_replicas'])} replicas"))
+    d["mapping"] = d.apply(mapping, axis=1)
+    return [h for _, h in STAGE_COLS], [[fmt(r[c], c) for c, _ in STAGE_COLS] for _, r in d.iterrows()]
+
+
 def claims():
     """The paper's claims beside what this run measured (docs/study.md, Claims)."""
     out = []
@@ -399,7 +472,7 @@ def fmt(v, col):
     if isinstance(v, float):
         if v != v:
             return "-"
-        if col in ("batch", "seq", "tp", "pp", "replicas"):
+        if col in ("batch", "seq", "tp", "pp", "replicas", "gpus", "decode_batch"):
             return str(int(v))
         return f"{v:.4g}" if abs(v) < 1000 else f"{v:,.0f}"
     return str(v)
@@ -445,12 +518,19 @@ sens_order = {s["sensitivity"]: [] for s in meta["systems"] if s["sensitivity"]}
 for s_ in meta["systems"]:
     if s_["sensitivity"]:
         sens_order[s_["sensitivity"]].append(s_["value"])
+stage_head, stage_rows_ = stage_rows()
+STAGE_NOTE = ("Each stage serves one request mix (prompt and output tokens) with each deployment: colocated, one pool "
+              "whose replicas run both phases by turns with one mapping; disaggregated, a prefill pool and a decode "
+              "pool with their own mappings and the KV cache shipped between them (as Splitwise and DistServe do). "
+              "Requests/s, cost and energy follow docs/study.md (Staged path); no queueing is modelled.")
 sens_note = "; ".join(f"{k}: " + ", ".join(f"value {i + 1} = {v}" for i, v in enumerate(vs)) for k, vs in sens_order.items())
 md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Answer\n\n" + "".join(f"- {x}\n" for x in ANSWER) +
       "\n## Systems\n\n", md_table(sys_head, sys_rows),
       "\n## Results (the mapping chosen per system, workload and objective)\n\n", md_table(res_head, res_rows),
       "\n## Workloads no mapping fits\n\n", md_table(un_head, un_rows),
       f"\n## Sensitivity and crossover\n\n{sens_note}\n\n", md_table(cross_head if crossovers else [], crossovers),
+      f"\n## Staged path\n\n{STAGE_NOTE}\n\n" + "".join(f"- {x}\n" for x in STAGES) + "\n",
+      md_table(stage_head, stage_rows_),
       "\n## Claims\n\n", md_table(claims_head, CLAIMS), "\n## Plots\n\n"]
 for name, title, caption, _ in plots:
     md.append(f"### {title}\n\n![{title}](plots/{name})\n\n{caption}\n\n")
@@ -476,6 +556,8 @@ parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><tit
          "<h2>Workloads no mapping fits</h2>", html_table(un_head, un_rows),
          f"<h2>Sensitivity and crossover</h2><p>{html.escape(sens_note)}</p>",
          html_table(cross_head if crossovers else [], crossovers),
+         f"<h2>Staged path</h2><p>{html.escape(STAGE_NOTE)}</p><ul>" +
+         "".join(f"<li>{html.escape(x)}</li>" for x in STAGES) + "</ul>", html_table(stage_head, stage_rows_),
          "<h2>Claims</h2>", html_table(claims_head, CLAIMS), "<h2>Plots</h2>"]
 for name, title, caption, data in plots:
     b64 = base64.b64encode(data).decode()

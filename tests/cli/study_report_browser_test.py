@@ -27,6 +27,9 @@ SPEC = {
     "prefill": {"prompt": [512], "batch": [1]},
     "decode": {"batch": [4], "context": [1024]},
     "objectives": ["latency", "throughput"],
+    "stages": [{"name": "pilot", "model": "llama3-8b", "prompt": 512, "output": 64, "max_batch": 16,
+                "deployments": [{"name": "one H100", "system": "h100", "gpus": 1},
+                                {"name": "four Lite", "system": "lite-torus", "gpus": 4}]}],
 }
 PROBE = """<script>
 window.__problems = [];
@@ -65,8 +68,8 @@ with tempfile.TemporaryDirectory() as tmp:
     if p.returncode != 0:
         fail(f"litesim study failed ({p.returncode}): {p.stderr}")
     plots = sorted(f for f in os.listdir(os.path.join(out, "plots")) if f.endswith(".png"))
-    if len(plots) < 5:
-        fail(f"expected the study's plots, found {plots}")
+    if len(plots) < 5 or "stages.png" not in plots:
+        fail(f"expected the study's plots (the staged path's among them), found {plots}")
     text = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     if "<head>" not in text:
         fail("report.html has no <head>")

@@ -169,13 +169,112 @@ def end_to_end(tmp):
     print("ok")
 
 
+# The staged path on Llama-3-8B: one H100 and four Lite-GPUs each serving both phases, and one H100
+# prefilling for four Lite-GPUs decoding. A long mix so that the decode batch is set by the HBM, not
+# by max_batch.
+STAGE_SPEC = {**{k: v for k, v in SPEC.items() if k != "sensitivity"}, "stages": [{
+    "name": "pilot", "model": "llama3-8b", "prompt": 4096, "output": 512, "max_batch": 256,
+    "deployments": [{"name": "one H100", "system": "h100", "gpus": 1},
+                    {"name": "four Lite", "system": "lite-clos", "gpus": 4},
+                    {"name": "split", "prefill": {"system": "h100", "gpus": 1},
+                     "decode": {"system": "lite-clos", "gpus": 4}}]}]}
+
+
+def stages(tmp):
+    """Each stage row against its two points' rows in candidates.csv, by the closed forms of
+    docs/study.md (Staged path), and the decode batch against `litesim gen llm`'s HBM check."""
+    out = os.path.join(tmp, "out")
+    r = study(write_spec(tmp, STAGE_SPEC), out, 2)
+    check(r.returncode == 0, f"study exited {r.returncode}: {r.stderr}")
+    cands = {c["point"]: c for c in rows(os.path.join(out, "candidates.csv"))}
+    st = rows(os.path.join(out, "stages.csv"))
+    check([x["deployment"] for x in st] == ["one H100", "four Lite", "split"], f"stage rows: {st}")
+    with open(os.path.join(CONFIGS, "models", "llama3-8b.yaml")) as f:
+        model = yaml.safe_load(f)
+    P, O = 4096, 512
+    hbm_bound = 0
+    life = ECON["lifetime_years"] * 365.25 * 86400
+    for x in st:
+        what = x["deployment"]
+        pre, dec = cands[x["prefill_point"]], cands[x["decode_point"]]
+        f = {k: float(v) for k, v in x.items() if k not in ("stage", "deployment", "layout", "model", "prefill_system",
+                                                           "decode_system", "limit", "runner_up", "prefill_point",
+                                                           "decode_point", "note") and v != ""}
+        # the points are the request mix's phases: a prompt per micro-batch; decode at the mean context
+        check(pre["phase"] == "prefill" and int(pre["seq"]) == P and int(pre["batch"]) == int(pre["pp"]),
+              f"{what}: prefill point {pre['point']}")
+        check(dec["phase"] == "decode" and int(dec["seq"]) == P + O // 2, f"{what}: decode point {dec['point']}")
+        # the decode batch is the largest multiple of pp up to max_batch that the generator (which
+        # checks one package's HBM) accepts at the longest context, P + O
+        def fits(batch):
+            g = subprocess.run([LITESIM, "gen", "llm", "--model", "llama3-8b", "--phase", "decode", "--batch",
+                                str(batch), "--seq", str(P + O), "--tp", dec["tp"], "--pp", dec["pp"], "--system",
+                                system_of(x["decode_system"]), "-o", os.path.join(tmp, "g.yaml")],
+                               capture_output=True, text=True)
+            return g.returncode == 0
+        b, pp = int(dec["batch"]), int(dec["pp"])
+        check(fits(b) and (b == 256 or not fits(b + pp)), f"{what}: decode batch {b} is not the largest that fits")
+        hbm_bound += b < 256
+        tps_pre, tps_dec = float(pre["tokens_per_s"]), float(dec["tokens_per_s"])
+        if x["layout"] == "colocated":
+            check(pre["tp"] == dec["tp"] and pre["pp"] == dec["pp"], f"{what}: one mapping for both phases")
+            reps = int(dec["replicas"])
+            rps = reps / (P / tps_pre + O / tps_dec)  # each replica time-shares the two phases
+            watts = rps * (P * float(pre["J_per_token"]) + O * float(dec["J_per_token"]))
+            capex = int(x["gpus"]) * float(dec["capex_usd_per_gpu"])
+            check(close(f["ttft_ms"], float(pre["pass_ms"])), f"{what}: TTFT is the prompt's pass")
+            busy = 1 - rps / reps * P / tps_pre
+            check(close(f["tpot_interleaved_ms"], float(dec["cycle_ms"]) / busy, 1e-9), f"{what}: interleaved TPOT")
+        else:
+            kv = 2 * model["layers"] * model["kv_heads"] * model["head_dim"] * P * 2  # K and V, bf16
+            check(close(f["kv_MB"], kv / 1e6), f"{what}: KV {f['kv_MB']} MB, expected {kv / 1e6}")
+            # the H100's scale-out port is a 400 Gb/s NIC: at most 50 GB/s from each prefill GPU
+            check(f["kv_GBps"] <= 50 * int(pre["gpus_per_replica"]) * (1 + 1e-12), f"{what}: KV path {f['kv_GBps']}")
+            t_kv = kv / (f["kv_GBps"] * 1e9) * 1e3
+            check(t_kv <= f["kv_ms"] <= t_kv + 0.01, f"{what}: KV transfer {f['kv_ms']} ms, bytes / bandwidth {t_kv}")
+            check(close(f["ttft_ms"], float(pre["pass_ms"]) + f["kv_ms"]), f"{what}: TTFT = prefill + KV transfer")
+            r_pre = float(pre["tokens_per_s_cluster"]) / P
+            r_dec = float(dec["tokens_per_s_cluster"]) / O
+            rps = min(r_pre, r_dec)  # the KV path is far from binding here: checked next
+            check(f["kv_GBps"] * 1e9 / kv > 2 * rps, f"{what}: the KV path binds")
+            check(x["limit"] == ("prefill" if r_pre < r_dec else "decode"), f"{what}: limit {x['limit']}")
+            static = sum(float(c["J_per_token_static"]) * float(c["tokens_per_s_cluster"]) for c in (pre, dec))
+            dyn = rps * sum(n * (float(c["J_per_token"]) - float(c["J_per_token_static"]))
+                            for n, c in ((P, pre), (O, dec)))
+            watts = f["power_kW"] * 1e3
+            # the power is the pools' static power, their dynamic energy and the KV cache's bits (a few pJ each)
+            check(static + dyn <= watts <= static + dyn + rps * kv * 8 * 20e-12, f"{what}: power {watts} W")
+            capex = int(x["prefill_gpus"]) * float(pre["capex_usd_per_gpu"]) + \
+                int(x["decode_gpus"]) * float(dec["capex_usd_per_gpu"])
+        check(close(f["requests_per_s"], rps, 1e-9), f"{what}: {f['requests_per_s']} requests/s, expected {rps}")
+        check(close(f["output_tokens_per_s"], rps * O, 1e-9), f"{what}: output tokens/s")
+        check(close(f["power_kW"] * 1e3, watts, 1e-9), f"{what}: power {f['power_kW']} kW, expected {watts / 1e3}")
+        check(close(f["J_per_output_token"], watts / (rps * O), 1e-9), f"{what}: J per output token")
+        check(close(f["capex_usd"], capex, 1e-12), f"{what}: capex {f['capex_usd']}, expected {capex}")
+        usd_s = capex / life + watts * ECON["pue"] * ECON["usd_per_kwh"] / 3.6e6
+        check(close(f["usd_per_mtok"], usd_s / (rps * O) * 1e6, 1e-9), f"{what}: $ per Mtok")
+    check(hbm_bound > 0, "no decode batch was set by the HBM")
+    with open(os.path.join(out, "report.md")) as fh:
+        md = fh.read()
+    check("## Staged path" in md and "| pilot | split | disaggregated |" in md, "report.md has the stage table")
+    # a pool larger than its cluster is refused, naming the spec's line; nothing is written
+    bad = {**STAGE_SPEC, "stages": [{**STAGE_SPEC["stages"][0],
+                                     "deployments": [{"name": "x", "system": "h100", "gpus": 65}]}]}
+    path = write_spec(tmp, bad, "bad-stage.yaml")
+    r = study(path, os.path.join(tmp, "bad"), 1)
+    check(r.returncode == 2 and path + ":" in r.stderr and "gpus" in r.stderr and "has 64" in r.stderr,
+          f"an oversized pool: exit {r.returncode}: {r.stderr}")
+    check(not os.path.exists(os.path.join(tmp, "bad")), "an oversized pool's study wrote its folder")
+    print("ok")
+
+
 def jobs_identical(tmp):
-    spec = write_spec(tmp, SPEC)
+    spec = write_spec(tmp, {**SPEC, "stages": STAGE_SPEC["stages"]})
     outs = [os.path.join(tmp, f"j{j}") for j in (1, 2)]
     for j, out in zip((1, 2), outs):
         r = study(spec, out, j)
         check(r.returncode == 0, f"--jobs {j}: {r.stderr}")
-    for name in ("results.csv", "results.json", "candidates.csv", "unmapped.csv", "report.md"):
+    for name in ("results.csv", "results.json", "candidates.csv", "unmapped.csv", "stages.csv", "report.md"):
         with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
             check(a.read() == b.read(), f"{name} differs between --jobs 1 and --jobs 2")
     r = study(spec, outs[1], 2)  # a re-run skips every point and writes the same files
@@ -197,6 +296,13 @@ def bad_spec(tmp):
          "not one of the spec's systems"),
         ({**SPEC, "sensitivity": [{"name": "x", "system": "h100", "path": "fabric.link.lanes", "values": ["many"]}]},
          "sensitivity[].values", "fabric.link.lanes"),
+        ({**SPEC, "stages": [{"name": "s", "model": "llama3-8b", "prompt": 64, "output": 8,
+                              "deployments": [{"name": "d", "system": "nope", "gpus": 1}]}]},
+         "stages[].deployments[].system", "not one of the spec's systems"),
+        ({**SPEC, "stages": [{"name": "s", "model": "llama3-8b", "prompt": 64, "output": 8,
+                              "deployments": [{"name": "d", "system": "h100", "gpus": 1,
+                                               "decode": {"system": "h100", "gpus": 1}}]}]},
+         "stages[].deployments[].system", "not both"),
     ]
     for i, (spec, key, words) in enumerate(cases):
         path = write_spec(tmp, spec, f"bad{i}.yaml")
@@ -210,4 +316,4 @@ def bad_spec(tmp):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    {"end_to_end": end_to_end, "jobs_identical": jobs_identical, "bad_spec": bad_spec}[CASE](tmp)
+    {"end_to_end": end_to_end, "jobs_identical": jobs_identical, "bad_spec": bad_spec, "stages": stages}[CASE](tmp)
