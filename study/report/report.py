@@ -455,6 +455,12 @@ def answer():
     for c in CLAIMS:
         if c[0].startswith("Performance"):
             lines.append(f"{c[0]}: {c[2]} ({c[1]}).")
+    d = stages.dropna(subset=["requests_per_s"]) if not stages.empty else stages
+    for st, g in (d.groupby("stage", sort=False) if not d.empty else []):
+        fast = g.loc[g["output_tokens_per_s_per_pflops"].idxmax()]
+        cheap = g.loc[g["usd_per_mtok"].idxmin()]
+        lines.append(f"Staged path, {st}: most output tokens/s per PFLOPS {fast['deployment']}, lowest $ per million "
+                     f"output tokens {cheap['deployment']} (the Staged path section).")
     return lines
 
 
