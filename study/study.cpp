@@ -511,6 +511,11 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
                        {"decode_gpus", d.decode.gpus},
                        {"gpus", d.disaggregated ? d.prefill.gpus + d.decode.gpus : d.decode.gpus},
                        {"note", sp.why}};
+    auto peak = [&](const StagePool& p) {
+      return p.gpus * clusters.at(p.system).rs.params.package.peak_flops(Dtype::bf16) / 1e15;
+    };
+    const double pflops = d.disaggregated ? peak(d.prefill) + peak(d.decode) : peak(d.decode);
+    row["peak_PFLOPS"] = pflops;
     const nlohmann::json *pre = nullptr, *dec = nullptr;
     Serving sv;
     std::string runner_up = "none that fits";
@@ -577,11 +582,6 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
     row["requests_per_s"] = sv.requests_per_s;
     row["output_tokens_per_s"] = sv.output_tokens_per_s;
     row["output_tokens_per_s_per_gpu"] = sv.output_tokens_per_s / row.at("gpus").get<int>();
-    auto peak = [&](const StagePool& p) {
-      return p.gpus * clusters.at(p.system).rs.params.package.peak_flops(Dtype::bf16) / 1e15;
-    };
-    const double pflops = d.disaggregated ? peak(d.prefill) + peak(d.decode) : peak(d.decode);
-    row["peak_PFLOPS"] = pflops;
     row["output_tokens_per_s_per_pflops"] = sv.output_tokens_per_s / pflops;
     row["ttft_ms"] = sv.ttft_ms;
     row["tpot_ms"] = sv.tpot_ms;

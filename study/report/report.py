@@ -306,6 +306,11 @@ def stage_summary():
     d = stages.dropna(subset=["requests_per_s"]) if not stages.empty else stages
     for st, g in (d.groupby("stage", sort=False) if not d.empty else []):
         first = g.iloc[0]
+        none = stages[(stages["stage"] == st) & stages["requests_per_s"].isna()]["deployment"].tolist()
+        unfit = f" No mapping fits {', '.join(none)}." if none else ""
+        if len(g) == 1:
+            out.append(f"{st} ({first['model']}): only {first['deployment']} has a mapping.{unfit}")
+            continue
         parts = []
         for _, r in g.iloc[1:].iterrows():
             parts.append(f"{r['deployment']}: {r['output_tokens_per_s'] / first['output_tokens_per_s']:.2f}x the "
@@ -313,7 +318,7 @@ def stage_summary():
                          f"{r['tpot_interleaved_ms'] / first['tpot_interleaved_ms']:.2f}x the time per output token")
         cheapest = g.loc[g["usd_per_mtok"].idxmin()]["deployment"]
         out.append(f"{st} ({first['model']}, {int(first['prompt'])} tokens in, {int(first['output'])} out), against "
-                   f"{first['deployment']}: " + "; ".join(parts) + f". Lowest $ per Mtok: {cheapest}.")
+                   f"{first['deployment']}: " + "; ".join(parts) + f". Lowest $ per Mtok: {cheapest}.{unfit}")
     return out
 
 

@@ -177,7 +177,10 @@ STAGE_SPEC = {**{k: v for k, v in SPEC.items() if k != "sensitivity"}, "stages":
     "deployments": [{"name": "one H100", "system": "h100", "gpus": 1},
                     {"name": "four Lite", "system": "lite-clos", "gpus": 4},
                     {"name": "split", "prefill": {"system": "h100", "gpus": 1},
-                     "decode": {"system": "lite-clos", "gpus": 4}}]}]}
+                     "decode": {"system": "lite-clos", "gpus": 4}}]},
+    # a deployment no mapping fits: a row with the reason and no numbers
+    {"name": "too-big", "model": "llama3-70b", "prompt": 512, "output": 64,
+     "deployments": [{"name": "one Lite", "system": "lite-clos", "gpus": 1}]}]}
 
 
 def stages(tmp):
@@ -188,7 +191,10 @@ def stages(tmp):
     check(r.returncode == 0, f"study exited {r.returncode}: {r.stderr}")
     cands = {c["point"]: c for c in rows(os.path.join(out, "candidates.csv"))}
     st = rows(os.path.join(out, "stages.csv"))
-    check([x["deployment"] for x in st] == ["one H100", "four Lite", "split"], f"stage rows: {st}")
+    check([x["deployment"] for x in st] == ["one H100", "four Lite", "split", "one Lite"], f"stage rows: {st}")
+    unfit = st.pop()
+    check(unfit["requests_per_s"] == "" and "needs" in unfit["note"] and "GiB" in unfit["note"],
+          f"a deployment that does not fit: {unfit}")
     with open(os.path.join(CONFIGS, "models", "llama3-8b.yaml")) as f:
         model = yaml.safe_load(f)
     P, O = 4096, 512
