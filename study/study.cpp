@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "core/output_files.h"
 #include "fabric/topology/topology.h"
 #include "hw/package/cost.h"
+#include "memory/hbm/hbm.h"
 #include "study/llm/serving.h"
 #include "study/sweep/executor.h"
 #include "study/sweep/merge.h"
@@ -131,25 +133,42 @@ std::vector<StudyCase> cases_of(const Grid& g, const std::string& path) {
 }
 
 // A pool of a stage's deployment: {system: NAME, gpus: N}, or the deployment's own system and gpus.
-StagePool read_pool(const ConfigPtr& map, const std::string& path, const StudySpec& s) {
+// `gpus_of` gives a spec system's cluster size; `used` sums the deployment's pools per system.
+StagePool read_pool(const ConfigPtr& map, const std::string& path, const StudySpec& s,
+                    const std::function<int(const StudySystem&)>& gpus_of, std::map<std::string, int>& used) {
   StagePool p;
   p.loc = map->loc;
   const ConfigPtr sys = field(map, "system", path, true);
-  const bool known = std::any_of(s.systems.begin(), s.systems.end(),
-                                 [&](const StudySystem& x) { return x.base.empty() && x.label == sys->scalar; });
-  if (!sys->is_scalar() || !known)
+  const auto it = std::find_if(s.systems.begin(), s.systems.end(),
+                               [&](const StudySystem& x) { return x.base.empty() && x.label == sys->scalar; });
+  if (!sys->is_scalar() || it == s.systems.end())
     throw ConfigError(sys->loc, path + "system",
                       fmt::format("'{}' is not one of the spec's systems", sys->is_scalar() ? sys->scalar : ""));
   p.system = sys->scalar;
-  p.gpus = static_cast<int>(integer(field(map, "gpus", path, true), path + "gpus", 1, 1 << 20));
+  const ConfigPtr g = field(map, "gpus", path, true);
+  p.gpus = static_cast<int>(integer(g, path + "gpus", 1, 1 << 20));
+  const int have = gpus_of(*it);
+  if ((used[p.system] += p.gpus) > have)
+    throw ConfigError(
+        g->loc, path + "gpus",
+        fmt::format("the deployment takes {} GPUs of {}, whose cluster has {}", used[p.system], p.system, have));
   return p;
 }
 
 void read_stages(const ConfigPtr& list, StudySpec& s, const std::string& configs) {
+  std::map<std::string, int> cluster_gpus;
+  auto gpus_of = [&](const StudySystem& sys) {
+    if (!cluster_gpus.count(sys.label)) {
+      const ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);
+      cluster_gpus[sys.label] = TopologyRegistry::instance().create(rs.params.fabric.topology)->num_gpus();
+    }
+    return cluster_gpus.at(sys.label);
+  };
   std::set<std::string> names;
   for (const auto& e : need_list(list, "stages")) {
     need_map(e, "stages[]");
-    only_keys(e, "stages[].", {"name", "model", "prompt", "output", "max_batch", "deployments"});
+    only_keys(e, "stages[].",
+              {"name", "model", "prompt", "output", "max_batch", "hbm_utilization", "slo", "deployments"});
     Stage st;
     st.loc = e->loc;
     const ConfigPtr nm = field(e, "name", "stages[].", true);
@@ -159,15 +178,32 @@ void read_stages(const ConfigPtr& list, StudySpec& s, const std::string& configs
     const ConfigPtr model = field(e, "model", "stages[].", true);
     const ConfigPtr raw = ConfigNode::make_map(model->loc);
     raw->set("preset", ConfigNode::make_scalar(model->scalar, model->loc));
+    int64_t context = 0;
     try {
-      resolve_model(raw, configs);
+      context = resolve_model(raw, configs).params.context;
     } catch (const ConfigError& err) {
       throw ConfigError(model->loc, "stages[].model", err.what());
     }
     st.model = model->scalar;
     st.prompt = integer(field(e, "prompt", "stages[].", true), "stages[].prompt", 1, 1 << 24);
-    st.output = integer(field(e, "output", "stages[].", true), "stages[].output", 1, 1 << 24);
+    const ConfigPtr out = field(e, "output", "stages[].", true);
+    st.output = integer(out, "stages[].output", 1, 1 << 24);
+    if (st.prompt + st.output > context)
+      throw ConfigError(out->loc, "stages[].output",
+                        fmt::format("{} prompt + {} output tokens is beyond {}'s context of {}", st.prompt, st.output,
+                                    st.model, context));
     if (const ConfigPtr b = e->find("max_batch")) st.max_batch = integer(b, "stages[].max_batch", 1, 1 << 20);
+    if (const ConfigPtr u = e->find("hbm_utilization")) {
+      st.hbm_utilization = real(u, "stages[].hbm_utilization");
+      if (!(st.hbm_utilization > 0) || st.hbm_utilization > 1)
+        throw ConfigError(u->loc, "stages[].hbm_utilization", "expected a share above 0 and at most 1");
+    }
+    if (const ConfigPtr slo = e->find("slo")) {
+      need_map(slo, "stages[].slo");
+      only_keys(slo, "stages[].slo.", {"ttft_ms", "tpot_ms"});
+      if (const ConfigPtr t = slo->find("ttft_ms")) st.ttft_slo_ms = real(t, "stages[].slo.ttft_ms");
+      if (const ConfigPtr t = slo->find("tpot_ms")) st.tpot_slo_ms = real(t, "stages[].slo.tpot_ms");
+    }
     std::set<std::string> deps;
     for (const auto& d : need_list(field(e, "deployments", "stages[].", true), "stages[].deployments")) {
       const std::string path = "stages[].deployments[].";
@@ -175,6 +211,7 @@ void read_stages(const ConfigPtr& list, StudySpec& s, const std::string& configs
       only_keys(d, path, {"name", "system", "gpus", "prefill", "decode"});
       StageDeployment dep;
       dep.loc = d->loc;
+      std::map<std::string, int> used;  // GPUs per system in this deployment
       const ConfigPtr dn = field(d, "name", path, true);
       if (!dn->is_scalar() || dn->scalar.empty() || !deps.insert(dn->scalar).second)
         throw ConfigError(dn->loc, path + "name", "expected a name no other deployment of the stage has");
@@ -185,10 +222,12 @@ void read_stages(const ConfigPtr& list, StudySpec& s, const std::string& configs
                           "give system and gpus (one pool running both phases) or prefill and decode pools, not both");
       if (split) {
         dep.disaggregated = true;
-        dep.prefill = read_pool(need_map(field(d, "prefill", path, true), path + "prefill"), path + "prefill.", s);
-        dep.decode = read_pool(need_map(field(d, "decode", path, true), path + "decode"), path + "decode.", s);
+        dep.prefill =
+            read_pool(need_map(field(d, "prefill", path, true), path + "prefill"), path + "prefill.", s, gpus_of, used);
+        dep.decode =
+            read_pool(need_map(field(d, "decode", path, true), path + "decode"), path + "decode.", s, gpus_of, used);
       } else {
-        dep.prefill = dep.decode = read_pool(d, path, s);
+        dep.prefill = dep.decode = read_pool(d, path, s, gpus_of, used);
       }
       st.deployments.push_back(dep);
     }
@@ -516,56 +555,69 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
     };
     const double pflops = d.disaggregated ? peak(d.prefill) + peak(d.decode) : peak(d.decode);
     row["peak_PFLOPS"] = pflops;
-    const nlohmann::json *pre = nullptr, *dec = nullptr;
-    Serving sv;
-    std::string runner_up = "none that fits";
+    auto hbm = [&](const StagePool& p) {
+      const HbmFacts h = hbm_facts(clusters.at(p.system).rs.params.package.hbm);
+      return std::pair<double, double>(p.gpus * to_gib(h.capacity), p.gpus * h.peak_bytes_per_s / 1e12);
+    };
+    const auto [gib, tbps] = d.disaggregated ? std::pair<double, double>(hbm(d.prefill).first + hbm(d.decode).first,
+                                                                         hbm(d.prefill).second + hbm(d.decode).second)
+                                             : hbm(d.decode);
+    row["hbm_GiB"] = gib;
+    row["hbm_TBps"] = tbps;
+    // Every combination of a simulated prefill and decode candidate, served; the chosen one meets the
+    // stage's service level with the most requests/s, or (when none does) misses it by the least.
+    struct Option {
+      Serving sv;
+      const nlohmann::json *pre, *dec;
+      bool meets;
+      double miss;  // the larger of TTFT / its limit and TPOT (prefills included) / its limit
+    };
+    std::vector<Option> options;
+    const double kv = kv_cache_bytes(models.at(st.model).params, st.prompt);
+    const KvPath path = kv_path(clusters.at(d.prefill.system), clusters.at(d.decode.system));
+    auto consider = [&](const nlohmann::json& a, const nlohmann::json& b) {
+      if (a.is_null() || b.is_null()) return;
+      const PoolPhase pa = pool_phase(a, d.prefill.gpus), pb = pool_phase(b, d.decode.gpus);
+      const Serving v = d.disaggregated ? serve_disaggregated(mix, pa, pb, kv, path, spec.econ)
+                                        : serve_colocated(mix, pa, pb, spec.econ);
+      const double miss = std::max(v.ttft_ms / st.ttft_slo_ms, v.tpot_interleaved_ms / st.tpot_slo_ms);
+      options.push_back({v, &a, &b, miss <= 1.0, miss});
+    };
     if (!d.disaggregated) {
-      std::vector<std::pair<Serving, size_t>> served;
-      for (size_t i = 0; i < sp.pairs.size(); ++i) {
-        const nlohmann::json &a = metrics[sp.pairs[i].first], &b = metrics[sp.pairs[i].second];
-        if (a.is_null() || b.is_null()) continue;
-        served.emplace_back(
-            serve_colocated(mix, pool_phase(a, d.prefill.gpus), pool_phase(b, d.decode.gpus), spec.econ), i);
-      }
-      std::stable_sort(served.begin(), served.end(),
-                       [](const auto& x, const auto& y) { return x.first.requests_per_s > y.first.requests_per_s; });
-      if (!served.empty()) {
-        sv = served[0].first;
-        pre = &metrics[sp.pairs[served[0].second].first];
-        dec = &metrics[sp.pairs[served[0].second].second];
-        if (served.size() > 1)
-          runner_up = fmt::format("{}: {:.3f} requests/s", mapping_text(metrics[sp.pairs[served[1].second].second]),
-                                  served[1].first.requests_per_s);
-      }
+      for (const auto& [a, b] : sp.pairs) consider(metrics[a], metrics[b]);
     } else {
-      auto best = [&](const std::vector<size_t>& ids, std::string* second) -> const nlohmann::json* {
-        std::vector<const nlohmann::json*> ok;
-        for (size_t i : ids)
-          if (!metrics[i].is_null()) ok.push_back(&metrics[i]);
-        std::stable_sort(ok.begin(), ok.end(), [](const nlohmann::json* x, const nlohmann::json* y) {
-          return x->at("tokens_per_s_cluster").get<double>() > y->at("tokens_per_s_cluster").get<double>();
-        });
-        if (ok.size() > 1)
-          *second = fmt::format("{} ({:.0f} tokens/s)", mapping_text(*ok[1]),
-                                ok[1]->at("tokens_per_s_cluster").get<double>());
-        return ok.empty() ? nullptr : ok[0];
-      };
-      std::string pre2, dec2;
-      pre = best(sp.pre, &pre2);
-      dec = best(sp.dec, &dec2);
-      if (pre && dec) {
-        const double kv = kv_cache_bytes(models.at(st.model).params, st.prompt);
-        const KvPath path = kv_path(clusters.at(d.prefill.system), clusters.at(d.decode.system));
-        sv = serve_disaggregated(mix, pool_phase(*pre, d.prefill.gpus), pool_phase(*dec, d.decode.gpus), kv, path,
-                                 spec.econ);
-        row["kv_MB"] = kv / 1e6;
-        row["kv_ms"] = sv.kv_ms;
-        row["kv_GBps"] = std::min(path.src_bytes_per_s_per_gpu * pre->at("gpus_per_replica").get<int>(),
-                                  path.dst_bytes_per_s_per_gpu * dec->at("gpus_per_replica").get<int>()) /
-                         1e9;
-        if (!pre2.empty() || !dec2.empty())
-          runner_up = fmt::format("prefill {}; decode {}", pre2.empty() ? "none" : pre2, dec2.empty() ? "none" : dec2);
-      }
+      for (size_t a : sp.pre)
+        for (size_t b : sp.dec) consider(metrics[a], metrics[b]);
+    }
+    std::stable_sort(options.begin(), options.end(), [](const Option& x, const Option& y) {
+      if (x.meets != y.meets) return x.meets;
+      if (x.meets) return x.sv.requests_per_s > y.sv.requests_per_s;
+      return x.miss < y.miss;
+    });
+    const nlohmann::json* pre = options.empty() ? nullptr : options[0].pre;
+    const nlohmann::json* dec = options.empty() ? nullptr : options[0].dec;
+    const Serving sv = options.empty() ? Serving{} : options[0].sv;
+    std::string runner_up = "none that fits";
+    if (options.size() > 1) {
+      const Option& r = options[1];
+      runner_up = fmt::format("{} / {} at batch {}: {:.3f} requests/s{}", mapping_text(*r.pre), mapping_text(*r.dec),
+                              r.dec->at("batch").get<int64_t>(), r.sv.requests_per_s,
+                              r.meets ? "" : ", misses the service level");
+    }
+    row["ttft_slo_ms"] = st.ttft_slo_ms;
+    row["tpot_slo_ms"] = st.tpot_slo_ms;
+    if (!options.empty()) {
+      row["slo_met"] = options[0].meets;
+      if (!options[0].meets)
+        row["note"] =
+            fmt::format("no candidate meets the service level; the closest misses it by {:.2f}x", options[0].miss);
+    }
+    if (d.disaggregated && pre) {
+      row["kv_MB"] = kv / 1e6;
+      row["kv_ms"] = sv.kv_ms;
+      row["kv_GBps"] = std::min(path.src_bytes_per_s_per_gpu * pre->at("gpus_per_replica").get<int>(),
+                                path.dst_bytes_per_s_per_gpu * dec->at("gpus_per_replica").get<int>()) /
+                       1e9;
     }
     if (!pre || !dec) {
       if (sp.why.empty()) row["note"] = "its points failed";
@@ -579,6 +631,12 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
     row["decode_pp"] = dec->at("pp");
     row["decode_replicas"] = dec->at("replicas");
     row["decode_batch"] = dec->at("batch");
+    // prefill GPUs per decode GPU at which both phases would be equally busy
+    const double pre_gpu_s = static_cast<double>(st.prompt) * pre->at("gpus_per_replica").get<double>() /
+                             pre->at("tokens_per_s").get<double>();
+    const double dec_gpu_s = static_cast<double>(st.output) * dec->at("gpus_per_replica").get<double>() /
+                             dec->at("tokens_per_s").get<double>();
+    row["balanced_prefill_per_decode_gpu"] = pre_gpu_s / dec_gpu_s;
     row["requests_per_s"] = sv.requests_per_s;
     row["output_tokens_per_s"] = sv.output_tokens_per_s;
     row["output_tokens_per_s_per_gpu"] = sv.output_tokens_per_s / row.at("gpus").get<int>();
@@ -607,9 +665,10 @@ const std::vector<std::string>& stage_columns() {
       "stage", "deployment", "layout", "model", "prompt", "output", "max_batch", "gpus", "prefill_system", "prefill_gpus",
       "prefill_tp", "prefill_pp", "prefill_replicas", "decode_system", "decode_gpus", "decode_tp", "decode_pp",
       "decode_replicas", "decode_batch", "requests_per_s", "output_tokens_per_s", "output_tokens_per_s_per_gpu",
-      "peak_PFLOPS", "output_tokens_per_s_per_pflops", "ttft_ms", "tpot_ms", "tpot_interleaved_ms", "kv_MB", "kv_GBps",
-      "kv_ms", "limit", "prefill_busy", "decode_busy", "capex_usd", "power_kW", "J_per_output_token", "usd_per_mtok",
-      "runner_up", "prefill_point", "decode_point", "note"};
+      "peak_PFLOPS", "hbm_GiB", "hbm_TBps", "output_tokens_per_s_per_pflops", "ttft_ms", "tpot_ms",
+      "tpot_interleaved_ms", "ttft_slo_ms", "tpot_slo_ms", "slo_met", "kv_MB", "kv_GBps", "kv_ms", "limit",
+      "prefill_busy", "decode_busy", "balanced_prefill_per_decode_gpu", "capex_usd", "power_kW", "J_per_output_token",
+      "usd_per_mtok", "runner_up", "prefill_point", "decode_point", "note"};
   // clang-format on
   return c;
 }
@@ -751,12 +810,11 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
     return *std::find_if(spec.systems.begin(), spec.systems.end(),
                          [&](const StudySystem& x) { return x.label == label && x.base.empty(); });
   };
-  auto capped = [&](const StagePool& pool) {
+  // A pool as the mapper sees it: its GPUs, each with the share of its HBM a serving engine fills.
+  auto capped = [&](const StagePool& pool, const Stage& st) {
     ClusterFacts f = clusters.at(pool.system).facts;
-    if (pool.gpus > f.gpus)
-      throw ConfigError(pool.loc, "stages[].deployments[].gpus",
-                        fmt::format("{} GPUs, but the {} cluster has {}", pool.gpus, pool.system, f.gpus));
     f.gpus = pool.gpus;
+    f.hbm_capacity = static_cast<uint64_t>(std::floor(static_cast<double>(f.hbm_capacity) * st.hbm_utilization));
     return f;
   };
   auto pool_tps = [](const Mapping& m) { return m.est_tokens_per_s_per_gpu * m.gpus() * m.replicas; };
@@ -782,8 +840,10 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
     };
     // Decode: each tp x pp at the largest batch up to max_batch (a multiple of pp) that fits the
     // HBM, as a serving engine fills its KV cache memory with sequences.
+    // Each comes with smaller batches (a half and a quarter of it), for a service level the
+    // largest batch misses: levels[0] is the largest.
     auto decode_maps = [&](const ClusterFacts& f, std::string* why) {
-      std::vector<Mapping> out;
+      std::vector<std::vector<Mapping>> out;
       for (int tp = 1; tp <= f.gpus; tp *= 2)
         for (int pp = 1; tp * pp <= f.gpus && pp <= st.max_batch; pp *= 2) {
           auto at = [&](int64_t k) -> std::optional<Mapping> {
@@ -810,7 +870,10 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
               hi = mid - 1;
             }
           }
-          out.push_back(*best);
+          std::vector<Mapping> levels{*best};
+          for (int64_t k = lo / 2; k >= 1 && levels.size() < 3; k /= 2)
+            if (std::optional<Mapping> m = at(k)) levels.push_back(*m);
+          out.push_back(levels);
         }
       return out;
     };
@@ -841,16 +904,11 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
       StagePlan sp;
       sp.stage = &st;
       sp.dep = &d;
-      if (dec_fit.seq > md.context) {
-        sp.why = fmt::format("{} tokens is beyond the model's context of {}", dec_fit.seq, md.context);
-        stage_plans.push_back(sp);
-        continue;
-      }
       const StudySystem& sys_pre = system_named(d.prefill.system);
       const StudySystem& sys_dec = system_named(d.decode.system);
       std::string pre_why, dec_why;
-      std::vector<Mapping> pres = prefill_maps(capped(d.prefill), &pre_why);
-      std::vector<Mapping> decs = decode_maps(capped(d.decode), &dec_why);
+      std::vector<Mapping> pres = prefill_maps(capped(d.prefill, st), &pre_why);
+      const std::vector<std::vector<Mapping>> decs = decode_maps(capped(d.decode, st), &dec_why);
       auto plan_pre = [&](const Mapping& m, int rank) {
         return plan(sys_pre, d.prefill.gpus, StudyCase{st.model, LlmPhase::Prefill, m.pp, st.prompt}, pre_work(m), m,
                     "stage", rank);
@@ -859,40 +917,48 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
         const LlmWorkload w = dec_work(m);
         return plan(sys_dec, d.decode.gpus, StudyCase{st.model, LlmPhase::Decode, w.batch, w.seq}, w, m, "stage", rank);
       };
+      auto missing = [](const std::string& why) { return why.empty() ? std::string("no split of the model") : why; };
       if (!d.disaggregated) {  // one mapping for both phases
         struct Both {
-          Mapping pre, dec;
-          double est_rps;
+          Mapping pre;
+          const std::vector<Mapping>* dec;
+          double est_rps;  // at the largest batch
         };
         std::vector<Both> both;
-        for (const Mapping& dm : decs)
+        for (const std::vector<Mapping>& levels : decs)
           for (const Mapping& pm : pres)
-            if (pm.tp == dm.tp && pm.pp == dm.pp) {
+            if (pm.tp == levels[0].tp && pm.pp == levels[0].pp) {
+              const Mapping& dm = levels[0];
               const double g = dm.gpus();
-              both.push_back({pm, dm,
+              both.push_back({pm, &levels,
                               dm.replicas / (static_cast<double>(st.prompt) / (pm.est_tokens_per_s_per_gpu * g) +
                                              static_cast<double>(st.output) / (dm.est_tokens_per_s_per_gpu * g))});
             }
         std::stable_sort(both.begin(), both.end(), [](const Both& a, const Both& b) {
           if (a.est_rps != b.est_rps) return a.est_rps > b.est_rps;
-          return a.dec.gpus() < b.dec.gpus();
+          return a.pre.gpus() < b.pre.gpus();
         });
-        for (size_t i = 0; i < both.size() && static_cast<int>(i) < spec.candidates; ++i)
-          sp.pairs.emplace_back(plan_pre(both[i].pre, static_cast<int>(i) + 1),
-                                plan_dec(both[i].dec, static_cast<int>(i) + 1));
+        for (size_t i = 0; i < both.size() && static_cast<int>(i) < spec.candidates; ++i) {
+          const size_t pre = plan_pre(both[i].pre, static_cast<int>(i) + 1);
+          for (const Mapping& dm : *both[i].dec) sp.pairs.emplace_back(pre, plan_dec(dm, static_cast<int>(i) + 1));
+        }
         if (both.empty())
-          sp.why = decs.empty()   ? "decode: " + (dec_why.empty() ? std::string("no split of the model") : dec_why)
-                   : pres.empty() ? "prefill: " + pre_why
+          sp.why = decs.empty()   ? "decode: " + missing(dec_why)
+                   : pres.empty() ? "prefill: " + missing(pre_why)
                                   : "no mapping fits both phases";
-      } else {  // each pool its own mapping, the most tokens/s of the pool
+      } else {  // each pool its own mapping
         by_pool_tps(pres);
-        by_pool_tps(decs);
+        std::vector<std::vector<Mapping>> ranked = decs;
+        std::stable_sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+          if (pool_tps(a[0]) != pool_tps(b[0])) return pool_tps(a[0]) > pool_tps(b[0]);
+          return a[0].gpus() < b[0].gpus();
+        });
         for (size_t i = 0; i < pres.size() && static_cast<int>(i) < spec.candidates; ++i)
           sp.pre.push_back(plan_pre(pres[i], static_cast<int>(i) + 1));
-        for (size_t i = 0; i < decs.size() && static_cast<int>(i) < spec.candidates; ++i)
-          sp.dec.push_back(plan_dec(decs[i], static_cast<int>(i) + 1));
-        if (pres.empty()) sp.why = "prefill: " + (pre_why.empty() ? std::string("no split of the model") : pre_why);
-        if (decs.empty()) sp.why = "decode: " + (dec_why.empty() ? std::string("no split of the model") : dec_why);
+        for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < spec.candidates; ++i)
+          for (const Mapping& dm : ranked[i]) sp.dec.push_back(plan_dec(dm, static_cast<int>(i) + 1));
+        if (pres.empty()) sp.why = "prefill: " + missing(pre_why);
+        if (decs.empty()) sp.why = "decode: " + missing(dec_why);
       }
       stage_plans.push_back(sp);
     }

@@ -51,7 +51,9 @@ struct StageDeployment {
 struct Stage {
   std::string name, model;
   int64_t prompt = 0, output = 0;  // tokens per request
-  int64_t max_batch = 256;         // a decode replica's batch cap (it runs the largest that fits its HBM)
+  int64_t max_batch = 256;         // a decode replica's sequences in flight at most (it runs the most that fit)
+  double hbm_utilization = 0.9;    // the share of a package's HBM a serving engine fills (weights, KV, activations)
+  double ttft_slo_ms = 2000, tpot_slo_ms = 200;  // the service level a deployment's choice must meet
   std::vector<StageDeployment> deployments;
   SourceLoc loc;
 };

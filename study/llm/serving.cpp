@@ -2,6 +2,7 @@
 #include "study/llm/serving.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/error.h"
 
@@ -11,7 +12,7 @@ namespace {
 
 // Capex over the lifetime plus energy at the wall, per output token, in $ per million.
 double usd_per_mtok(const Serving& s, const Economics& e) {
-  if (!(s.output_tokens_per_s > 0)) return 0;
+  if (!(s.output_tokens_per_s > 0)) return std::numeric_limits<double>::quiet_NaN();
   const double life_s = e.lifetime_years * 365.25 * 86400.0;
   const double usd_per_s = s.capex_usd / life_s + s.power_W * e.pue * e.usd_per_kwh / 3.6e6;
   return usd_per_s / s.output_tokens_per_s * 1e6;

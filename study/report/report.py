@@ -324,11 +324,12 @@ def stage_summary():
 
 STAGES = stage_summary()
 STAGE_COLS = [("stage", "stage"), ("deployment", "deployment"), ("layout", "layout"), ("gpus", "GPUs"),
-              ("peak_PFLOPS", "peak PFLOPS"),
+              ("peak_PFLOPS", "peak PFLOPS"), ("hbm_GiB", "HBM GiB"), ("hbm_TBps", "HBM TB/s"),
               ("mapping", "prefill / decode mapping"), ("decode_batch", "decode batch"),
               ("requests_per_s", "requests/s"), ("output_tokens_per_s", "output tok/s"),
               ("output_tokens_per_s_per_pflops", "output tok/s per PFLOPS"), ("ttft_ms", "TTFT ms"),
-              ("tpot_interleaved_ms", "TPOT ms"), ("limit", "limit"), ("capex_usd", "capex $"),
+              ("tpot_interleaved_ms", "TPOT ms (prefills included)"), ("slo_met", "meets SLO"), ("limit", "limit"),
+              ("balanced_prefill_per_decode_gpu", "balanced prefill per decode GPU"), ("capex_usd", "capex $"),
               ("power_kW", "kW"), ("J_per_output_token", "J per output token"), ("usd_per_mtok", "$ per Mtok"),
               ("note", "note")]
 
@@ -346,6 +347,7 @@ def stage_rows():
                 + (f", {int(r['prefill_replicas'])} + {int(r['decode_replicas'])} replicas" if r["layout"] ==
                    "disaggregated" else f", {int(r['decode_replicas'])} replicas"))
     d["mapping"] = d.apply(mapping, axis=1)
+    d["slo_met"] = d["slo_met"].map({True: "yes", False: "no"}).fillna("-")
     return [h for _, h in STAGE_COLS], [[fmt(r[c], c) for c, _ in STAGE_COLS] for _, r in d.iterrows()]
 
 
@@ -533,7 +535,10 @@ stage_head, stage_rows_ = stage_rows()
 STAGE_NOTE = ("Each stage serves one request mix (prompt and output tokens) with each deployment: colocated, one pool "
               "whose replicas run both phases by turns with one mapping; disaggregated, a prefill pool and a decode "
               "pool with their own mappings and the KV cache shipped between them (as Splitwise and DistServe do). "
-              "Requests/s, cost and energy follow docs/study.md (Staged path); no queueing is modelled.")
+              "Each deployment takes the candidate (mappings and decode batch) with the most requests/s that meets the "
+              "stage's service level (TTFT and time per output token, the prefills a colocated pool runs between "
+              "decode steps included). Requests/s, cost and energy follow docs/study.md (Staged path); no queueing is "
+              "modelled. Deployments are equal in peak compute within a stage, not in HBM: the HBM columns show it.")
 sens_note = "; ".join(f"{k}: " + ", ".join(f"value {i + 1} = {v}" for i, v in enumerate(vs)) for k, vs in sens_order.items())
 md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Answer\n\n" + "".join(f"- {x}\n" for x in ANSWER) +
       "\n## Systems\n\n", md_table(sys_head, sys_rows),

@@ -180,7 +180,21 @@ STAGE_SPEC = {**{k: v for k, v in SPEC.items() if k != "sensitivity"}, "stages":
                      "decode": {"system": "lite-clos", "gpus": 4}}]},
     # a deployment no mapping fits: a row with the reason and no numbers
     {"name": "too-big", "model": "llama3-70b", "prompt": 512, "output": 64,
-     "deployments": [{"name": "one Lite", "system": "lite-clos", "gpus": 1}]}]}
+     "deployments": [{"name": "one Lite", "system": "lite-clos", "gpus": 1}]},
+    # a service level nothing meets: the closest candidate, flagged
+    {"name": "tight", "model": "llama3-8b", "prompt": 512, "output": 64, "slo": {"ttft_ms": 1, "tpot_ms": 1},
+     "deployments": [{"name": "one H100 tight", "system": "h100", "gpus": 1}]}]}
+
+
+def resolved(label):  # a spec system's resolved config, as `litesim config` prints it
+    r = subprocess.run([LITESIM, "config", "--system", system_of(label)], capture_output=True, text=True)
+    check(r.returncode == 0, f"litesim config {label}: {r.stderr}")
+    return yaml.safe_load(r.stdout)
+
+
+def pj(text):  # "0.6 pJ/bit" -> 0.6
+    check(text.endswith(" pJ/bit"), f"an energy per bit: {text}")
+    return float(text.split()[0])
 
 
 def stages(tmp):
@@ -191,35 +205,55 @@ def stages(tmp):
     check(r.returncode == 0, f"study exited {r.returncode}: {r.stderr}")
     cands = {c["point"]: c for c in rows(os.path.join(out, "candidates.csv"))}
     st = rows(os.path.join(out, "stages.csv"))
-    check([x["deployment"] for x in st] == ["one H100", "four Lite", "split", "one Lite"], f"stage rows: {st}")
+    check([x["deployment"] for x in st] == ["one H100", "four Lite", "split", "one Lite", "one H100 tight"],
+          f"stage rows: {st}")
+    tight = st.pop()
+    check(tight["slo_met"] == "false" and "no candidate meets the service level" in tight["note"]
+          and float(tight["tpot_interleaved_ms"]) > 1, f"a service level nothing meets: {tight}")
     unfit = st.pop()
     check(unfit["requests_per_s"] == "" and "needs" in unfit["note"] and "GiB" in unfit["note"],
           f"a deployment that does not fit: {unfit}")
     with open(os.path.join(CONFIGS, "models", "llama3-8b.yaml")) as f:
         model = yaml.safe_load(f)
     P, O = 4096, 512
+    h100, lite = resolved("h100"), resolved("lite-clos")
+    # the decode batch of one H100 serving Llama-3-8B (tp1 x pp1), worked here: as many sequences of
+    # P + O tokens of KV cache as fit 90% of its HBM beside the weights (activations: a few MB, so
+    # at most one sequence fewer)
+    kv_token = 2 * model["layers"] * model["kv_heads"] * model["head_dim"] * 2
+    cap = 0.9 * json_of("cost", "--package", h100["package"]["name"])["peaks"]["hbm_GB"] * 1e9
+    expect = int((cap - weight_bytes(model)) // (kv_token * (P + O)))
+    one = st[0]
+    check(one["decode_tp"] == "1" and one["decode_pp"] == "1" and int(one["decode_batch"]) in (expect, expect - 1),
+          f"one H100's decode batch {one['decode_batch']}, expected {expect} (or one fewer)")
     hbm_bound = 0
     life = ECON["lifetime_years"] * 365.25 * 86400
     for x in st:
         what = x["deployment"]
         pre, dec = cands[x["prefill_point"]], cands[x["decode_point"]]
         f = {k: float(v) for k, v in x.items() if k not in ("stage", "deployment", "layout", "model", "prefill_system",
-                                                           "decode_system", "limit", "runner_up", "prefill_point",
+                                                           "decode_system", "limit", "runner_up", "prefill_point", "slo_met",
                                                            "decode_point", "note") and v != ""}
         # the points are the request mix's phases: a prompt per micro-batch; decode at the mean context
         check(pre["phase"] == "prefill" and int(pre["seq"]) == P and int(pre["batch"]) == int(pre["pp"]),
               f"{what}: prefill point {pre['point']}")
         check(dec["phase"] == "decode" and int(dec["seq"]) == P + O // 2, f"{what}: decode point {dec['point']}")
         # the decode batch is the largest multiple of pp up to max_batch that the generator (which
-        # checks one package's HBM) accepts at the longest context, P + O
+        # checks one package's HBM) accepts at the longest context, P + O, with 90% of the HBM
+        hbm = (h100 if x["decode_system"] == "h100" else lite)["package"]["hbm"]["capacity"]
+        check(hbm.endswith(" GiB"), f"HBM capacity {hbm}")
+        usable = f"package.hbm.capacity={0.9 * float(hbm.split()[0])} GiB"
+
         def fits(batch):
             g = subprocess.run([LITESIM, "gen", "llm", "--model", "llama3-8b", "--phase", "decode", "--batch",
                                 str(batch), "--seq", str(P + O), "--tp", dec["tp"], "--pp", dec["pp"], "--system",
-                                system_of(x["decode_system"]), "-o", os.path.join(tmp, "g.yaml")],
+                                system_of(x["decode_system"]), "--set", usable, "-o", os.path.join(tmp, "g.yaml")],
                                capture_output=True, text=True)
             return g.returncode == 0
         b, pp = int(dec["batch"]), int(dec["pp"])
-        check(fits(b) and (b == 256 or not fits(b + pp)), f"{what}: decode batch {b} is not the largest that fits")
+        # (or, when a service level calls for it, about a half or a quarter of the largest)
+        check(fits(b) and (b == 256 or any(not fits(m * (b + pp)) for m in (1, 2, 4))),
+              f"{what}: decode batch {b} is neither the largest that fits nor a half or quarter of it")
         hbm_bound += b < 256
         tps_pre, tps_dec = float(pre["tokens_per_s"]), float(dec["tokens_per_s"])
         if x["layout"] == "colocated":
@@ -232,11 +266,16 @@ def stages(tmp):
             busy = 1 - rps / reps * P / tps_pre
             check(close(f["tpot_interleaved_ms"], float(dec["cycle_ms"]) / busy, 1e-9), f"{what}: interleaved TPOT")
         else:
-            kv = 2 * model["layers"] * model["kv_heads"] * model["head_dim"] * P * 2  # K and V, bf16
+            kv = kv_token * P  # K and V of every layer, bf16
             check(close(f["kv_MB"], kv / 1e6), f"{what}: KV {f['kv_MB']} MB, expected {kv / 1e6}")
-            # the H100's scale-out port is a 400 Gb/s NIC: at most 50 GB/s from each prefill GPU
-            check(f["kv_GBps"] <= 50 * int(pre["gpus_per_replica"]) * (1 + 1e-12), f"{what}: KV path {f['kv_GBps']}")
-            t_kv = kv / (f["kv_GBps"] * 1e9) * 1e3
+            # one replica's cache to one: the H100's scale-out port is a 400 Gb/s NIC (50 GB/s), a
+            # Lite-GPU's is its whole optics on the Clos: lanes x rate x the FEC's code rate (RS(544,514))
+            code = {"none": 1.0, "rs544": 514 / 544, "rs272": 257 / 272}[lite["package"]["cpo"]["transceiver"]["fec"]]
+            topo = json_of("topo", "--system", system_of("lite-clos"))
+            lite_GBps = sum(e["rate_Gbps"] for e in topo["edges"] if 0 in (e["u"], e["v"])) * code / 8
+            bw = min(50 * int(pre["gpus_per_replica"]), lite_GBps * int(dec["gpus_per_replica"]))
+            check(close(f["kv_GBps"], bw, 1e-9), f"{what}: KV path {f['kv_GBps']} GB/s, expected {bw}")
+            t_kv = kv / (bw * 1e9) * 1e3
             check(t_kv <= f["kv_ms"] <= t_kv + 0.01, f"{what}: KV transfer {f['kv_ms']} ms, bytes / bandwidth {t_kv}")
             check(close(f["ttft_ms"], float(pre["pass_ms"]) + f["kv_ms"]), f"{what}: TTFT = prefill + KV transfer")
             r_pre = float(pre["tokens_per_s_cluster"]) / P
@@ -247,12 +286,23 @@ def stages(tmp):
             static = sum(float(c["J_per_token_static"]) * float(c["tokens_per_s_cluster"]) for c in (pre, dec))
             dyn = rps * sum(n * (float(c["J_per_token"]) - float(c["J_per_token_static"]))
                             for n, c in ((P, pre), (O, dec)))
-            watts = f["power_kW"] * 1e3
-            # the power is the pools' static power, their dynamic energy and the KV cache's bits (a few pJ each)
-            check(static + dyn <= watts <= static + dyn + rps * kv * 8 * 20e-12, f"{what}: power {watts} W")
+            # the KV cache's bits: the H100's transmit, its scale-out switch (port optics both ways and
+            # switching), the Lite-GPU's receive
+            tx, sw, rx = h100["package"]["cpo"]["transceiver"], h100["fabric"]["switch"], lite["package"]["cpo"]["transceiver"]
+            swx = sw["transceiver"]
+            pj_bit = (pj(tx["modulator_driver_energy"]) + pj(tx["serdes_dsp_energy"]) + pj(swx["modulator_driver_energy"])
+                      + pj(swx["receiver_tia_energy"]) + 2 * pj(swx["serdes_dsp_energy"]) + pj(sw["energy_per_bit"])
+                      + pj(rx["receiver_tia_energy"]) + pj(rx["serdes_dsp_energy"]))
+            watts = static + dyn + rps * kv * 8 * pj_bit * 1e-12
             capex = int(x["prefill_gpus"]) * float(pre["capex_usd_per_gpu"]) + \
                 int(x["decode_gpus"]) * float(dec["capex_usd_per_gpu"])
         check(close(f["requests_per_s"], rps, 1e-9), f"{what}: {f['requests_per_s']} requests/s, expected {rps}")
+        # the service level: met as its row says, and the runner-up, when it meets it too, serves no more
+        met = f["ttft_ms"] <= f["ttft_slo_ms"] and f["tpot_interleaved_ms"] <= f["tpot_slo_ms"]
+        check(x["slo_met"] == ("true" if met else "false"), f"{what}: slo_met {x['slo_met']}")
+        if "requests/s" in x["runner_up"] and "misses" not in x["runner_up"]:
+            second = float(x["runner_up"].split(": ")[-1].split(" requests/s")[0])
+            check(second <= f["requests_per_s"] * (1 + 1e-3), f"{what}: the runner-up serves more: {x['runner_up']}")
         check(close(f["output_tokens_per_s"], rps * O, 1e-9), f"{what}: output tokens/s")
         check(close(f["power_kW"] * 1e3, watts, 1e-9), f"{what}: power {f['power_kW']} kW, expected {watts / 1e3}")
         check(close(f["J_per_output_token"], watts / (rps * O), 1e-9), f"{what}: J per output token")
@@ -309,6 +359,17 @@ def bad_spec(tmp):
                               "deployments": [{"name": "d", "system": "h100", "gpus": 1,
                                                "decode": {"system": "h100", "gpus": 1}}]}]},
          "stages[].deployments[].system", "not both"),
+        ({**SPEC, "stages": [{"name": "s", "model": "llama3-8b", "prompt": 64, "output": 8,
+                              "deployments": [{"name": "d", "prefill": {"system": "h100", "gpus": 40},
+                                               "decode": {"system": "h100", "gpus": 40}}]}]},
+         "stages[].deployments[].decode.gpus", "takes 80 GPUs of h100, whose cluster has 64"),
+        ({**SPEC, "models": ["llama3-8b", "gpt3-175b"],
+          "stages": [{"name": "s", "model": "gpt3-175b", "prompt": 2000, "output": 100,
+                      "deployments": [{"name": "d", "system": "h100", "gpus": 8}]}]},
+         "stages[].output", "beyond gpt3-175b's context of 2048"),
+        ({**SPEC, "stages": [{"name": "s", "model": "llama3-8b", "prompt": 64, "output": 8, "slo": {"tpot": 5},
+                              "deployments": [{"name": "d", "system": "h100", "gpus": 1}]}]},
+         "stages[].slo.tpot", "unknown key"),
     ]
     for i, (spec, key, words) in enumerate(cases):
         path = write_spec(tmp, spec, f"bad{i}.yaml")
