@@ -137,7 +137,7 @@ nlohmann::json to_json(const AvailabilityOptions& o, const ResolvedSystem& rs, c
                     {"replicas", k.replicas},
                     {"capacity_fraction", k.capacity_fraction},
                     {"mean_capacity_fraction", k.mean_capacity_fraction},
-                    {"capacity_lost", k.capacity_lost}};
+                    {"capacity_lost_no_spares", k.capacity_lost}};
   }
   j["components"] = comps;
   j["blast_radius"] = blast;
@@ -180,12 +180,13 @@ void print_text(const AvailabilityOptions& o, const ResolvedSystem& rs, const Re
       "  rates: {} (die_scaling {}); blast: one failure, worst unit of the kind, before a spare joins\n\n",
       rel.params.name, rel.params.die_scaling);
   std::cout << fmt::format("  {:<24} {:>6} {:>11} {:>6} {:<10} {:>5} {:>8} {:>10} {:>12}\n", "part kind", "count",
-                           "MTBF h", "MTTR h", "basis", "GPUs", "replicas", "capacity", "kept down");
+                           "MTBF h", "MTTR h", "basis", "GPUs", "replicas", "capacity", "kept down*");
   for (const PartKind& k : r.inv.kinds)
     std::cout << fmt::format("  {:<24} {:>6} {:>11.0f} {:>6.0f} {:<10} {:>5} {:>8} {:>10} {:>12}\n", k.key, k.count,
                              k.rate.mtbf_hours, k.rate.mttr_hours, k.rate.basis, k.gpus, k.replicas,
                              percent(k.capacity_fraction), percent(k.capacity_lost));
   const nlohmann::json agree = agreement(r.cf, r.mc);
+  std::cout << "  * capacity the kind keeps down on average: first order, without spares\n";
   std::cout << fmt::format(
       "\n  serving capacity, steady state: closed form {:.6f} (lost {:.3g}; {}{}); Monte Carlo {:.6f} +- {:.6f} (95%, "
       "{} lifetimes of {} years, seed {}){}\n",

@@ -2,7 +2,13 @@
 
 #include <sstream>
 
+#include "core/registry.h"
+
 namespace litesim {
+
+namespace {
+const BlockRegistrar reg(ReliabilityParams::schema());
+}  // namespace
 
 const ParamSet<PartRate>& PartRate::schema() {
   static const ParamSet<PartRate> s("part_rate", "one part kind's failure and repair", [](ParamSet<PartRate>& p) {

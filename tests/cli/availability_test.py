@@ -166,7 +166,7 @@ elif CASE == "closed_form_and_monte_carlo":
         check(lo <= cf["capacity"] <= hi and a["agree"], f"{s}: closed form {cf['capacity']} outside [{lo}, {hi}]")
         close(hi - lo, 2 * 1.96 * mc["sd"] / math.sqrt(mc["runs"]), f"{s}: CI width", 1e-9)
         # First order, the capacity lost is the kinds' losses summed (union bound; second order apart).
-        first = sum(b["capacity_lost"] for b in j["blast_radius"].values())
+        first = sum(b["capacity_lost_no_spares"] for b in j["blast_radius"].values())
         check(0 < 1 - cf["capacity"] <= first and first - (1 - cf["capacity"]) <= first ** 2 + 1e-12,
               f"{s}: 1 - {cf['capacity']} against first order {first}")
         check(len(mc["by_year"]) == 4, f"{s}: 4 years")
