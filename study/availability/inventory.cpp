@@ -69,7 +69,7 @@ class Reach {
     for (const TopoEdge& e : live)
       if (routes(e.u) && routes(e.v)) join(all, local, e);
     const int g = l_.gpus_per_replica;
-    for (int r = 0; r < l_.replicas; ++r) {
+    for (int r = 0; r < l_.replicas && g > 1; ++r) {  // a one-GPU replica needs no network
       if (r == own) continue;
       Dsu a = all, b_ = local;
       if (!direct_)  // switched: the replica's own GPUs route its traffic (GPU-level forwarding), others' do not
