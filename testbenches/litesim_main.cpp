@@ -7,6 +7,7 @@
 //   litesim trace convert IN OUT                    (litesim-trace/1 <-> Chakra ET)
 //   litesim study [SPEC] [--out DIR] [--full]       (Lite-GPU vs H100 clusters: the report; docs/study.md)
 //   litesim sweep SPEC --out DIR [--jobs N]        (many runs in parallel, merged; docs/sweeps.md)
+//   litesim availability --system F --model M [...] (failures, blast radius, capacity; docs/faults.md)
 // Exit status: 0 success, 2 bad input (config, workload, command line), 3 the simulation could not
 // finish (deadlock) or broke an invariant, 1 anything else.
 #include <unistd.h>
@@ -25,6 +26,7 @@
 
 #include "core/error.h"
 #include "core/registry.h"
+#include "testbenches/availability_cmd.h"
 #include "testbenches/gen_cmd.h"
 #include "testbenches/study_cmd.h"
 #include "testbenches/sweep_cmd.h"
@@ -151,6 +153,8 @@ int main(int argc, char** argv) {
   auto* sweep = add_sweep(app, sweep_opts);
   StudyCmdOptions study_opts;
   auto* study = add_study(app, study_opts);
+  AvailabilityOptions avail_opts;
+  auto* avail = add_availability(app, avail_opts);
 
   try {
     app.parse(argc, argv);
@@ -173,6 +177,7 @@ int main(int argc, char** argv) {
     if (trace_convert->parsed()) return run_trace_convert(convert_opts);
     if (sweep->parsed()) return run_sweep(sweep_opts, cfg, LITESIM_VERSION);
     if (study->parsed()) return run_study_cmd(study_opts, cfg, LITESIM_VERSION);
+    if (avail->parsed()) return run_availability(avail_opts, cfg);
     if (system_file.empty()) system_file = default_system_file(cfg);
     const ResolvedSystem rs = resolve_system(system_file, sets, cfg);
     if (app.got_subcommand("config")) {
