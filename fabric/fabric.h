@@ -17,6 +17,7 @@
 #include "core/sim_context.h"
 #include "fabric/backend/packet_params.h"
 #include "fabric/collective/collective_params.h"
+#include "fabric/fault/fault_params.h"
 #include "fabric/link/link_budget.h"
 #include "fabric/link/link_params.h"
 #include "fabric/optics/cpo_params.h"
@@ -35,6 +36,8 @@ struct FabricParams {
   std::optional<SwitchParams> eps;  // `switch`: required when the topology has switches
   std::optional<OcsParams> ocs;     // required when the topology has OCS units
   CollectiveParams collective;      // how collectives run by default (algorithms, chunk, ...)
+  std::vector<FaultParams> faults;  // injected into the run (docs/faults.md); empty: none
+  RecoveryParams recovery;          // detection and rerouting of a dead link
   static const ParamSet<FabricParams>& schema();
 };
 
@@ -63,6 +66,7 @@ struct FabricContext {
   const FabricParams& params;
   SimContext& sim;
   std::vector<FabricPhase> phases;  // phase 0 first; more only with an OCS schedule
+  std::vector<LinkFault> faults;    // fabric.faults resolved on phase 0's topology
 
   // The optics at vertex v's end of its links: the GPU's package optics or the switch ports'.
   LinkEnd end_optics(int v) const { return vertex_optics(topology, v, cpo, params.eps); }
@@ -90,6 +94,19 @@ struct LinkActivity {
   const WindowedSum* busy_ps = nullptr;  // owned by the fabric
 };
 
+// What the faults of a run did (fabric.faults; docs/faults.md).
+struct FaultEvent {
+  std::string text;  // the fault as configured
+  int link = 0;
+  Time at, detected, rerouted;  // when it struck, was detected, and routes avoided the link
+};
+struct FaultReport {
+  std::vector<FaultEvent> faults;
+  uint64_t messages_dropped = 0;  // message copies lost with a dead link (each retransmitted if a route remains)
+  uint64_t retransmissions = 0;
+  uint64_t messages_lost = 0;  // dropped with no route left: never delivered
+};
+
 class Fabric {
  public:
   // Called when the message's last byte has reached its destination, inside the fabric's event
@@ -101,8 +118,11 @@ class Fabric {
   // Starts a message; returns at once. May be called from any SystemC process.
   virtual void send(const MessageInfo& msg, DeliveredCallback done) = 0;
 
+  // Every byte handed to the fabric, a retransmission again; delivered; lost with a dead link.
   virtual uint64_t bytes_injected() const = 0;
   virtual uint64_t bytes_delivered() const = 0;
+  virtual uint64_t bytes_dropped() const { return 0; }
+  virtual FaultReport fault_report() const { return {}; }
   virtual uint64_t messages_in_flight() const = 0;
   // Network latency of delivered messages: injection to arrival at the destination, in ns.
   virtual const Histogram& latency_ns() const = 0;
@@ -115,12 +135,13 @@ class Fabric {
 
 using FabricRegistry = Registry<Fabric, const FabricContext&>;
 
-// At the end of a run: every byte injected was delivered and nothing is left in flight; a SimError
-// naming both counts otherwise.
+// At the end of a run: every byte injected was delivered or dropped (a dead link's) and nothing is
+// left in flight; a SimError naming the counts otherwise.
 inline void check_conservation(const Fabric& f) {
-  if (f.bytes_injected() != f.bytes_delivered() || f.messages_in_flight() != 0)
+  if (f.bytes_injected() != f.bytes_delivered() + f.bytes_dropped() || f.messages_in_flight() != 0)
     throw SimError("conservation violated: " + std::to_string(f.bytes_injected()) + " B injected, " +
-                   std::to_string(f.bytes_delivered()) + " B delivered");
+                   std::to_string(f.bytes_delivered()) + " B delivered, " + std::to_string(f.bytes_dropped()) +
+                   " B dropped");
 }
 
 }  // namespace litesim

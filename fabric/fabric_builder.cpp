@@ -81,8 +81,16 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
     check_lanes(t, fmt::format("in OCS schedule entry {}, ", i));
     phases.push_back(FabricPhase{schedule[i].at, &t, route(t)});
   }
+  std::vector<LinkFault> faults = resolve_faults(t0, params.faults, where);
+  if (!faults.empty() && params.fidelity != "flow")
+    throw ConfigError(where("fabric.faults"), "fabric.faults",
+                      "faults are injected at fabric.fidelity: flow (the packet backend does not model them yet)");
+  if (!faults.empty() && phases.size() > 1)
+    throw ConfigError(where("fabric.faults"), "fabric.faults",
+                      "faults and an OCS circuit schedule cannot be combined yet");
   params_ = params;
-  ctx_.reset(new FabricContext{t0, *routers_.front(), std::move(gpu_cpo), params_, sim, std::move(phases)});
+  ctx_.reset(
+      new FabricContext{t0, *routers_.front(), std::move(gpu_cpo), params_, sim, std::move(phases), std::move(faults)});
   fabric_ = FabricRegistry::instance().create(ImplConfig{params.fidelity, nullptr}, *ctx_);
 }
 

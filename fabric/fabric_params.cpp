@@ -20,6 +20,9 @@ const ParamSet<FabricParams>& FabricParams::schema() {
     p.optional_section("ocs", &FabricParams::ocs, "the optical circuit switches (configs/ocs/)");
     p.section("collective", &FabricParams::collective,
               "how collectives run unless the command line says otherwise: algorithm per op, chunk, ...");
+    p.list("faults", &FabricParams::faults,
+           "faults injected into the run: links that die, degrade or flap (docs/faults.md); empty: none");
+    p.section("recovery", &FabricParams::recovery, "how long the network takes to detect a dead link and reroute");
   });
   return s;
 }

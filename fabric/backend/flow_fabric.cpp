@@ -25,8 +25,16 @@
 // OCS circuit schedules: when a phase is due the flows stop, what is on the wire lands (the longest
 // pipeline latency of the flows stopped), the circuits are dark for the reconfiguration time, and the
 // rest of every message resumes on the new circuits.
+// Faults (fabric.faults, docs/faults.md): a link that dies drops the messages crossing it (their
+// bytes counted dropped) and black-holes new ones routed over it until the routing has converged
+// around it (fabric.recovery: detect + reconverge after the death); each lost message is sent again
+// then, on a route avoiding every dead link (the transport's retransmission), or is lost for good
+// when no route is left. A degraded link runs at its share of its bandwidth; a flapping link dies
+// and comes back. Fault changes that fall due while the fabric is idle apply when it next sends, so
+// a fault never prolongs a run.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -101,7 +109,27 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
         ocs_(phase_times(ctx), ctx.params.ocs ? ctx.params.ocs->reconfiguration_time : Time{}, stats_, ctx.sim, eq_,
              *this),
         solves_(stats_.counter("rate_solves", "", "max-min rate recomputations (one per instant with flow changes)")),
-        hw_(this->name(), pp, ctx) {
+        dropped_(stats_.counter("bytes_dropped", "B", "bytes of message copies lost with a dead link")),
+        hw_(this->name(), pp, ctx),
+        topo_(ctx.topology),
+        detect_(ctx.params.recovery.detect),
+        reconverge_(ctx.params.recovery.reconverge) {
+    links_.resize(static_cast<size_t>(topo_.num_links()));
+    for (size_t i = 0; i < ctx.faults.size(); ++i) {
+      const LinkFault& f = ctx.faults[i];
+      changes_.push_back({f.at, f.link, f.kind == FaultKind::Degrade ? Change::Degrade : Change::Die, f.remaining, i});
+      if (f.kind == FaultKind::Flap) changes_.push_back({f.at + f.duration, f.link, Change::Revive, 1.0, i});
+      report_.faults.push_back({f.text, f.link, f.at, f.at + detect_, f.at + detect_ + reconverge_});
+      if (f.kind == FaultKind::Degrade) report_.faults.back().detected = report_.faults.back().rerouted = f.at;
+    }
+    std::stable_sort(changes_.begin(), changes_.end(), [](const Change& a, const Change& b) { return a.at < b.at; });
+    if (!changes_.empty()) {
+      sc_core::sc_spawn_options opts;
+      opts.spawn_method();
+      opts.set_sensitivity(&change_due_);
+      opts.dont_initialize();
+      sc_core::sc_spawn(ctx.sim.guard([this] { on_change_due(); }), "faults", &opts);
+    }
     for (HwPhase& hp : hw_.phases()) {
       std::vector<uint32_t> base;
       for (auto& ports : hp.ports) {
@@ -120,6 +148,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void send(const MessageInfo& m, DeliveredCallback done) override {
     if (m.src == m.dst) throw SimError(fmt::format("message {} is sent from GPU {} to itself", m.id, m.src));
     if (in_flight_ == 0) ocs_.catch_up();
+    apply_due_changes();
     c_.injected.add(static_cast<double>(m.bytes));
     ++in_flight_;
     const uint32_t id = alloc_msg();
@@ -132,10 +161,13 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     if (fifo_ && !pairs_.join(m.src, m.dst, id)) return;
     begin(id);
     ocs_.arm_phase_event();
+    arm_change();
   }
 
   uint64_t bytes_injected() const override { return static_cast<uint64_t>(c_.injected.value()); }
   uint64_t bytes_delivered() const override { return static_cast<uint64_t>(c_.delivered.value()); }
+  uint64_t bytes_dropped() const override { return static_cast<uint64_t>(dropped_.value()); }
+  FaultReport fault_report() const override { return report_; }
   uint64_t messages_in_flight() const override { return in_flight_; }
   const Histogram& latency_ns() const override { return c_.latency; }
   std::vector<LinkReport> link_reports(Time end) const override { return hw_.link_reports(end); }
@@ -154,6 +186,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       ++shown;
     }
     if (!held_.empty()) s += fmt::format("  {} message(s) held for the OCS reconfiguration\n", held_.size());
+    for (const std::string& l : lost_) s += "  " + l + "\n";
     return s;
   }
 
@@ -189,28 +222,39 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     return static_cast<uint32_t>(flows_.size() - 1);
   }
 
-  // Message `id` starts sending now (unless an OCS reconfiguration holds it).
+  // Message `id` starts sending now (unless an OCS reconfiguration holds it, or a dead link the
+  // routing has not yet gone around swallows it).
   void begin(uint32_t id) {
     if (ocs_.gated()) {
       held_.push_back(id);
       return;
     }
+    std::vector<RouteStep> steps;
+    Time retry;
+    if (!links_dead_) {
+      const HwPhase& ph = phase();
+      steps = ph.router->steps(*ph.topo, msgs_[id].info.src, msgs_[id].info.dst, msgs_[id].hash);
+    } else if (!faulty_route(id, steps, retry)) {
+      lose(id, retry);
+      return;
+    }
     const uint64_t bytes = msgs_[id].info.bytes;
     const uint32_t f = alloc_flow();
     flows_[f].msg = id;
-    start_flow(f, bytes, std::max<uint64_t>(1, (bytes + pp_.mtu.bytes - 1) / pp_.mtu.bytes));
+    start_flow(f, bytes, std::max<uint64_t>(1, (bytes + pp_.mtu.bytes - 1) / pp_.mtu.bytes), &steps);
   }
 
-  // Flow f (of message flows_[f].msg) starts now on the current phase's route, with `payload`
-  // bytes in `n` packets to send.
-  void start_flow(uint32_t f, uint64_t payload, uint64_t n) {
+  // Flow f (of message flows_[f].msg) starts now on `route` (default: the current phase's route),
+  // with `payload` bytes in `n` packets to send.
+  void start_flow(uint32_t f, uint64_t payload, uint64_t n, const std::vector<RouteStep>* route = nullptr) {
     Flow& fl = flows_[f];
     fl.payload = payload;
     fl.packets = n;
     fl.wire = payload + n * pp_.header.bytes;
     const Msg& msg = msgs_[fl.msg];
     const HwPhase& ph = phase();
-    const std::vector<RouteStep> steps = ph.router->steps(*ph.topo, msg.info.src, msg.info.dst, msg.hash);
+    const std::vector<RouteStep> steps =
+        route ? *route : ph.router->steps(*ph.topo, msg.info.src, msg.info.dst, msg.hash);
     fl.dirs.clear();
     fl.pos.clear();
     for (const RouteStep& s : steps) fl.dirs.push_back(dir_of(s.vertex, s.port));
@@ -438,7 +482,10 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void finish(uint32_t m) {
     Msg& msg = msgs_[m];
     c_.delivered.add(static_cast<double>(msg.info.bytes));
-    if (--in_flight_ == 0) ocs_.now_idle();
+    if (--in_flight_ == 0) {
+      ocs_.now_idle();
+      change_due_.cancel();
+    }
     DeliveredCallback done = std::move(msg.done);
     const MessageInfo info = msg.info;
     free_msg(m);
@@ -495,6 +542,196 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     for (uint32_t m : held) begin(m);
   }
 
+  // --- faults (fabric.faults) -------------------------------------------------------------------
+
+  // A change of a link's state at a time: it dies, degrades to a share, or comes back.
+  struct Change {
+    Time at;
+    int link = 0;
+    enum What { Die, Degrade, Revive } what = Die;
+    double share = 1;
+    size_t fault = 0;
+  };
+  struct LinkState {
+    bool dead = false;
+    Time died;
+  };
+
+  // The directions of topology link `l` (phase 0: faults and OCS schedules do not mix).
+  std::vector<uint32_t> link_dirs(int l) const {
+    const TopoEdge& e = topo_.links()[static_cast<size_t>(l)];
+    std::vector<uint32_t> out;
+    if (topo_.can_send(e.u, e.port_u)) out.push_back(dir_base_[0][static_cast<size_t>(e.u)] + e.port_u);
+    if (topo_.can_send(e.v, e.port_v)) out.push_back(dir_base_[0][static_cast<size_t>(e.v)] + e.port_v);
+    return out;
+  }
+
+  void apply_due_changes() {
+    const Time now = sim_now();
+    while (next_change_ < changes_.size() && !(now < changes_[next_change_].at)) apply(changes_[next_change_++]);
+  }
+
+  // The next change wakes the fabric while something is in flight (an idle fabric catches up on send).
+  void arm_change() {
+    if (next_change_ < changes_.size() && in_flight_ > 0)
+      change_due_.notify(to_sc(changes_[next_change_].at - sim_now()));
+  }
+
+  void on_change_due() {
+    apply_due_changes();
+    arm_change();
+  }
+
+  void apply(const Change& c) {
+    LinkState& ls = links_[static_cast<size_t>(c.link)];
+    detours_.clear();
+    if (c.what == Change::Die) {
+      ls.dead = true;
+      ls.died = c.at;
+      ++links_dead_;
+      const Time retry = c.at + detect_ + reconverge_;
+      for (uint32_t d : link_dirs(c.link)) {
+        const std::vector<uint32_t> crossing = dirs_[d].flows;
+        for (uint32_t f : crossing)
+          if (flows_[f].active) drop_flow(f, retry);
+      }
+      return;
+    }
+    if (c.what == Change::Revive && ls.dead) {
+      ls.dead = false;
+      --links_dead_;
+    }
+    for (uint32_t d : link_dirs(c.link)) {
+      dirs_[d].bps = dirs_[d].hw->dir->payload_bps * (c.what == Change::Degrade ? c.share : 1.0);
+      close_busy(dirs_[d], sim_now());
+      mark(d);
+    }
+  }
+
+  // With dead links: message `id`'s route. The router's when it crosses no dead link; when it does
+  // and the routing has converged around them, the shortest route avoiding every dead link (false
+  // and retry = never when there is none); before that, false and retry = when it will have.
+  bool faulty_route(uint32_t id, std::vector<RouteStep>& steps, Time& retry) {
+    const MessageInfo& m = msgs_[id].info;
+    const HwPhase& ph = phase();
+    steps = ph.router->steps(*ph.topo, m.src, m.dst, msgs_[id].hash);
+    Time converged{};
+    bool crosses = false;
+    for (const RouteStep& st : steps) {
+      const LinkState& ls = links_[static_cast<size_t>(topo_.link_at(st.vertex, st.port).id)];
+      if (!ls.dead) continue;
+      crosses = true;
+      converged = std::max(converged, ls.died + detect_ + reconverge_);
+    }
+    if (!crosses) return true;
+    if (sim_now() < converged) {
+      retry = converged;
+      return false;
+    }
+    const auto key = std::make_pair(m.src, m.dst);
+    auto it = detours_.find(key);
+    if (it == detours_.end()) it = detours_.emplace(key, detour(m.src, m.dst)).first;
+    steps = it->second;
+    retry = Time{-1};
+    return !steps.empty();
+  }
+
+  // The shortest route from GPU src to GPU dst over live links (breadth first, ports in order; GPUs
+  // forward only on a topology without switches); empty when none is left.
+  std::vector<RouteStep> detour(int src, int dst) const {
+    const bool gpus_forward = topo_.num_switches() == 0;
+    std::vector<int> from(static_cast<size_t>(topo_.num_vertices()), -2), via(from.size(), -1);
+    std::vector<int> queue{src};
+    from[static_cast<size_t>(src)] = -1;
+    for (size_t qi = 0; qi < queue.size() && from[static_cast<size_t>(dst)] == -2; ++qi) {
+      const int v = queue[qi];
+      if (v != src && topo_.is_gpu(v) && !gpus_forward) continue;
+      for (int p = 0; p < topo_.degree(v); ++p) {
+        if (!topo_.can_send(v, p) || links_[static_cast<size_t>(topo_.link_at(v, p).id)].dead) continue;
+        const int w = topo_.peer(v, p).first;
+        if (from[static_cast<size_t>(w)] != -2) continue;
+        from[static_cast<size_t>(w)] = v;
+        via[static_cast<size_t>(w)] = p;
+        queue.push_back(w);
+      }
+    }
+    std::vector<RouteStep> steps;
+    if (from[static_cast<size_t>(dst)] == -2) return steps;
+    for (int w = dst; w != src; w = from[static_cast<size_t>(w)])
+      steps.push_back({from[static_cast<size_t>(w)], via[static_cast<size_t>(w)], 0});
+    std::reverse(steps.begin(), steps.end());
+    return steps;
+  }
+
+  // Flow f crossed a link that died: what it sent is booked on its hops, the message is lost and
+  // sent again at `retry`.
+  void drop_flow(uint32_t f, Time retry) {
+    const Time now = sim_now();
+    Flow& fl = flows_[f];
+    fl.bits = std::max(0.0, fl.bits - fl.rate * static_cast<double>((now - fl.updated).ps) * 1e-12);
+    fl.updated = now;
+    const double sent = 1.0 - fl.bits / (8.0 * static_cast<double>(fl.wire));
+    const uint64_t payload_sent = static_cast<uint64_t>(std::floor(sent * static_cast<double>(fl.payload)));
+    const uint64_t packets_sent = payload_sent / pp_.mtu.bytes;
+    const uint64_t wire_sent = payload_sent + packets_sent * pp_.header.bytes;
+    leave_links(f);
+    for (uint32_t d : fl.dirs) hw_.book_traffic(*dirs_[d].hw, payload_sent, wire_sent, packets_sent);
+    c_.packets.add(static_cast<double>(packets_sent));
+    fl.active = false;
+    fl.rate = 0;
+    ++fl.epoch;
+    const uint32_t m = fl.msg;
+    fl.next_free = free_flow_;
+    free_flow_ = f;
+    lose(m, retry);
+  }
+
+  // Message `id`'s copy is lost: its bytes count as dropped; it is sent again at `retry` (a
+  // negative retry: never, no route is left). The pair's next message may start.
+  void lose(uint32_t id, Time retry) {
+    const MessageInfo info = msgs_[id].info;
+    dropped_.add(static_cast<double>(info.bytes));
+    ++report_.messages_dropped;
+    if (retry.ps < 0)
+      give_up(id);
+    else
+      eq_.at(retry, [this, id] { retransmit(id); });
+    if (fifo_) {
+      const uint32_t next = pairs_.handed_over(info.src, info.dst, id);
+      if (next != PairFifo::kNone) begin(next);
+    }
+  }
+
+  // No route is left for message `id`: it is never delivered (its consumer's wait is reported as
+  // stuck by the run) and no longer in flight.
+  void give_up(uint32_t id) {
+    const MessageInfo& info = msgs_[id].info;
+    ++report_.messages_lost;
+    lost_.push_back(fmt::format("message {} gpu{} -> gpu{} ({} B) lost: no route around the dead links", info.id,
+                                info.src, info.dst, info.bytes));
+    msgs_[id].done = nullptr;
+    if (--in_flight_ == 0) {
+      ocs_.now_idle();
+      change_due_.cancel();
+    }
+  }
+
+  // The transport sends a lost message again, unless no route is left (then it gives up without
+  // sending: nothing more is injected or dropped).
+  void retransmit(uint32_t id) {
+    apply_due_changes();
+    std::vector<RouteStep> steps;
+    Time retry;
+    if (links_dead_ && !faulty_route(id, steps, retry) && retry.ps < 0) {
+      give_up(id);
+      return;
+    }
+    c_.injected.add(static_cast<double>(msgs_[id].info.bytes));
+    ++report_.retransmissions;
+    begin(id);
+    arm_change();
+  }
+
   PacketParams pp_;
   SimContext& sim_;
   EventQueue eq_;
@@ -503,7 +740,18 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   FabricCounters c_;
   OcsSequence ocs_;
   Counter& solves_;
+  Counter& dropped_;
   FabricHardware hw_;
+  const Topology& topo_;
+  Time detect_, reconverge_;
+  std::vector<Change> changes_;  // by time
+  size_t next_change_ = 0;
+  std::vector<LinkState> links_;  // per topology link
+  int links_dead_ = 0;
+  std::map<std::pair<int, int>, std::vector<RouteStep>> detours_;  // (src, dst) -> route around dead links
+  FaultReport report_;
+  std::vector<std::string> lost_;  // messages lost for good, for stuck_report()
+  sc_core::sc_event change_due_;
 
   std::vector<Dir> dirs_;                        // every phase's link directions
   std::vector<std::vector<uint32_t>> dir_base_;  // [phase][vertex]: index of its port 0's Dir

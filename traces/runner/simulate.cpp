@@ -182,8 +182,25 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   s["messages"] = {{"count", runner.messages().size()},
                    {"bytes_injected", sys.fabric().bytes_injected()},
                    {"bytes_delivered", sys.fabric().bytes_delivered()},
+                   {"bytes_dropped", sys.fabric().bytes_dropped()},
                    {"latency_ns", sys.fabric().latency_ns().to_json()},
                    {"end_to_end_ns", e2e.to_json()}};
+  if (const FaultReport fr = sys.fabric().fault_report(); !fr.faults.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const FaultEvent& f : fr.faults)
+      list.push_back({{"fault", f.text},
+                      {"link", f.link},
+                      {"at_ns", f.at.ns()},
+                      {"detect_ns", (f.detected - f.at).ns()},
+                      {"recover_ns", (f.rerouted - f.at).ns()}});
+    s["faults"] = {{"injected_bytes", sys.fabric().bytes_injected()},
+                   {"delivered_bytes", sys.fabric().bytes_delivered()},
+                   {"dropped_bytes", sys.fabric().bytes_dropped()},
+                   {"messages_dropped", fr.messages_dropped},
+                   {"retransmissions", fr.retransmissions},
+                   {"messages_lost", fr.messages_lost},
+                   {"faults", list}};
+  }
   // Every op, and the per-kernel and per-collective tables (grouped by the name as written).
   std::ostringstream ocsv, ccsv;
   ocsv << "rank,id,name,kind,stream,start_ns,end_ns,duration_ns,bytes,flops\n";
@@ -314,8 +331,9 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
                    sys.gpus(), rs.params.fabric.topology.kind, workload.name);
   h << fmt::format("config digest {}  seed {}\n", rs.digest, seed);
   h << fmt::format("simulated time     {:.3f} us\n", end.ns() / 1e3);
-  h << fmt::format("messages           {}  ({} B delivered of {} B injected)\n", runner.messages().size(),
-                   sys.fabric().bytes_delivered(), sys.fabric().bytes_injected());
+  h << fmt::format("messages           {}  ({} B delivered of {} B injected{})\n", runner.messages().size(),
+                   sys.fabric().bytes_delivered(), sys.fabric().bytes_injected(),
+                   sys.fabric().bytes_dropped() ? fmt::format(", {} B dropped", sys.fabric().bytes_dropped()) : "");
   const auto& lat = sys.fabric().latency_ns();
   h << fmt::format("network latency    p50 {:.1f} ns  p99 {:.1f} ns  max {:.1f} ns\n", lat.percentile(50),
                    lat.percentile(99), lat.max());

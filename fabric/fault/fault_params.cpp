@@ -1,0 +1,172 @@
+// Fault parameters and their resolution against a topology (fault_params.h).
+#include "fabric/fault/fault_params.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/registry.h"
+
+namespace litesim {
+
+const ParamSet<FaultParams>& FaultParams::schema() {
+  static const ParamSet<FaultParams> s(
+      "fault", "one fault injected into the run (docs/faults.md, Fault injection)",
+      [](ParamSet<FaultParams>& p) {
+        p.string("target", &FaultParams::target,
+                 "the link: `link ID` (litesim topo's numbering) or `link END-END` (e.g. link gpu3-gpu4)");
+        p.choice("kind", &FaultParams::kind, {"fail-stop", "degrade", "flap"},
+                 "fail-stop (dead from `at` on), degrade (`remaining` of its bandwidth from `at` on) or flap (dead "
+                 "for `duration` from `at`)");
+        p.quantity("at", &FaultParams::at, "when the fault strikes").non_negative();
+        p.real("remaining", &FaultParams::remaining, "degrade: the share of the link's bandwidth left")
+            .at_least(0)
+            .at_most(1)
+            .fallback("0.5");
+        p.quantity("duration", &FaultParams::duration, "flap: how long the link is down")
+            .non_negative()
+            .fallback("0 ns");
+      },
+      [](const FaultParams& f, const ParamWhere& w) {
+        if (f.kind == "degrade" && !(f.remaining > 0 && f.remaining < 1))
+          w.fail("remaining", "a degraded link keeps more than 0 and less than 1 of its bandwidth (0: use fail-stop)");
+        if (f.kind == "flap" && !(f.duration.ps > 0)) w.fail("duration", "a flap is down for a positive duration");
+      });
+  return s;
+}
+
+const ParamSet<RecoveryParams>& RecoveryParams::schema() {
+  static const ParamSet<RecoveryParams> s(
+      "recovery", "how the network reacts to a dead link (docs/faults.md, Fault injection)",
+      [](ParamSet<RecoveryParams>& p) {
+        p.quantity("detect", &RecoveryParams::detect,
+                   "from a link's death to its ends and the routing knowing it (assumption, docs/faults.md)")
+            .non_negative()
+            .fallback("1 ms");
+        p.quantity("reconverge", &RecoveryParams::reconverge,
+                   "from detection to every route avoiding the dead link (assumption, docs/faults.md)")
+            .non_negative()
+            .fallback("10 ms");
+      });
+  return s;
+}
+
+const char* fault_kind_name(FaultKind k) {
+  switch (k) {
+    case FaultKind::FailStop:
+      return "fail-stop";
+    case FaultKind::Degrade:
+      return "degrade";
+    case FaultKind::Flap:
+      return "flap";
+  }
+  return "?";
+}
+
+namespace {
+
+// "gpu3" -> vertex 3; "switch1" -> the second switch's vertex; -1 when no such vertex.
+int vertex_named(const Topology& t, const std::string& name) {
+  auto number = [&](const std::string& prefix) -> int {
+    if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return -1;
+    int v = 0;
+    for (size_t i = prefix.size(); i < name.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(name[i])) || v > 1 << 24) return -1;
+      v = v * 10 + (name[i] - '0');
+    }
+    return v;
+  };
+  if (const int g = number("gpu"); g >= 0) return g < t.num_gpus() ? g : -1;
+  if (const int s = number("switch"); s >= 0) return s < t.num_switches() ? t.num_gpus() + s : -1;
+  return -1;
+}
+
+}  // namespace
+
+std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<FaultParams>& faults,
+                                      const std::function<SourceLoc(const std::string&)>& where) {
+  std::vector<LinkFault> out;
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const FaultParams& f = faults[i];
+    const std::string key = fmt::format("fabric.faults[{}].target", i);
+    auto fail = [&](const std::string& what) { throw ConfigError(where(key), key, what); };
+    std::istringstream in(f.target);
+    std::string what, which, extra;
+    in >> what >> which;
+    if (what != "link" || which.empty() || (in >> extra))
+      fail(fmt::format("expected `link ID` or `link END-END` (e.g. link gpu3-gpu4), got '{}'", f.target));
+    LinkFault lf;
+    lf.link = -1;
+    if (std::all_of(which.begin(), which.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      const long id = which.size() < 9 ? std::stol(which) : -1;
+      if (id < 0 || id >= topo.num_links())
+        fail(fmt::format("no link {}: the topology has links 0 to {}", which, topo.num_links() - 1));
+      lf.link = static_cast<int>(id);
+    } else {
+      const size_t dash = which.find('-');
+      const int a = dash == std::string::npos ? -1 : vertex_named(topo, which.substr(0, dash));
+      const int b = dash == std::string::npos ? -1 : vertex_named(topo, which.substr(dash + 1));
+      if (a < 0 || b < 0)
+        fail(fmt::format("'{}' is not two ends (gpuN or switchN, from litesim topo) joined by '-'", which));
+      for (const TopoEdge& e : topo.links())
+        if ((e.u == a && e.v == b) || (e.u == b && e.v == a)) {
+          if (lf.link >= 0)
+            fail(fmt::format("{} and {} are joined by more than one link (links {} and {}): name it by its id",
+                             which.substr(0, dash), which.substr(dash + 1), lf.link, e.id));
+          lf.link = e.id;
+        }
+      if (lf.link < 0) fail(fmt::format("no link joins {} and {}", which.substr(0, dash), which.substr(dash + 1)));
+    }
+    lf.kind = f.kind == "degrade" ? FaultKind::Degrade : f.kind == "flap" ? FaultKind::Flap : FaultKind::FailStop;
+    lf.at = f.at;
+    lf.remaining = lf.kind == FaultKind::Degrade ? f.remaining : 0.0;
+    lf.duration = f.duration;
+    lf.text = fmt::format("{} {} at {} ns", f.target, f.kind, f.at.ns());
+    out.push_back(lf);
+  }
+  return out;
+}
+
+FaultParams parse_fault(const std::string& text, const std::string& option) {
+  std::istringstream in(text);
+  std::vector<std::string> w;
+  for (std::string x; in >> x;) w.push_back(x);
+  auto fail = [&]() -> FaultParams {
+    throw ConfigError(SourceLoc{option, 0, 0}, option,
+                      fmt::format("expected 'link ID|END-END fail-stop at TIME', '... degrade SHARE at TIME' or '... "
+                                  "flap DURATION at TIME', got '{}'",
+                                  text));
+  };
+  // link X KIND [ARG] at TIME (TIME may be "50us" or "50 us")
+  if (w.size() < 5 || w[0] != "link") return fail();
+  FaultParams f;
+  f.target = w[0] + " " + w[1];
+  f.kind = w[2];
+  size_t i = 3;
+  std::string arg;
+  if (f.kind == "degrade" || f.kind == "flap") {
+    // the argument, possibly a number and a unit ("20 us")
+    while (i < w.size() && w[i] != "at") arg += (arg.empty() ? "" : " ") + w[i++];
+  } else if (f.kind != "fail-stop") {
+    return fail();
+  }
+  if (i >= w.size() || w[i] != "at" || i + 1 >= w.size()) return fail();
+  std::string when;
+  for (size_t j = i + 1; j < w.size(); ++j) when += (when.empty() ? "" : " ") + w[j];
+  const ConfigPtr node = ConfigNode::make_map({option, 0, 0});
+  node->set("target", ConfigNode::make_scalar(f.target, {option, 0, 0}));
+  node->set("kind", ConfigNode::make_scalar(f.kind, {option, 0, 0}));
+  node->set("at", ConfigNode::make_scalar(when, {option, 0, 0}));
+  if (f.kind == "degrade") node->set("remaining", ConfigNode::make_scalar(arg, {option, 0, 0}));
+  if (f.kind == "flap") node->set("duration", ConfigNode::make_scalar(arg, {option, 0, 0}));
+  return FaultParams::schema().resolve(node, option, {option, 0, 0});
+}
+
+namespace {
+const BlockRegistrar reg_fault(FaultParams::schema());
+const BlockRegistrar reg_recovery(RecoveryParams::schema());
+}  // namespace
+
+}  // namespace litesim

@@ -1,0 +1,207 @@
+// Faults injected into the flow backend (fabric.faults, docs/faults.md): a 4-GPU ring of 2-lane
+// links at 112.5 Gb/s (225 Gb/s, no FEC: optical-io-chiplet), 4 KiB + 64 B packets. Times are checked
+// against closed forms from those parameters (a transfer is its wire bits over the rate, plus hop
+// latencies of a few hundred ns), bytes against conservation with drops (injected = delivered +
+// dropped), and the routes after recovery against the links' byte counts.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "core/sim_time.h"
+#include "fabric/fabric_builder.h"
+
+using namespace litesim;
+
+namespace {
+
+constexpr double kRate = 2 * 112.5e9;  // bit/s of one ring link
+constexpr double kMiB = 1 << 20;
+double wire_bits(double bytes) { return 8 * (bytes + bytes / 4096 * 64); }  // whole packets only
+double us(double bits) { return bits / kRate * 1e6; }
+
+FabricParams fabric(const std::string& faults, const std::string& topology = "{kind: ring, gpus: 4}",
+                    const std::string& fidelity = "flow") {
+  const std::string text = "fidelity: " + fidelity +
+                           "\nbackend: {mtu: 4 KiB, header: 64 B, forward_latency: 100 ns}\ntopology: " + topology +
+                           "\nrouting: shortest\nlink: {lanes: 2, fibre_length: 2 m, propagation_delay: 5 ns/m}\n"
+                           "recovery: {detect: 10 us, reconverge: 20 us}\nfaults:\n" +
+                           faults;
+  return FabricParams::schema().resolve(parse_yaml(text, "<test fabric>"), "fabric", {});
+}
+
+CpoParams optics() { return load_preset<CpoParams>(LITESIM_CONFIGS_DIR, "cpo", "lite-quarter-cpo"); }
+
+struct Sent {
+  double at_us;
+  MessageInfo msg;
+  double delivered_us = -1;
+};
+
+struct Outcome {
+  std::unique_ptr<FabricInstance> inst;
+  double end_us = 0;
+  // bytes both ways on the link joining GPUs a and b
+  uint64_t link_bytes(int a, int b) const {
+    for (const LinkReport& l : inst->fabric().link_reports(sim_now()))
+      if ((l.end_a == a && l.end_b == b) || (l.end_a == b && l.end_b == a)) return l.bytes_ab + l.bytes_ba;
+    return 0;
+  }
+};
+
+Outcome run(const FabricParams& fp, std::vector<Sent>& msgs, SimContext& sim) {
+  Outcome r;
+  r.inst = std::make_unique<FabricInstance>(fp, std::vector<CpoParams>{optics()}, sim, no_location);
+  Fabric& f = r.inst->fabric();
+  for (Sent& s : msgs)
+    sc_core::sc_spawn(sim.guard([&f, &s] {
+      sc_core::wait(to_sc(Time::from_ns(s.at_us * 1e3)));
+      f.send(s.msg, [&s](const MessageInfo&) { s.delivered_us = sim_now().ns() / 1e3; });
+    }));
+  run_to_completion(sim);
+  r.end_us = sim_now().ns() / 1e3;
+  return r;
+}
+
+void expect_conservation(const Fabric& f) {
+  EXPECT_EQ(f.bytes_injected(), f.bytes_delivered() + f.bytes_dropped());
+  EXPECT_NO_THROW(check_conservation(f));
+}
+
+}  // namespace
+
+// 16 MiB from GPU 0 to its neighbour GPU 1 (606 us alone); their link dies at 100 us. The message is
+// dropped, sent again when the routing has gone around the link (100 + 10 + 20 us) over 0-3-2-1,
+// and delivered a transfer later. A second message at 2 ms takes the detour too: the dead link
+// carries nothing after the fault, the detour's first link carries both.
+TEST(Faults, DeadLinkDropsRetransmitsAndIsRoutedAround) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {2000, MessageInfo{2, 0, 1, 1 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 100 us}\n"), msgs, sim);
+  const Fabric& f = r.inst->fabric();
+  const double t16 = us(wire_bits(16 * kMiB));
+  EXPECT_GT(msgs[0].delivered_us, 130 + t16);
+  EXPECT_LT(msgs[0].delivered_us, 130 + t16 + 2);  // + three hops' latencies (< 1 us each)
+  EXPECT_GT(msgs[1].delivered_us, 2000 + us(wire_bits(kMiB)));
+  EXPECT_EQ(f.bytes_dropped(), 16u << 20);
+  EXPECT_EQ(f.bytes_injected(), 2 * (16u << 20) + (1u << 20));
+  EXPECT_EQ(f.bytes_delivered(), 17u << 20);
+  expect_conservation(f);
+  const FaultReport fr = f.fault_report();
+  EXPECT_EQ(fr.messages_dropped, 1u);
+  EXPECT_EQ(fr.retransmissions, 1u);
+  ASSERT_EQ(fr.faults.size(), 1u);
+  EXPECT_DOUBLE_EQ(fr.faults[0].detected.ns(), 110e3);
+  EXPECT_DOUBLE_EQ(fr.faults[0].rerouted.ns(), 130e3);
+  // what crossed the dead link is what GPU 0 had sent in its first 100 us, no more
+  EXPECT_GT(r.link_bytes(0, 1), 0u);
+  EXPECT_LE(r.link_bytes(0, 1), 100e-6 * kRate / 8);
+  EXPECT_EQ(r.link_bytes(0, 3), 17u << 20);
+  EXPECT_EQ(r.link_bytes(2, 1), 17u << 20);
+}
+
+// A message sent after the link died but before the routing knew (110 us) is swallowed and sent
+// again at 130 us.
+TEST(Faults, MessageIntoAnUnconvergedDeadLinkIsBlackHoledThenResent) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{110, MessageInfo{1, 0, 1, 1 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: link 0, kind: fail-stop, at: 100 us}\n"), msgs, sim);
+  EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(kMiB)));
+  EXPECT_LT(msgs[0].delivered_us, 130 + us(wire_bits(kMiB)) + 2);
+  EXPECT_EQ(r.inst->fabric().bytes_dropped(), 1u << 20);
+  EXPECT_EQ(r.link_bytes(0, 1), 0u);
+  expect_conservation(r.inst->fabric());
+}
+
+// Half the link's bandwidth left from the start: 16 MiB takes twice its closed-form time (the
+// undegraded closed form is checked by AFaultAfterTheTrafficDoesNotProlongTheRun).
+TEST(Faults, DegradedLinkToHalfItsLanesHalvesItsBandwidth) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: degrade, remaining: 0.5, at: 0 us}\n"), msgs, sim);
+  EXPECT_NEAR(msgs[0].delivered_us, 2 * us(wire_bits(16 * kMiB)), 1.0);
+  EXPECT_EQ(r.inst->fabric().bytes_dropped(), 0u);
+  expect_conservation(r.inst->fabric());
+}
+
+// A flap: down from 100 us for 50 us. The message caught by it is resent at 130 us around the link
+// (still down); a message at 2 ms finds the link back and takes it.
+TEST(Faults, FlappingLinkCarriesTrafficAgainOnceBack) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {2000, MessageInfo{2, 0, 1, 1 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: flap, duration: 50 us, at: 100 us}\n"), msgs, sim);
+  EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(16 * kMiB)));
+  EXPECT_NEAR(msgs[1].delivered_us, 2000 + us(wire_bits(kMiB)), 1.0);
+  EXPECT_EQ(r.link_bytes(0, 3), 16u << 20);                        // the resent copy's detour
+  EXPECT_GE(r.link_bytes(0, 1), 1u << 20);                         // the second message
+  EXPECT_LE(r.link_bytes(0, 1), (1u << 20) + 100e-6 * kRate / 8);  // + what crossed before the flap
+  expect_conservation(r.inst->fabric());
+}
+
+// Two GPUs, one link, and it dies: no route is left, the message is lost (dropped, never
+// delivered), the run ends instead of hanging, and the fabric says which message was lost.
+TEST(Faults, NoRouteLeftLosesTheMessageAndTheRunEnds) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{7, 0, 1, 16 << 20, 0}}};
+  const Outcome r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 10 us}\n", "{kind: pair}"), msgs, sim);
+  EXPECT_LT(msgs[0].delivered_us, 0);
+  EXPECT_EQ(r.inst->fabric().bytes_delivered(), 0u);
+  EXPECT_EQ(r.inst->fabric().bytes_dropped(), 16u << 20);
+  EXPECT_EQ(r.inst->fabric().fault_report().messages_lost, 1u);
+  EXPECT_NE(r.inst->fabric().stuck_report().find("message 7 gpu0 -> gpu1"), std::string::npos);
+  expect_conservation(r.inst->fabric());
+}
+
+// A fault due after the traffic has ended does not prolong the run.
+TEST(Faults, AFaultAfterTheTrafficDoesNotProlongTheRun) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 1 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 10 ms}\n"), msgs, sim);
+  EXPECT_NEAR(r.end_us, us(wire_bits(kMiB)), 1.0);
+  EXPECT_EQ(r.inst->fabric().bytes_dropped(), 0u);
+}
+
+TEST(Faults, BadFaultsAreRefusedNamingTheKey) {
+  SimContext sim;
+  auto error = [&](const FabricParams& fp) -> std::string {
+    try {
+      FabricInstance inst(fp, {optics()}, sim, no_location);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(
+      error(fabric("  - {target: link gpu0-gpu2, kind: fail-stop, at: 1 us}\n")).find("no link joins gpu0 and gpu2"),
+      std::string::npos);
+  EXPECT_NE(error(fabric("  - {target: link 9, kind: fail-stop, at: 1 us}\n")).find("links 0 to 3"), std::string::npos);
+  EXPECT_NE(error(fabric("  - {target: wire 1, kind: fail-stop, at: 1 us}\n")).find("fabric.faults[0].target"),
+            std::string::npos);
+  EXPECT_NE(error(fabric("  - {target: link 1, kind: fail-stop, at: 1 us}\n", "{kind: ring, gpus: 4}", "packet"))
+                .find("fabric.fidelity: flow"),
+            std::string::npos);
+  EXPECT_THROW(fabric("  - {target: link 1, kind: degrade, remaining: 1, at: 1 us}\n"), ConfigError);
+  EXPECT_THROW(fabric("  - {target: link 1, kind: flap, at: 1 us}\n"), ConfigError);
+}
+
+TEST(Faults, CommandLineFaultsParse) {
+  const FaultParams a = parse_fault("link gpu3-gpu4 fail-stop at 50us", "--fault");
+  EXPECT_EQ(a.target, "link gpu3-gpu4");
+  EXPECT_EQ(a.kind, "fail-stop");
+  EXPECT_EQ(a.at.ps, Time::from_ns(50e3).ps);
+  const FaultParams b = parse_fault("link 7 degrade 0.25 at 1 ms", "--fault");
+  EXPECT_EQ(b.kind, "degrade");
+  EXPECT_DOUBLE_EQ(b.remaining, 0.25);
+  const FaultParams c = parse_fault("link 7 flap 20 us at 1 ms", "--fault");
+  EXPECT_EQ(c.duration.ps, Time::from_ns(20e3).ps);
+  EXPECT_THROW(parse_fault("link 7 explode at 1 ms", "--fault"), ConfigError);
+  EXPECT_THROW(parse_fault("link 7 fail-stop", "--fault"), ConfigError);
+}
