@@ -1,7 +1,6 @@
 // `litesim study` (study.h): the spec, the points, the choice and the outputs.
 #include "study/study.h"
 
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -29,8 +28,6 @@
 #include "study/sweep/run_kind.h"
 #include "study/sweep/spec.h"
 #include "traces/system/package_facts.h"
-
-extern char** environ;
 
 namespace litesim {
 
@@ -677,15 +674,8 @@ const std::vector<std::string>& stage_columns() {
 // python3-pandas and python3-matplotlib scripts/install-deps.sh installs).
 void write_report(const std::string& out) {
   const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  std::vector<std::string> args{python, LITESIM_STUDY_REPORT, out};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
-    throw std::runtime_error(fmt::format("cannot start {} for the report", python));
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  const int status = run_and_wait({python, LITESIM_STUDY_REPORT, out});
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error(fmt::format("the report ({} {} {}) failed: {}", python, LITESIM_STUDY_REPORT, out,
                                          describe_wait_status(status)));
 }

@@ -32,6 +32,7 @@
 #include "testbenches/sweep_cmd.h"
 #include "testbenches/tb_collective.h"
 #include "testbenches/tb_fabric.h"
+#include "testbenches/tb_fault.h"
 #include "testbenches/tb_hbm.h"
 #include "testbenches/tb_kernel.h"
 #include "testbenches/tb_options.h"
@@ -141,6 +142,8 @@ int main(int argc, char** argv) {
   auto* tb_traffic = add_tb_traffic(*tb, tb_traffic_opts);
   TbCollectiveOptions tb_collective_opts;
   auto* tb_collective = add_tb_collective(*tb, tb_collective_opts);
+  TbFaultOptions tb_fault_opts;
+  auto* tb_fault = add_tb_fault(*tb, tb_fault_opts);
   CostOptions cost_opts;
   auto* cost = add_cost(app, cost_opts);
   TopoOptions topo_opts;
@@ -171,6 +174,7 @@ int main(int argc, char** argv) {
     if (tb_link->parsed()) return run_tb_link(tb_link_opts, cfg, LITESIM_VERSION);
     if (tb_traffic->parsed()) return run_tb_traffic(tb_traffic_opts, cfg, LITESIM_VERSION);
     if (tb_collective->parsed()) return run_tb_collective(tb_collective_opts, cfg, LITESIM_VERSION);
+    if (tb_fault->parsed()) return run_tb_fault(tb_fault_opts, cfg);
     if (cost->parsed()) return run_cost(cost_opts, cfg);
     if (topo->parsed()) return run_topo(topo_opts, cfg);
     if (gen_llm->parsed()) return run_gen_llm(gen_opts, cfg);

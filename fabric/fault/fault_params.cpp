@@ -134,7 +134,7 @@ FaultParams parse_fault(const std::string& text, const std::string& option) {
   std::vector<std::string> w;
   for (std::string x; in >> x;) w.push_back(x);
   auto fail = [&]() -> FaultParams {
-    throw ConfigError(SourceLoc{option, 0, 0}, option,
+    throw ConfigError(SourceLoc{option, 0, 0}, "",
                       fmt::format("expected 'link ID|END-END fail-stop at TIME', '... degrade SHARE at TIME' or '... "
                                   "flap DURATION at TIME', got '{}'",
                                   text));

@@ -27,6 +27,19 @@ namespace litesim {
 
 namespace fs = std::filesystem;
 
+int run_and_wait(const std::vector<std::string>& args) {
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
+    throw std::runtime_error(fmt::format("cannot start {}: {}", args[0], std::strerror(errno)));
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
+  return status;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

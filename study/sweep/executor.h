@@ -46,6 +46,9 @@ ExecReport execute_points(const std::string& out_dir, const std::vector<Prepared
 
 // "exit status 3" / "killed by signal 9 (Killed)" from a waitpid status.
 std::string describe_wait_status(int status);
+// Runs args[0] (looked up on PATH) with args, its output and errors going where ours do, and waits:
+// its wait status, or a std::runtime_error when it cannot start.
+int run_and_wait(const std::vector<std::string>& args);
 // The last non-empty line of a file ("" when there is none).
 std::string last_line(const std::string& file);
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""`litesim tb fault` on the shipped ring-shift-4 sample (four GPUs each sending 32 MiB to the next on
+the default 4-GPU ring): the link 0-1 dies while GPU 0's message crosses it. Checked against values
+derived here: bytes injected = delivered + dropped, exactly the one 32 MiB message dropped and resent,
+the slowdown as the two runs' simulated times (each from its own summary.json), the faulty run ending
+no sooner than the fault + detect + reconverge (fabric.recovery's defaults) and no later than that plus
+what was left of the fault-free run from the send's start; the dead link carrying only what crossed
+it before the fault; the resent copy on the detour 0-3-2-1. Bad faults: exit 2, nothing written.
+Usage: fault_tb_test.py LITESIM CASE"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+LITESIM, CASE = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLE = os.path.join(HERE, "..", "..", "traces", "samples", "ring-shift-4.yaml")
+MIB32 = 32 << 20
+AT_NS, DETECT_NS, RECONVERGE_NS = 1.3e6, 1e6, 10e6  # the fault; recovery's documented defaults
+
+
+def check(ok, what):
+    if not ok:
+        sys.exit(f"FAIL [{CASE}]: {what}")
+
+
+def tb(out, *faults):
+    args = [LITESIM, "tb", "fault", "--workload", SAMPLE, "--out", out, "--quiet"]
+    for f in faults:
+        args += ["--fault", f]
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def links(path):
+    with open(path) as f:
+        return {(int(r["end_a"]), int(r["end_b"])): r for r in csv.DictReader(f)}
+
+
+def dead_link(tmp):
+    out = os.path.join(tmp, "out")
+    r = tb(out, "link gpu0-gpu1 fail-stop at 1.3ms")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    with open(os.path.join(out, "summary.json")) as f:
+        s = json.load(f)
+    with open(os.path.join(out, "baseline", "summary.json")) as f:
+        b = json.load(f)
+    fb = s["faults"]
+    for k in ("injected_bytes", "delivered_bytes", "dropped_bytes", "detect_ns", "recover_ns", "slowdown"):
+        check(k in fb, f"summary.json faults lacks {k}: {sorted(fb)}")
+    check(fb["injected_bytes"] == fb["delivered_bytes"] + fb["dropped_bytes"], f"conservation: {fb}")
+    check(fb["dropped_bytes"] == MIB32 and fb["retransmissions"] == 1 and fb["messages_lost"] == 0,
+          f"one 32 MiB message dropped and resent: {fb}")
+    check(fb["delivered_bytes"] == 4 * MIB32 and b["messages"]["bytes_delivered"] == 4 * MIB32, "every message delivered")
+    check(fb["detect_ns"] == DETECT_NS and fb["recover_ns"] == DETECT_NS + RECONVERGE_NS, f"recovery times: {fb}")
+    t, t0 = s["sim_time_ns"], b["sim_time_ns"]
+    check(abs(fb["slowdown"] - t / t0) <= 1e-12 * t / t0, f"slowdown {fb['slowdown']} != {t} / {t0}")
+    # GPU 0's send in the fault-free run: what is left of the run from its start bounds the resend
+    with open(os.path.join(out, "baseline", "ops.csv")) as f:
+        send = next(r for r in csv.DictReader(f) if r["rank"] == "0" and r["kind"] == "send")
+    start = float(send["start_ns"])
+    check(start < AT_NS < float(send["end_ns"]), f"the fault must strike during the send ({send})")
+    resent = AT_NS + DETECT_NS + RECONVERGE_NS
+    check(resent < t <= resent + (t0 - start), f"faulty run ends at {t} ns, expected in ({resent}, {resent + t0 - start}]")
+    # the dead link carried only part of the message before the fault; the detour carried all of it
+    lk, lk0 = links(os.path.join(out, "links.csv")), links(os.path.join(out, "baseline", "links.csv"))
+    check(0 < int(lk[(0, 1)]["bytes_a_to_b"]) < MIB32, f"dead link bytes {lk[(0, 1)]['bytes_a_to_b']}")
+    extra = {k: int(lk[k]["bytes_a_to_b"]) + int(lk[k]["bytes_b_to_a"]) -
+             int(lk0[k]["bytes_a_to_b"]) - int(lk0[k]["bytes_b_to_a"]) for k in lk if k != (0, 1)}
+    check(sorted(extra.values()) == [MIB32] * 3, f"the resent copy crosses the three other links once: {extra}")
+    print("ok")
+
+
+def bad_fault(tmp):
+    for fault, words in (("link gpu0-gpu2 fail-stop at 1ms", "no link joins gpu0 and gpu2"),
+                         ("link 0 boom at 1ms", "expected 'link ID|END-END"),
+                         ("link 0 degrade 1.5 at 1ms", "remaining")):
+        out = os.path.join(tmp, "bad")
+        r = tb(out, fault)
+        check(r.returncode == 2 and words in r.stderr, f"{fault}: exit {r.returncode}: {r.stderr}")
+        check(not os.path.exists(out), f"{fault}: {out} was written")
+    print("ok")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    {"dead_link": dead_link, "bad_fault": bad_fault}[CASE](tmp)
