@@ -2,7 +2,8 @@
 // Faults injected into a run (issue 10; docs/faults.md, "Fault injection"): `fabric.faults`, a list
 // of {target, kind, at, ...}, and `fabric.recovery`, how long the network takes to notice a dead
 // link and to route around it. A fault's target names a link of the topology: `link 12` (its id,
-// as `litesim topo` lists them) or `link gpu3-gpu4` / `link gpu0-switch1` (its two ends). Kinds:
+// as `litesim topo` lists them), `link gpu3-gpu4` / `link gpu0-switch1` (its two ends), or `gpu N`
+// (every link of the GPU at once: a dead GPU, as the network sees it). Kinds:
 //  - fail-stop: the link is dead from `at` on;
 //  - degrade:   from `at` on it runs at `remaining` of its bandwidth (lanes or lasers lost);
 //  - flap:      it is dead from `at` for `duration`, then up again.
@@ -18,7 +19,7 @@
 namespace litesim {
 
 struct FaultParams {
-  std::string target;      // "link <id>" or "link <vertex>-<vertex>"
+  std::string target;      // "link <id>", "link <vertex>-<vertex>" or "gpu <N>"
   std::string kind;        // fail-stop | degrade | flap
   Time at;                 // when it strikes
   double remaining = 0.5;  // degrade: the share of the link's bandwidth left
@@ -44,8 +45,8 @@ struct LinkFault {
   std::string text;  // as written, for reports: "link gpu3-gpu4 fail-stop at 50 us"
 };
 
-// The faults of `faults` on `topo`, checked: an unknown link, or ends that no link joins, is a
-// ConfigError at where("fabric.faults[i].target").
+// The faults of `faults` on `topo`, one per link (a GPU's: one per link of it), checked: an unknown
+// link or GPU, or ends that no link joins, is a ConfigError at where("fabric.faults[i].target").
 std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<FaultParams>& faults,
                                       const std::function<SourceLoc(const std::string&)>& where);
 

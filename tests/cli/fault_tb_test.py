@@ -72,6 +72,17 @@ def dead_link(tmp):
     print("ok")
 
 
+def dead_gpu(tmp):
+    """GPU 1 dies while GPU 0's message to it and its own to GPU 2 are on the wire: the run cannot
+    finish; litesim says so (exit 3, both lost messages and the stuck receive named) instead of hanging."""
+    out = os.path.join(tmp, "out")
+    r = tb(out, "gpu 1 fail-stop at 1.3ms")
+    check(r.returncode == 3, f"exit {r.returncode}, expected 3: {r.stderr}")
+    check("injected faults left 2 message(s) with no route" in r.stderr and "gpu0 -> gpu1" in r.stderr
+          and "gpu1 -> gpu2" in r.stderr and "rank 2 op 'recv'" in r.stderr, f"the report: {r.stderr}")
+    print("ok")
+
+
 def bad_fault(tmp):
     for fault, words in (("link gpu0-gpu2 fail-stop at 1ms", "no link joins gpu0 and gpu2"),
                          ("link 0 boom at 1ms", "expected 'link ID|END-END"),
@@ -84,4 +95,4 @@ def bad_fault(tmp):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    {"dead_link": dead_link, "bad_fault": bad_fault}[CASE](tmp)
+    {"dead_link": dead_link, "dead_gpu": dead_gpu, "bad_fault": bad_fault}[CASE](tmp)

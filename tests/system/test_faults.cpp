@@ -205,3 +205,20 @@ TEST(Faults, CommandLineFaultsParse) {
   EXPECT_THROW(parse_fault("link 7 explode at 1 ms", "--fault"), ConfigError);
   EXPECT_THROW(parse_fault("link 7 fail-stop", "--fault"), ConfigError);
 }
+
+// GPU 1 dies at 100 us (every link of it): its message from GPU 0 is lost for good (no route to a
+// dead GPU), while GPU 0's message to GPU 2, sent after the routing converged (200 us), goes around
+// GPU 1 and arrives.
+TEST(Faults, DeadGpuLosesItsMessagesOthersRouteAround) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {200, MessageInfo{2, 0, 2, 1 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: gpu 1, kind: fail-stop, at: 100 us}\n"), msgs, sim);
+  EXPECT_LT(msgs[0].delivered_us, 0);
+  EXPECT_NEAR(msgs[1].delivered_us, 200 + us(wire_bits(kMiB)), 2.0);
+  EXPECT_EQ(r.inst->fabric().fault_report().messages_lost, 1u);
+  EXPECT_EQ(r.inst->fabric().fault_report().faults.size(), 2u);  // GPU 1's two ring links
+  EXPECT_EQ(r.link_bytes(1, 2), 0u);
+  EXPECT_EQ(r.link_bytes(0, 3), 1u << 20);
+  expect_conservation(r.inst->fabric());
+}
