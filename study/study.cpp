@@ -21,6 +21,7 @@
 #include "fabric/topology/topology.h"
 #include "hw/package/cost.h"
 #include "memory/hbm/hbm.h"
+#include "study/availability/availability.h"
 #include "study/llm/serving.h"
 #include "study/sweep/executor.h"
 #include "study/sweep/merge.h"
@@ -656,6 +657,63 @@ std::vector<nlohmann::json> serve_stages(const StudySpec& spec, const std::vecto
   return rows;
 }
 
+// ---- blast radius and availability (docs/study.md, Availability) ----
+
+// Per spec system (not a sensitivity variant) and model: the chosen throughput mapping of the
+// model's decode workload with the largest batch (then the shortest context), laid out over the
+// cluster as the study's replicas, under the default failure rates (docs/faults.md): one GPU
+// failure's blast, the expected serving capacity (closed form) and the cluster's tokens/s that
+// leaves, and the cluster as one training job's MTBF and goodput at the Young/Daly interval.
+std::vector<nlohmann::json> availability_rows(const StudySpec& spec, const std::vector<nlohmann::json>& chosen,
+                                              const std::map<std::string, Cluster>& clusters,
+                                              const std::string& configs) {
+  const Resolved<ReliabilityParams> rel = resolve_reliability("llama3-h100", {}, configs);
+  std::vector<nlohmann::json> rows;
+  for (const StudySystem& sys : spec.systems) {
+    if (!sys.base.empty()) continue;
+    std::map<std::string, const nlohmann::json*> pick;  // model -> its row
+    for (const nlohmann::json& r : chosen) {
+      if (r.at("system") != sys.label || r.at("phase") != "decode" || r.at("objective") != "throughput") continue;
+      const std::string model = r.at("model");
+      const nlohmann::json* p = pick.count(model) ? pick[model] : nullptr;
+      if (!p || r.at("batch").get<int64_t>() > p->at("batch").get<int64_t>() ||
+          (r.at("batch") == p->at("batch") && r.at("seq").get<int64_t>() < p->at("seq").get<int64_t>()))
+        pick[model] = &r;
+    }
+    for (const auto& [model, r] : pick) {
+      ReplicaLayout layout;
+      layout.gpus_per_replica = r->at("gpus_per_replica").get<int>();
+      layout.replicas = r->at("replicas").get<int>();
+      const Inventory inv = build_inventory(clusters.at(sys.label).rs, rel.params, layout);
+      const ClosedForm cf = closed_form_availability(inv);
+      const TrainingGoodput tg = training_goodput(inv, 30, 240);
+      double per_year = 0;
+      for (const Unit& u : inv.units) per_year += inv.kinds[static_cast<size_t>(u.kind)].rate.rate_per_hour() * 8766;
+      const PartKind* die = nullptr;
+      for (const PartKind& k : inv.kinds)
+        if (k.key == "gpu_die") die = &k;
+      const double tps = r->at("tokens_per_s_cluster").get<double>();
+      rows.push_back({{"system", sys.label},
+                      {"model", model},
+                      {"batch", r->at("batch")},
+                      {"seq", r->at("seq")},
+                      {"tp", r->at("tp")},
+                      {"pp", r->at("pp")},
+                      {"gpus_per_replica", layout.gpus_per_replica},
+                      {"replicas", layout.replicas},
+                      {"gpu_failure_gpus_down", die ? die->gpus : 0},
+                      {"gpu_failure_capacity_fraction", die ? die->capacity_fraction : 0.0},
+                      {"part_failures_per_year", per_year},
+                      {"expected_capacity", cf.capacity},
+                      {"tokens_per_s_cluster", tps},
+                      {"tokens_per_s_available", tps * cf.capacity},
+                      {"training_mtbf_hours", tg.mtbf_hours},
+                      {"training_goodput", tg.goodput}});
+    }
+  }
+  return rows;
+}
+
 const std::vector<std::string>& stage_columns() {
   // clang-format off
   static const std::vector<std::string> c{
@@ -1030,6 +1088,13 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
   put_output_file(o.out, "candidates.csv", csv_table(cand_cols, candidates));
   put_output_file(o.out, "results.csv", csv_table(res_cols, chosen));
   put_output_file(o.out, "stages.csv", csv_table(stage_columns(), stages));
+  const std::vector<nlohmann::json> avail = availability_rows(spec, chosen, clusters, configs);
+  put_output_file(
+      o.out, "availability.csv",
+      csv_table({"system", "model", "batch", "seq", "tp", "pp", "gpus_per_replica", "replicas", "gpu_failure_gpus_down",
+                 "gpu_failure_capacity_fraction", "part_failures_per_year", "expected_capacity", "tokens_per_s_cluster",
+                 "tokens_per_s_available", "training_mtbf_hours", "training_goodput"},
+                avail));
   put_output_file(o.out, "unmapped.csv",
                   csv_table({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
   nlohmann::json systems = nlohmann::json::array();
@@ -1053,7 +1118,8 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
   const nlohmann::json doc{{"study", spec.name},         {"spec_digest", spec.digest},
                            {"litesim_version", version}, {"grid", o.full ? "full" : "quick"},
                            {"systems", systems},         {"results", chosen},
-                           {"unmapped", unmapped},       {"stages", stages}};
+                           {"unmapped", unmapped},       {"stages", stages},
+                           {"availability", avail}};
   put_output_file(o.out, "results.json", doc.dump(2) + "\n");
 
   write_configs_and_costs(o.out, spec, configs);

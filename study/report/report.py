@@ -49,6 +49,7 @@ cand = read_csv("candidates.csv")
 unmapped = read_csv("unmapped.csv")
 cost = read_csv("cost_curve.csv")
 stages = read_csv("stages.csv")
+avail = read_csv("availability.csv")
 with open(os.path.join(OUT, "results.json")) as f:
     meta = json.load(f)
 systems = [s["name"] for s in meta["systems"] if not s["sensitivity"]]
@@ -394,8 +395,24 @@ def claims():
                     ", ".join(f"{s} {bpf[s] / bpf[BASELINE]:.2f}x" for s in lite),
                     "an input of the systems (shoreline assumption), not a result",
                     "network bytes per direction per FLOP of peak BF16, from the packages' optics"])
-    out.append(["Blast radius: a failure takes down less", "not measured by this run", "not evaluated",
-                "fault injection and availability come with the faults issue"])
+    if not avail.empty and BASELINE in set(avail["system"]):
+        a = avail.groupby("system").first()
+        lite_a = [x for x in lite if x in a.index]
+        base = a.loc[BASELINE]
+        smaller = [x for x in lite_a if a.loc[x, "gpu_failure_capacity_fraction"] < base["gpu_failure_capacity_fraction"]]
+        out.append(["Blast radius: a failure takes down less",
+                    f"one GPU failure: {BASELINE} {100 * base['gpu_failure_capacity_fraction']:.2f}% of serving "
+                    "capacity; " + ", ".join(f"{x} {100 * a.loc[x, 'gpu_failure_capacity_fraction']:.2f}%" for x in lite_a)
+                    + f". Part failures a year: {BASELINE} {base['part_failures_per_year']:.1f}; " +
+                    ", ".join(f"{x} {a.loc[x, 'part_failures_per_year']:.1f}" for x in lite_a) +
+                    f". Expected capacity: {BASELINE} {100 * base['expected_capacity']:.2f}%; " +
+                    ", ".join(f"{x} {100 * a.loc[x, 'expected_capacity']:.2f}%" for x in lite_a),
+                    f"smaller per failure for {len(smaller)} of {len(lite_a)}; more failures a year",
+                    "docs/faults.md rates (Llama 3's H100 interruptions; a Lite die as often as an H100 die: "
+                    "assumption), the study's throughput decode mappings, repair times assumed"])
+    else:
+        out.append(["Blast radius: a failure takes down less", "not measured by this run", "not evaluated",
+                    "no availability rows (availability.csv)"])
 
     def compare(group, title):
         if res.empty or not group:
@@ -539,6 +556,19 @@ STAGE_NOTE = ("Each stage serves one request mix (prompt and output tokens) with
               "stage's service level (TTFT and time per output token, the prefills a colocated pool runs between "
               "decode steps included). Requests/s, cost and energy follow docs/study.md (Staged path); no queueing is "
               "modelled. Deployments are equal in peak compute within a stage, not in HBM: the HBM columns show it.")
+AVAIL_COLS = [("system", "system"), ("model", "model"), ("tp", "tp"), ("pp", "pp"), ("replicas", "replicas"),
+              ("gpu_failure_capacity_fraction", "capacity lost per GPU failure"),
+              ("part_failures_per_year", "part failures a year"), ("expected_capacity", "expected capacity"),
+              ("tokens_per_s_available", "tokens/s available"), ("training_mtbf_hours", "training MTBF h"),
+              ("training_goodput", "training goodput")]
+avail_head, avail_rows = ([h for _, h in AVAIL_COLS], [[fmt(r[c], c) for c, _ in AVAIL_COLS] for _, r in avail.iterrows()]) \
+    if not avail.empty else ([], [])
+AVAIL_NOTE = ("Each system serving the model with its throughput decode mapping (the largest decode batch of the "
+              "grid), under the failure rates of docs/faults.md (`litesim availability` gives the full tables): the "
+              "share of serving capacity one GPU failure takes down, how many parts fail a year, the expected share "
+              "of serving capacity up (repair included, no spares), the tokens/s that leaves, and the whole cluster "
+              "as one training job's MTBF and goodput at the Young/Daly checkpoint interval (30 s checkpoints, "
+              "240 s restarts: assumptions).")
 sens_note = "; ".join(f"{k}: " + ", ".join(f"value {i + 1} = {v}" for i, v in enumerate(vs)) for k, vs in sens_order.items())
 md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Answer\n\n" + "".join(f"- {x}\n" for x in ANSWER) +
       "\n## Systems\n\n", md_table(sys_head, sys_rows),
@@ -547,6 +577,7 @@ md = [f"# Study: {meta['study']}\n\n{intro}\n\n## Answer\n\n" + "".join(f"- {x}\
       f"\n## Sensitivity and crossover\n\n{sens_note}\n\n", md_table(cross_head if crossovers else [], crossovers),
       f"\n## Staged path\n\n{STAGE_NOTE}\n\n" + "".join(f"- {x}\n" for x in STAGES) + "\n",
       md_table(stage_head, stage_rows_),
+      f"\n## Blast radius and availability\n\n{AVAIL_NOTE}\n\n", md_table(avail_head, avail_rows),
       "\n## Claims\n\n", md_table(claims_head, CLAIMS), "\n## Plots\n\n"]
 for name, title, caption, _ in plots:
     md.append(f"### {title}\n\n![{title}](plots/{name})\n\n{caption}\n\n")
@@ -574,6 +605,7 @@ parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><tit
          html_table(cross_head if crossovers else [], crossovers),
          f"<h2>Staged path</h2><p>{html.escape(STAGE_NOTE)}</p><ul>" +
          "".join(f"<li>{html.escape(x)}</li>" for x in STAGES) + "</ul>", html_table(stage_head, stage_rows_),
+         f"<h2>Blast radius and availability</h2><p>{html.escape(AVAIL_NOTE)}</p>", html_table(avail_head, avail_rows),
          "<h2>Claims</h2>", html_table(claims_head, CLAIMS), "<h2>Plots</h2>"]
 for name, title, caption, data in plots:
     b64 = base64.b64encode(data).decode()

@@ -163,9 +163,26 @@ def end_to_end(tmp):
                             "--seq", c["seq"], "--tp", c["tp"], "--pp", c["pp"], "--system", system_of(c["base_system"]),
                             "-o", os.path.join(tmp, "g.yaml")], capture_output=True, text=True)
         check(g.returncode == 0, f"{c['point']}: gen llm refuses the mapping: {g.stderr}")
+    # blast radius and availability: each spec system's throughput decode choice laid out as the
+    # study's replicas; one GPU failure downs one replica (1 / replicas of the capacity); the
+    # capacity and MTBF as `litesim availability` gives them for that layout; the tokens/s left
+    for a in rows(os.path.join(out, "availability.csv")):
+        row = next(r for r in base if r["system"] == a["system"] and r["phase"] == "decode"
+                   and r["objective"] == "throughput")
+        check((a["tp"], a["pp"], a["replicas"]) == (row["tp"], row["pp"], row["replicas"]), f"availability {a}")
+        check(close(float(a["gpu_failure_capacity_fraction"]), 1 / int(a["replicas"])), f"blast {a}")
+        cli = json_of("availability", "--system", system_of(a["system"]), "--model", "llama3-8b", "--tp", a["tp"],
+                      "--pp", a["pp"], "--replicas", a["replicas"], "--runs", "10")
+        check(close(float(a["expected_capacity"]), cli["availability"]["closed_form"]["capacity"], 1e-12),
+              f"{a['system']}: capacity {a['expected_capacity']} vs litesim availability's")
+        check(close(float(a["training_mtbf_hours"]), cli["training_goodput"]["mtbf_hours"], 1e-12), f"MTBF {a}")
+        check(close(float(a["tokens_per_s_available"]),
+                    float(row["tokens_per_s_cluster"]) * float(a["expected_capacity"])), f"tokens/s left {a}")
+    check(len(rows(os.path.join(out, "availability.csv"))) == 2, "one availability row per spec system")
     with open(os.path.join(out, "report.md")) as f:
         md = f.read()
     check("| llama3-8b | decode | 4 | 1024 | latency |" in md, "report.md lists the decode latency rows")
+    check("## Blast radius and availability" in md, "report.md has the availability section")
     print("ok")
 
 
@@ -330,7 +347,8 @@ def jobs_identical(tmp):
     for j, out in zip((1, 2), outs):
         r = study(spec, out, j)
         check(r.returncode == 0, f"--jobs {j}: {r.stderr}")
-    for name in ("results.csv", "results.json", "candidates.csv", "unmapped.csv", "stages.csv", "report.md"):
+    for name in ("results.csv", "results.json", "candidates.csv", "unmapped.csv", "stages.csv", "availability.csv",
+                 "report.md"):
         with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
             check(a.read() == b.read(), f"{name} differs between --jobs 1 and --jobs 2")
     r = study(spec, outs[1], 2)  # a re-run skips every point and writes the same files
