@@ -99,16 +99,20 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
                            : f.kind == "flap"  ? FaultKind::Flap
                                                : FaultKind::FailStop;
     const std::string text = fmt::format("{} {} at {} ns", f.target, f.kind, f.at.ns());
-    if (what == "gpu" && !which.empty() && !(in >> extra)) {  // a GPU: every link of it at once
-      const int g = vertex_named(topo, "gpu" + which);
-      if (g < 0) fail(fmt::format("no GPU {}: the topology has GPUs 0 to {}", which, topo.num_gpus() - 1));
-      if (kind == FaultKind::Degrade) fail("a GPU fails (fail-stop) or flaps; degrade one of its links instead");
+    if ((what == "gpu" || what == "switch") && !which.empty() && !(in >> extra)) {  // every link of it at once
+      const int g = vertex_named(topo, what + which);
+      if (g < 0)
+        fail(what == "gpu" ? fmt::format("no GPU {}: the topology has GPUs 0 to {}", which, topo.num_gpus() - 1)
+                           : fmt::format("no switch {}: the topology has {} switch(es)", which, topo.num_switches()));
+      if (kind == FaultKind::Degrade)
+        fail(fmt::format("a {} fails (fail-stop) or flaps; degrade one of its links instead", what));
       for (int p = 0; p < topo.degree(g); ++p)
         out.push_back({topo.link_at(g, p).id, kind, f.at, 0.0, f.duration, text});
       continue;
     }
     if (what != "link" || which.empty() || (in >> extra))
-      fail(fmt::format("expected `link ID`, `link END-END` (e.g. link gpu3-gpu4) or `gpu N`, got '{}'", f.target));
+      fail(fmt::format("expected `link ID`, `link END-END` (e.g. link gpu3-gpu4), `gpu N` or `switch N`, got '{}'",
+                       f.target));
     LinkFault lf;
     lf.link = -1;
     if (std::all_of(which.begin(), which.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
@@ -148,11 +152,11 @@ FaultParams parse_fault(const std::string& text, const std::string& option) {
   auto fail = [&]() -> FaultParams {
     throw ConfigError(SourceLoc{option, 0, 0}, "",
                       fmt::format("expected 'link ID|END-END fail-stop at TIME', '... degrade SHARE at TIME', '... "
-                                  "flap DURATION at TIME' or 'gpu N fail-stop|flap ...', got '{}'",
+                                  "flap DURATION at TIME' or 'gpu|switch N fail-stop|flap ...', got '{}'",
                                   text));
   };
   // link X KIND [ARG] at TIME (TIME may be "50us" or "50 us")
-  if (w.size() < 5 || (w[0] != "link" && w[0] != "gpu")) return fail();
+  if (w.size() < 5 || (w[0] != "link" && w[0] != "gpu" && w[0] != "switch")) return fail();
   FaultParams f;
   f.target = w[0] + " " + w[1];
   f.kind = w[2];

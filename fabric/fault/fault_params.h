@@ -2,8 +2,8 @@
 // Faults injected into a run (issue 10; docs/faults.md, "Fault injection"): `fabric.faults`, a list
 // of {target, kind, at, ...}, and `fabric.recovery`, how long the network takes to notice a dead
 // link and to route around it. A fault's target names a link of the topology: `link 12` (its id,
-// as `litesim topo` lists them), `link gpu3-gpu4` / `link gpu0-switch1` (its two ends), or `gpu N`
-// (every link of the GPU at once: a dead GPU, as the network sees it). Kinds:
+// as `litesim topo` lists them), `link gpu3-gpu4` / `link gpu0-switch1` (its two ends), `gpu N` or
+// `switch N` (every link of it at once: a dead GPU or switch, as the network sees it). Kinds:
 //  - fail-stop: the link is dead from `at` on;
 //  - degrade:   from `at` on it runs at `remaining` of its bandwidth (lanes or lasers lost);
 //  - flap:      it is dead from `at` for `duration`, then up again.
@@ -19,7 +19,7 @@
 namespace litesim {
 
 struct FaultParams {
-  std::string target;      // "link <id>", "link <vertex>-<vertex>" or "gpu <N>"
+  std::string target;      // "link <id>", "link <vertex>-<vertex>", "gpu <N>" or "switch <N>"
   std::string kind;        // fail-stop | degrade | flap
   Time at;                 // when it strikes
   double remaining = 0.5;  // degrade: the share of the link's bandwidth left

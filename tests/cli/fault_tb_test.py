@@ -69,6 +69,12 @@ def dead_link(tmp):
     extra = {k: int(lk[k]["bytes_a_to_b"]) + int(lk[k]["bytes_b_to_a"]) -
              int(lk0[k]["bytes_a_to_b"]) - int(lk0[k]["bytes_b_to_a"]) for k in lk if k != (0, 1)}
     check(sorted(extra.values()) == [MIB32] * 3, f"the resent copy crosses the three other links once: {extra}")
+    # deterministic: the same faults give byte-identical outputs
+    out2 = os.path.join(tmp, "again")
+    check(tb(out2, "link gpu0-gpu1 fail-stop at 1.3ms").returncode == 0, "second run")
+    for name in ("summary.json", "links.csv", "messages.csv", "ops.csv"):
+        with open(os.path.join(out, name), "rb") as a, open(os.path.join(out2, name), "rb") as b_:
+            check(a.read() == b_.read(), f"{name} differs between two identical runs")
     print("ok")
 
 

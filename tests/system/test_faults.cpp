@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/sim_time.h"
 #include "fabric/fabric_builder.h"
+#include "traces/system/system_config.h"
 
 using namespace litesim;
 
@@ -221,4 +222,32 @@ TEST(Faults, DeadGpuLosesItsMessagesOthersRouteAround) {
   EXPECT_EQ(r.link_bytes(1, 2), 0u);
   EXPECT_EQ(r.link_bytes(0, 3), 1u << 20);
   expect_conservation(r.inst->fabric());
+}
+
+// A leaf switch of an 8-GPU two-leaf Clos dies: GPUs under the other leaf still reach each other;
+// a message between the two leaves has no route left.
+TEST(Faults, DeadSwitchCutsOnlyWhatHangsOnIt) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{50, MessageInfo{1, 4, 5, 1 << 20, 0}}, {50, MessageInfo{2, 0, 5, 1 << 20, 0}}};
+  const ResolvedSystem rs =
+      resolve_system(std::string(LITESIM_CONFIGS_DIR) + "/system/lite-clos-64.yaml",
+                     {"fabric.topology={kind: clos, gpus: 8, gpus_per_leaf: 4, spines: 2}", "fabric.fidelity=flow",
+                      "fabric.recovery={detect: 10 us, reconverge: 20 us}",
+                      "fabric.faults=[{target: switch 0, kind: fail-stop, at: 10 us}]"},
+                     LITESIM_CONFIGS_DIR);
+  Outcome r;
+  r.inst = std::make_unique<FabricInstance>(rs.params.fabric, std::vector<CpoParams>{rs.params.package.cpo}, sim,
+                                            no_location);
+  Fabric& f = r.inst->fabric();
+  for (Sent& s : msgs)
+    sc_core::sc_spawn(sim.guard([&f, &s] {
+      sc_core::wait(to_sc(Time::from_ns(s.at_us * 1e3)));
+      f.send(s.msg, [&s](const MessageInfo&) { s.delivered_us = sim_now().ns() / 1e3; });
+    }));
+  run_to_completion(sim);
+  EXPECT_GT(msgs[0].delivered_us, 50);  // GPUs 4 and 5 hang on leaf 1
+  EXPECT_LT(msgs[1].delivered_us, 0);   // GPU 0's leaf is gone
+  EXPECT_EQ(f.fault_report().messages_lost, 1u);
+  expect_conservation(f);
 }
