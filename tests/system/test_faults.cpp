@@ -51,9 +51,9 @@ struct Outcome {
   }
 };
 
-Outcome run(const FabricParams& fp, std::vector<Sent>& msgs, SimContext& sim) {
+Outcome run(const FabricParams& fp, std::vector<Sent>& msgs, SimContext& sim, const CpoParams& cpo = optics()) {
   Outcome r;
-  r.inst = std::make_unique<FabricInstance>(fp, std::vector<CpoParams>{optics()}, sim, no_location);
+  r.inst = std::make_unique<FabricInstance>(fp, std::vector<CpoParams>{cpo}, sim, no_location);
   Fabric& f = r.inst->fabric();
   for (Sent& s : msgs)
     sc_core::sc_spawn(sim.guard([&f, &s] {
@@ -236,16 +236,8 @@ TEST(Faults, DeadSwitchCutsOnlyWhatHangsOnIt) {
                       "fabric.recovery={detect: 10 us, reconverge: 20 us}",
                       "fabric.faults=[{target: switch 0, kind: fail-stop, at: 10 us}]"},
                      LITESIM_CONFIGS_DIR);
-  Outcome r;
-  r.inst = std::make_unique<FabricInstance>(rs.params.fabric, std::vector<CpoParams>{rs.params.package.cpo}, sim,
-                                            no_location);
-  Fabric& f = r.inst->fabric();
-  for (Sent& s : msgs)
-    sc_core::sc_spawn(sim.guard([&f, &s] {
-      sc_core::wait(to_sc(Time::from_ns(s.at_us * 1e3)));
-      f.send(s.msg, [&s](const MessageInfo&) { s.delivered_us = sim_now().ns() / 1e3; });
-    }));
-  run_to_completion(sim);
+  const Outcome r = run(rs.params.fabric, msgs, sim, rs.params.package.cpo);
+  const Fabric& f = r.inst->fabric();
   EXPECT_GT(msgs[0].delivered_us, 50);  // GPUs 4 and 5 hang on leaf 1
   EXPECT_LT(msgs[1].delivered_us, 0);   // GPU 0's leaf is gone
   EXPECT_EQ(f.fault_report().messages_lost, 1u);
