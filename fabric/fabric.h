@@ -105,6 +105,7 @@ struct FaultReport {
   uint64_t messages_dropped = 0;  // message copies lost with a dead link (each retransmitted if a route remains)
   uint64_t retransmissions = 0;
   uint64_t messages_lost = 0;  // dropped with no route left: never delivered
+  Time first_lost{-1};         // when the first of them was given up (-1: none)
 };
 
 class Fabric {

@@ -218,6 +218,15 @@ int main(int argc, char** argv) {
                            {"configs_dir", cfg},
                            {"presets", rs.presets}};
     write_outputs(out_dir, r, info);
+    if (r.summary.value("status", "complete") == "aborted") {
+      // Injected faults cut the job short: the outputs hold what finished (docs/faults.md).
+      if (!quiet) std::cout << r.human;
+      std::cerr << fmt::format(
+          "litesim: the run was aborted by injected faults ({} message(s) lost for good; summary.json `aborted` "
+          "says what was left); what finished is in {}/\n",
+          r.summary["aborted"]["messages_lost"].get<uint64_t>(), out_dir);
+      return 4;
+    }
     if (!quiet) {
       std::cout << r.human;
       std::cout << fmt::format(

@@ -26,9 +26,9 @@ CLI::App* add_tb_fault(CLI::App& tb, TbFaultOptions& o) {
       "Runs the workload twice at fabric.fidelity: flow, without and with the faults, each a `litesim run` of its "
       "own: DIR has the faulty run's outputs (summary.json with its `faults` block: injected, delivered and dropped "
       "bytes, detect_ns, recover_ns, slowdown), DIR/baseline the fault-free run's. A fault: 'link ID|END-END "
-      "fail-stop at TIME', '... degrade SHARE at TIME', '... flap DURATION at TIME' (docs/faults.md). Exit status: 0 "
-      "ok, 2 bad input (nothing run), 3 a run failed (its error printed; a message lost for good leaves its "
-      "consumer stuck).");
+      "fail-stop at TIME', '... degrade SHARE at TIME', '... flap DURATION at TIME', 'gpu|switch N fail-stop at TIME' "
+      "(docs/faults.md). A faulty run that loses messages for good is aborted (summary.json status: aborted, what "
+      "finished kept). Exit status: 0 ok, 2 bad input (nothing run), 3 a run failed.");
   c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
   c->add_option("--workload,--trace", o.workload, "workload trace (litesim-trace/1 or Chakra ET)")->required();
   c->add_option("--fault", o.faults, "a fault (repeatable), e.g. 'link gpu3-gpu4 fail-stop at 50us'")->required();
@@ -75,7 +75,8 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
       args.push_back(s);
     }
     const int status = run_and_wait(args);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const bool aborted = out == o.out && WIFEXITED(status) && WEXITSTATUS(status) == 4;  // cut short by the faults
+    if (!aborted && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
       std::cerr << fmt::format("litesim: tb fault: the {} run failed ({})\n", out == o.out ? "faulty" : "fault-free",
                                describe_wait_status(status));
       return false;
@@ -93,10 +94,21 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
   f["detect_ns"] = f.at("faults").at(0).at("detect_ns");
   f["recover_ns"] = f.at("faults").at(0).at("recover_ns");
   f["baseline_sim_time_ns"] = t0;
-  f["lost_ns"] = t - t0;
-  f["slowdown"] = t0 > 0 ? t / t0 : 1.0;
+  const bool aborted = s.value("status", "complete") == "aborted";
+  f["aborted"] = aborted;
+  // an aborted job never finishes: no slowdown; its lost time runs to the abort
+  f["lost_ns"] = aborted ? s.at("aborted").at("at_ns").get<double>() - t0 : t - t0;
+  f["slowdown"] = aborted ? nlohmann::json(nullptr) : nlohmann::json(t0 > 0 ? t / t0 : 1.0);
   put_output_file(o.out, "summary.json", s.dump(2) + "\n");
-  if (!o.quiet)
+  if (!o.quiet && aborted)
+    std::cout << fmt::format(
+        "tb fault: the faults left {} message(s) with no route: the job is aborted at {:.3f} s with {} of {} ops "
+        "done; {} B dropped\nresults in {}/ (fault-free run in {}/)\n",
+        f.at("messages_lost").get<uint64_t>(), s.at("aborted").at("at_ns").get<double>() / 1e9,
+        s.at("aborted").at("ops_done").get<uint64_t>(),
+        s.at("aborted").at("ops_done").get<uint64_t>() + s.at("aborted").at("ops_unfinished").get<uint64_t>(),
+        f.at("dropped_bytes").get<uint64_t>(), o.out, base_dir);
+  else if (!o.quiet)
     std::cout << fmt::format(
         "tb fault: {} fault(s); detected after {:.3f} us, routed around after {:.3f} us; {} B dropped, {} "
         "retransmission(s), {} message(s) lost; {:.3f} us against {:.3f} us without: slowdown {:.4f}\nresults in "

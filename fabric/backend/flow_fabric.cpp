@@ -707,6 +707,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void give_up(uint32_t id) {
     const MessageInfo& info = msgs_[id].info;
     ++report_.messages_lost;
+    if (report_.first_lost.ps < 0) report_.first_lost = sim_now();
     lost_.push_back(fmt::format("message {} gpu{} -> gpu{} ({} B) lost: no route around the dead links", info.id,
                                 info.src, info.dst, info.bytes));
     msgs_[id].done = nullptr;

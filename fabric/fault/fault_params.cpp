@@ -49,6 +49,11 @@ const ParamSet<RecoveryParams>& RecoveryParams::schema() {
                    "from detection to every route avoiding the dead link (assumption, docs/faults.md)")
             .non_negative()
             .fallback("10 ms");
+        p.quantity("collective_timeout", &RecoveryParams::collective_timeout,
+                   "a job waiting on a message lost for good is aborted this long after the loss (PyTorch's "
+                   "default process-group timeout for NCCL: 10 minutes)")
+            .positive()
+            .fallback("600 s");
       });
   return s;
 }

@@ -28,8 +28,9 @@ struct FaultParams {
 };
 
 struct RecoveryParams {
-  Time detect;      // from a link's death to its ends and the routing knowing
-  Time reconverge;  // from then to every route avoiding it
+  Time detect;              // from a link's death to its ends and the routing knowing
+  Time reconverge;          // from then to every route avoiding it
+  Time collective_timeout;  // a job waiting on a message lost for good is aborted this long after the loss
   static const ParamSet<RecoveryParams>& schema();
 };
 

@@ -61,16 +61,29 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   System sys(rs.params, rs.tree, sim);
   Runner runner(sys, workload, rs.params.fabric.collective, sim);
   run_to_completion(sim);
+  // Injected faults that left messages without a route cut the job short: it is aborted (the
+  // collective timeout after the first loss), its finished work kept; without them, unfinished ops
+  // are a deadlock.
+  nlohmann::json aborted;
   try {
     runner.check_complete();
   } catch (const SimError& e) {
-    // Injected faults that left messages without a route: the job is cut, not deadlocked.
     const FaultReport fr = sys.fabric().fault_report();
     if (fr.messages_lost == 0) throw;
-    throw SimError(fmt::format(
-        "the run cannot finish: injected faults left {} message(s) with no route (a real job would be aborted by "
-        "its collective timeout here; docs/faults.md):\n{}{}",
-        fr.messages_lost, sys.fabric().stuck_report(), e.what()));
+    size_t unfinished = 0, total = 0;
+    for (const auto& r : runner.ops())
+      for (const OpRecord& o : r) {
+        ++total;
+        unfinished += o.done ? 0 : 1;
+      }
+    const Time at = fr.first_lost + rs.params.fabric.recovery.collective_timeout;
+    aborted = {{"at_ns", at.ns()},
+               {"first_loss_ns", fr.first_lost.ns()},
+               {"collective_timeout_ns", rs.params.fabric.recovery.collective_timeout.ns()},
+               {"messages_lost", fr.messages_lost},
+               {"ops_done", total - unfinished},
+               {"ops_unfinished", unfinished},
+               {"report", sys.fabric().stuck_report() + e.what()}};
   }
   const Time end = sim_now();
   sys.finish(end);
@@ -87,6 +100,8 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   s["seed"] = seed;
   s["gpu_count"] = sys.gpus();
   s["sim_time_ns"] = end.ns();
+  s["status"] = aborted.is_null() ? "complete" : "aborted";
+  if (!aborted.is_null()) s["aborted"] = aborted;
 
   // Energy, by component kind and in total.
   nlohmann::json energy;
@@ -117,6 +132,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   hcsv << "gpu,bytes_read,bytes_written,requests,achieved_GBps,utilization,latency_p50_ns,latency_p99_ns,energy_pJ\n";
   std::vector<uint64_t> sent(static_cast<size_t>(sys.gpus()), 0), received(static_cast<size_t>(sys.gpus()), 0);
   for (const auto& m : runner.messages()) {
+    if (!m.delivered) continue;  // lost with an injected fault
     sent[static_cast<size_t>(m.info.src)] += m.info.bytes;
     received[static_cast<size_t>(m.info.dst)] += m.info.bytes;
   }
@@ -183,6 +199,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   mcsv << "id,src,dst,tag,bytes,send_ns,inject_ns,arrive_ns,delivered_ns,network_latency_ns,end_to_end_ns\n";
   Histogram e2e;
   for (const auto& m : runner.messages()) {
+    if (!m.delivered) continue;  // lost with an injected fault
     e2e.add((m.t_delivered - m.t_send).ns());
     mcsv << m.info.id << ',' << m.info.src << ',' << m.info.dst << ',' << m.info.tag << ',' << m.info.bytes << ','
          << num(m.t_send.ns()) << ',' << num(m.t_inject.ns()) << ',' << num(m.t_arrive.ns()) << ','
@@ -227,6 +244,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
     for (uint32_t i = 0; i < tops.size(); ++i) {
       const TraceOp& o = tops[i];
       const OpRecord& rec = runner.ops()[r][i];
+      if (!rec.done) continue;  // an aborted run's unfinished op
       const double d = (rec.end - rec.start).ns();
       busy[static_cast<size_t>(o.stream)].emplace_back(rec.start.ns(), rec.end.ns());
       ocsv << r << ',' << csv_field(o.id) << ',' << csv_field(o.name) << ',' << trace_op_name(o.kind) << ','
@@ -282,6 +300,7 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   std::map<std::pair<std::string, std::string>, CollRow> coll_rows;  // by (name, group)
   for (size_t c = 0; c < runner.collectives().size(); ++c) {
     const CollectiveRecord& rec = *runner.collectives()[c];
+    if (!rec.done) continue;  // an aborted run's unfinished collective
     const TraceOp& o = workload.ranks[static_cast<size_t>(rec.ops[0].first)].ops[rec.ops[0].second];
     const std::string op = o.kind == TraceOpKind::Barrier ? "barrier" : op_name(o.coll);
     const int p = static_cast<int>(rec.ops.size());
@@ -341,6 +360,13 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
                    sys.gpus(), rs.params.fabric.topology.kind, workload.name);
   h << fmt::format("config digest {}  seed {}\n", rs.digest, seed);
   h << fmt::format("simulated time     {:.3f} us\n", end.ns() / 1e3);
+  if (!aborted.is_null())
+    h << fmt::format(
+        "ABORTED            injected faults left {} message(s) with no route; the job is aborted at {:.3f} s "
+        "(first loss + the collective timeout) with {} of {} ops done\n{}",
+        aborted["messages_lost"].get<uint64_t>(), aborted["at_ns"].get<double>() / 1e9,
+        aborted["ops_done"].get<size_t>(), aborted["ops_done"].get<size_t>() + aborted["ops_unfinished"].get<size_t>(),
+        aborted["report"].get<std::string>() + "\n");
   h << fmt::format("messages           {}  ({} B delivered of {} B injected{})\n", runner.messages().size(),
                    sys.fabric().bytes_delivered(), sys.fabric().bytes_injected(),
                    sys.fabric().bytes_dropped() ? fmt::format(", {} B dropped", sys.fabric().bytes_dropped()) : "");

@@ -129,7 +129,7 @@ std::string timeline_json(const System& sys, const Runner& runner, Time end, nlo
     const auto& tops = t.ranks[r].ops;
     std::vector<std::vector<uint32_t>> by_stream(t.streams.size());
     for (uint32_t i = 0; i < tops.size(); ++i)
-      if (keep[r][i]) by_stream[static_cast<size_t>(tops[i].stream)].push_back(i);
+      if (keep[r][i] && runner.ops()[r][i].done) by_stream[static_cast<size_t>(tops[i].stream)].push_back(i);
     for (size_t s = 0; s < by_stream.size(); ++s)
       for (uint32_t i : by_stream[s]) {
         const TraceOp& o = tops[i];
