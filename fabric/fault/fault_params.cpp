@@ -150,6 +150,18 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
   return out;
 }
 
+std::vector<std::pair<int, Time>> gpu_deaths(const std::vector<FaultParams>& faults) {
+  std::vector<std::pair<int, Time>> out;
+  for (const FaultParams& f : faults) {
+    std::istringstream in(f.target);
+    std::string what;
+    long n = -1;
+    if (f.kind == "fail-stop" && (in >> what >> n) && what == "gpu" && n >= 0)
+      out.emplace_back(static_cast<int>(n), f.at);
+  }
+  return out;
+}
+
 FaultParams parse_fault(const std::string& text, const std::string& option) {
   std::istringstream in(text);
   std::vector<std::string> w;

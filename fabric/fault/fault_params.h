@@ -57,4 +57,7 @@ FaultParams parse_fault(const std::string& text, const std::string& option);
 
 const char* fault_kind_name(FaultKind k);
 
+// The GPUs that die (`gpu N` fail-stop) and when: their compute stops as well as their links.
+std::vector<std::pair<int, Time>> gpu_deaths(const std::vector<FaultParams>& faults);
+
 }  // namespace litesim

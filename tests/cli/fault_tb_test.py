@@ -80,10 +80,9 @@ def dead_link(tmp):
 
 def dead_gpu(tmp):
     """GPU 1 dies while GPU 0's message to it and its own to GPU 2 are on the wire: both are lost for
-    good, the job cannot finish and is aborted the collective timeout (600 s) after the first loss
-    (the retransmission at 1.3 + 1 + 10 ms, which finds no route); what finished is kept: the four
-    GEMMs, GPU 2's and GPU 3's sends, GPU 3's receive and add (8 of 16 ops). `litesim run` on the
-    same faults exits 4 with the same summary."""
+    good, the job cannot finish and is aborted the collective timeout (600 s) after the GPU died;
+    what finished is kept: the four GEMMs, GPU 2's and GPU 3's sends, GPU 3's receive and add (8 of
+    16 ops). `litesim run` on the same faults exits 4 with the same summary."""
     out = os.path.join(tmp, "out")
     r = tb(out, "gpu 1 fail-stop at 1.3ms")
     check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
@@ -91,8 +90,8 @@ def dead_gpu(tmp):
         s = json.load(f)
     a, fb = s["aborted"], s["faults"]
     check(s["status"] == "aborted" and fb["aborted"] is True and fb["slowdown"] is None, f"status: {s['status']} {fb}")
-    first = AT_NS + DETECT_NS + RECONVERGE_NS
-    check(a["first_loss_ns"] == first and a["at_ns"] == first + 600e9, f"abort times: {a}")
+    check(a["first_loss_ns"] == AT_NS and a["gpu_died_ns"] == AT_NS and a["at_ns"] == AT_NS + 600e9,
+          f"abort times (the GPU's death, + the 600 s timeout): {a}")
     check(a["messages_lost"] == 2 and a["ops_done"] == 8 and a["ops_unfinished"] == 8, f"abort counts: {a}")
     check("gpu0 -> gpu1" in a["report"] and "gpu1 -> gpu2" in a["report"] and "rank 2 op 'recv'" in a["report"],
           f"the report: {a['report']}")
@@ -110,6 +109,24 @@ def dead_gpu(tmp):
     print("ok")
 
 
+def dead_gpu_computing(tmp):
+    """GPU 2 dies at 0.5 ms, inside its 1.1 ms GEMM and before any message: its GEMM never finishes and
+    none of its ops start; GPU 1's message to it is lost (and GPU 1's receive and add wait behind that
+    send on its comm stream); everything else finishes: GPU 0's four ops, GPU 1's GEMM, GPU 3's GEMM
+    and send (7 of 16)."""
+    out = os.path.join(tmp, "out")
+    r = tb(out, "gpu 2 fail-stop at 0.5ms")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    with open(os.path.join(out, "summary.json")) as f:
+        a = json.load(f)["aborted"]
+    check(a["ops_done"] == 7 and a["ops_unfinished"] == 9 and a["first_loss_ns"] == 0.5e6, f"aborted: {a}")
+    with open(os.path.join(out, "ops.csv")) as f:
+        done = {(o["rank"], o["id"]) for o in csv.DictReader(f)}
+    expect = {("0", x) for x in ("gemm", "send", "recv", "add")} | {("1", "gemm"), ("3", "gemm"), ("3", "send")}
+    check(done == expect, f"finished ops {sorted(done)}, expected {sorted(expect)}")
+    print("ok")
+
+
 def bad_fault(tmp):
     for fault, words in (("link gpu0-gpu2 fail-stop at 1ms", "no link joins gpu0 and gpu2"),
                          ("link 0 boom at 1ms", "expected 'link ID|END-END"),
@@ -122,4 +139,5 @@ def bad_fault(tmp):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    {"dead_link": dead_link, "dead_gpu": dead_gpu, "bad_fault": bad_fault}[CASE](tmp)
+    {"dead_link": dead_link, "dead_gpu": dead_gpu, "dead_gpu_computing": dead_gpu_computing,
+     "bad_fault": bad_fault}[CASE](tmp)

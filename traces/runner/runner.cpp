@@ -27,6 +27,7 @@ Runner::Runner(System& system, const Trace& trace, const RunnerParams& params, S
   const size_t n = t_.ranks.size();
   const size_t streams = t_.streams.size();
   ops_.resize(n);
+  death_.assign(n, Time{-1});
   pending_.resize(n);
   dependents_.resize(n);
   stream_ops_.assign(n, std::vector<std::vector<uint32_t>>(streams));
@@ -123,10 +124,18 @@ size_t Runner::new_message(MessageRecord::Kind kind, int src, int dst, uint64_t 
   return messages_.size() - 1;
 }
 
+Time Runner::first_death() const {
+  Time first{-1};
+  for (const Time& d : death_)
+    if (d.ps >= 0 && (first.ps < 0 || d < first)) first = d;
+  return first;
+}
+
 void Runner::stream_thread(int rank, int stream) {
   const size_t r = static_cast<size_t>(rank), s = static_cast<size_t>(stream);
   for (uint32_t i : stream_ops_[r][s]) {
     while (pending_[r][i] > 0) sc_core::wait(*wake_[r][s]);
+    if (dead(rank)) return;  // a dead GPU starts nothing more
     OpRecord& rec = ops_[r][i];
     rec.started = true;
     rec.start = sim_now();
@@ -199,6 +208,7 @@ void Runner::wait_done(int rank, uint32_t i) {
 }
 
 void Runner::finish(int rank, uint32_t i) {
+  if (dead(rank)) return;  // what a dead GPU was doing never completes
   const size_t r = static_cast<size_t>(rank);
   OpRecord& rec = ops_[r][i];
   rec.end = sim_now();

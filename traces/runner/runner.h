@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "core/sim_time.h"
+
 #include <systemc>
 
 #include "core/message.h"
@@ -72,6 +74,15 @@ class Runner {
   // Throws SimError naming the stuck ops if anything did not finish.
   void check_complete() const;
 
+  // GPU `rank` dies at `at` (an injected `gpu N` fail-stop, docs/faults.md): from then on none of its
+  // ops starts or finishes. Call before the simulation starts.
+  void kill_rank_at(int rank, Time at) { death_[static_cast<size_t>(rank)] = at; }
+  bool dead(int rank) const {
+    const Time d = death_[static_cast<size_t>(rank)];
+    return d.ps >= 0 && !(sim_now() < d);
+  }
+  // The earliest death, or -1.
+  Time first_death() const;
   const std::vector<MessageRecord>& messages() const { return messages_; }
   const std::vector<std::vector<OpRecord>>& ops() const { return ops_; }
   const std::vector<std::unique_ptr<CollectiveRecord>>& collectives() const { return colls_; }
@@ -96,6 +107,7 @@ class Runner {
   const Trace& t_;
   RunnerParams params_;
   std::vector<std::vector<OpRecord>> ops_;
+  std::vector<Time> death_;                                            // per rank: when it dies (-1: never)
   std::vector<std::vector<uint32_t>> pending_;                         // unfinished dependencies per op
   std::vector<std::vector<std::vector<uint32_t>>> dependents_;         // ops waiting on each op
   std::vector<std::vector<std::vector<uint32_t>>> stream_ops_;         // [rank][stream] -> op indices in order

@@ -60,6 +60,8 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   }
   System sys(rs.params, rs.tree, sim);
   Runner runner(sys, workload, rs.params.fabric.collective, sim);
+  for (const auto& [rank, at] : gpu_deaths(rs.params.fabric.faults))
+    if (rank < static_cast<int>(workload.ranks.size())) runner.kill_rank_at(rank, at);
   run_to_completion(sim);
   // Injected faults that left messages without a route cut the job short: it is aborted (the
   // collective timeout after the first loss), its finished work kept; without them, unfinished ops
@@ -69,16 +71,21 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
     runner.check_complete();
   } catch (const SimError& e) {
     const FaultReport fr = sys.fabric().fault_report();
-    if (fr.messages_lost == 0) throw;
+    const Time death = runner.first_death();
+    if (fr.messages_lost == 0 && death.ps < 0) throw;
+    // the first loss: a message given up, or a GPU dying
+    Time first = fr.first_lost;
+    if (death.ps >= 0 && (first.ps < 0 || death < first)) first = death;
     size_t unfinished = 0, total = 0;
     for (const auto& r : runner.ops())
       for (const OpRecord& o : r) {
         ++total;
         unfinished += o.done ? 0 : 1;
       }
-    const Time at = fr.first_lost + rs.params.fabric.recovery.collective_timeout;
+    const Time at = first + rs.params.fabric.recovery.collective_timeout;
     aborted = {{"at_ns", at.ns()},
-               {"first_loss_ns", fr.first_lost.ns()},
+               {"first_loss_ns", first.ns()},
+               {"gpu_died_ns", death.ps >= 0 ? nlohmann::json(death.ns()) : nlohmann::json(nullptr)},
                {"collective_timeout_ns", rs.params.fabric.recovery.collective_timeout.ns()},
                {"messages_lost", fr.messages_lost},
                {"ops_done", total - unfinished},
@@ -362,7 +369,8 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   h << fmt::format("simulated time     {:.3f} us\n", end.ns() / 1e3);
   if (!aborted.is_null())
     h << fmt::format(
-        "ABORTED            injected faults left {} message(s) with no route; the job is aborted at {:.3f} s "
+        "ABORTED            injected faults (a dead GPU, or {} message(s) with no route) cut the job; it is aborted at "
+        "{:.3f} s "
         "(first loss + the collective timeout) with {} of {} ops done\n{}",
         aborted["messages_lost"].get<uint64_t>(), aborted["at_ns"].get<double>() / 1e9,
         aborted["ops_done"].get<size_t>(), aborted["ops_done"].get<size_t>() + aborted["ops_unfinished"].get<size_t>(),
