@@ -33,11 +33,12 @@ struct FabricParams {
   ImplConfig topology;   // topology
   ImplConfig routing;    // router
   LinkParams link;
-  std::optional<SwitchParams> eps;  // `switch`: required when the topology has switches
-  std::optional<OcsParams> ocs;     // required when the topology has OCS units
-  CollectiveParams collective;      // how collectives run by default (algorithms, chunk, ...)
-  std::vector<FaultParams> faults;  // injected into the run (docs/faults.md); empty: none
-  RecoveryParams recovery;          // detection and rerouting of a dead link
+  std::optional<SwitchParams> eps;            // `switch`: required when the topology has switches
+  std::optional<OcsParams> ocs;               // required when the topology has OCS units
+  CollectiveParams collective;                // how collectives run by default (algorithms, chunk, ...)
+  std::vector<FaultParams> faults;            // injected into the run (docs/faults.md); empty: none
+  RecoveryParams recovery;                    // detection and rerouting of a dead link
+  std::optional<FaultDrawParams> fault_draw;  // link faults drawn from a rate with the run's seed
   static const ParamSet<FabricParams>& schema();
 };
 

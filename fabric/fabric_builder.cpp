@@ -82,12 +82,14 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
     phases.push_back(FabricPhase{schedule[i].at, &t, route(t)});
   }
   std::vector<LinkFault> faults = resolve_faults(t0, params.faults, where);
+  if (params.fault_draw)
+    for (const LinkFault& f : draw_link_faults(t0, *params.fault_draw, sim.seed)) faults.push_back(f);
+  const std::string fkey = params.faults.empty() && params.fault_draw ? "fabric.fault_draw" : "fabric.faults";
   if (!faults.empty() && params.fidelity != "flow")
-    throw ConfigError(where("fabric.faults"), "fabric.faults",
+    throw ConfigError(where(fkey), fkey,
                       "faults are injected at fabric.fidelity: flow (the packet backend does not model them yet)");
   if (!faults.empty() && phases.size() > 1)
-    throw ConfigError(where("fabric.faults"), "fabric.faults",
-                      "faults and an OCS circuit schedule cannot be combined yet");
+    throw ConfigError(where(fkey), fkey, "faults and an OCS circuit schedule cannot be combined yet");
   params_ = params;
   ctx_.reset(
       new FabricContext{t0, *routers_.front(), std::move(gpu_cpo), params_, sim, std::move(phases), std::move(faults)});

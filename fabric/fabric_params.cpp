@@ -23,6 +23,8 @@ const ParamSet<FabricParams>& FabricParams::schema() {
     p.list("faults", &FabricParams::faults,
            "faults injected into the run: links that die, degrade or flap (docs/faults.md); empty: none");
     p.section("recovery", &FabricParams::recovery, "how long the network takes to detect a dead link and reroute");
+    p.optional_section("fault_draw", &FabricParams::fault_draw,
+                       "link faults drawn from a failure rate with the run's seed (docs/faults.md)");
   });
   return s;
 }

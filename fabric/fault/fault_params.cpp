@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/registry.h"
+#include "core/rng.h"
 
 namespace litesim {
 
@@ -56,6 +58,47 @@ const ParamSet<RecoveryParams>& RecoveryParams::schema() {
             .fallback("600 s");
       });
   return s;
+}
+
+const ParamSet<FaultDrawParams>& FaultDrawParams::schema() {
+  static const ParamSet<FaultDrawParams> s(
+      "fault_draw", "link faults drawn from a failure rate with the run's seed (docs/faults.md)",
+      [](ParamSet<FaultDrawParams>& p) {
+        p.real("link_mtbf_hours", &FaultDrawParams::link_mtbf_hours,
+               "a link's mean time between failures in hours (configs/reliability/llama3-h100.yaml: 1213352)")
+            .at_least(0);
+        p.real("link_mttr_hours", &FaultDrawParams::link_mttr_hours, "a link's mean time to repair in hours")
+            .at_least(0);
+        p.real("acceleration", &FaultDrawParams::acceleration,
+               "both times divided by this, so that a short run sees failures (1: real rates)")
+            .at_least(1)
+            .fallback("1");
+      },
+      [](const FaultDrawParams& d, const ParamWhere& w) {
+        if (!(d.link_mtbf_hours > 0)) w.fail("link_mtbf_hours", "a mean time between failures is positive");
+        if (!(d.link_mttr_hours > 0)) w.fail("link_mttr_hours", "a mean time to repair is positive");
+      });
+  return s;
+}
+
+std::vector<LinkFault> draw_link_faults(const Topology& topo, const FaultDrawParams& draw, uint64_t seed) {
+  constexpr double kHorizonS = 1e6;
+  Rng rng(seed, "fabric.fault_draw");
+  auto exponential = [&](double mean_s) { return -mean_s * std::log(1.0 - rng.uniform()); };
+  std::vector<LinkFault> out;
+  for (const TopoEdge& e : topo.links()) {
+    const double fail_s = exponential(draw.link_mtbf_hours * 3600.0 / draw.acceleration);
+    const double down_s = exponential(draw.link_mttr_hours * 3600.0 / draw.acceleration);
+    if (fail_s > kHorizonS) continue;
+    LinkFault f;
+    f.link = e.id;
+    f.kind = FaultKind::Flap;
+    f.at = Time{static_cast<int64_t>(std::llround(fail_s * 1e12))};
+    f.duration = Time{std::max<int64_t>(1, static_cast<int64_t>(std::llround(std::min(down_s, kHorizonS) * 1e12)))};
+    f.text = fmt::format("link {} drawn flap at {} ns for {} ns", e.id, f.at.ns(), f.duration.ns());
+    out.push_back(f);
+  }
+  return out;
 }
 
 const char* fault_kind_name(FaultKind k) {
@@ -200,6 +243,7 @@ FaultParams parse_fault(const std::string& text, const std::string& option) {
 namespace {
 const BlockRegistrar reg_fault(FaultParams::schema());
 const BlockRegistrar reg_recovery(RecoveryParams::schema());
+const BlockRegistrar reg_draw(FaultDrawParams::schema());
 }  // namespace
 
 }  // namespace litesim

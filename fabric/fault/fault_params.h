@@ -34,6 +34,16 @@ struct RecoveryParams {
   static const ParamSet<RecoveryParams>& schema();
 };
 
+// Link faults drawn from a failure rate with the run's seed (`fabric.fault_draw`): each link fails
+// after an exponential time of mean mtbf / acceleration and is down for an exponential time of mean
+// mttr / acceleration (a flap). Draws later than 10^6 s of simulated time are left out.
+struct FaultDrawParams {
+  double link_mtbf_hours = 0;  // one link's mean time between failures
+  double link_mttr_hours = 0;  // and to repair it
+  double acceleration = 1;     // both divided by this: failures a run of microseconds can see
+  static const ParamSet<FaultDrawParams>& schema();
+};
+
 enum class FaultKind { FailStop, Degrade, Flap };
 
 // A fault resolved against the topology.
@@ -50,6 +60,10 @@ struct LinkFault {
 // link or GPU, or ends that no link joins, is a ConfigError at where("fabric.faults[i].target").
 std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<FaultParams>& faults,
                                       const std::function<SourceLoc(const std::string&)>& where);
+
+// One flap per link of `topo`, drawn with `seed` (the run's): the link's first failure and its
+// repair, as `draw` says; in link order, later than 10^6 s left out.
+std::vector<LinkFault> draw_link_faults(const Topology& topo, const FaultDrawParams& draw, uint64_t seed);
 
 // A fault from the command line: "link gpu3-gpu4 fail-stop at 50us", "link 7 degrade 0.5 at 1 ms",
 // "link 7 flap 20 us at 1 ms". A ConfigError naming `option` when it does not parse.

@@ -243,3 +243,37 @@ TEST(Faults, DeadSwitchCutsOnlyWhatHangsOnIt) {
   EXPECT_EQ(f.fault_report().messages_lost, 1u);
   expect_conservation(f);
 }
+
+// Link faults drawn from a rate (fabric.fault_draw): on a 256-GPU ring, each link's failure time and
+// repair time are exponential with the configured means (1 h / 3.6e6 = 1 ms, 36 s / 3.6e6 = 10 us):
+// the sample means lie within 4 standard errors (mean / 16) of them; the same seed draws the same
+// faults; traffic under them keeps injected = delivered + dropped.
+TEST(Faults, DrawnLinkFaultsFollowTheirRates) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {0, MessageInfo{2, 5, 9, 16 << 20, 0}}};
+  const std::string draw = "fault_draw: {link_mtbf_hours: 1, link_mttr_hours: 0.01, acceleration: 3.6e6}\n";
+  const FabricParams fp = FabricParams::schema().resolve(
+      parse_yaml("fidelity: flow\nbackend: {mtu: 4 KiB, header: 64 B, forward_latency: 100 ns}\ntopology: {kind: ring, "
+                 "gpus: 256}\nrouting: shortest\nlink: {lanes: 2, fibre_length: 2 m, propagation_delay: 5 ns/m}\n"
+                 "recovery: {detect: 10 us, reconverge: 20 us}\n" +
+                     draw,
+                 "<test fabric>"),
+      "fabric", {});
+  const Outcome r = run(fp, msgs, sim);
+  const FaultReport fr = r.inst->fabric().fault_report();
+  ASSERT_EQ(fr.faults.size(), 256u);
+  double at = 0, down = 0;
+  const std::vector<LinkFault> again = draw_link_faults(r.inst->topology(), *fp.fault_draw, sim.seed);
+  ASSERT_EQ(again.size(), 256u);
+  for (size_t i = 0; i < again.size(); ++i) {
+    EXPECT_EQ(again[i].at.ps, fr.faults[i].at.ps);  // the same seed, the same draws
+    at += again[i].at.ns() / 1e3 / 256;
+    down += again[i].duration.ns() / 1e3 / 256;
+  }
+  EXPECT_NEAR(at, 1000.0, 4 * 1000.0 / 16);
+  EXPECT_NEAR(down, 10.0, 4 * 10.0 / 16);
+  const std::vector<LinkFault> other = draw_link_faults(r.inst->topology(), *fp.fault_draw, sim.seed + 1);
+  EXPECT_NE(other[0].at.ps, again[0].at.ps);
+  expect_conservation(r.inst->fabric());
+}
