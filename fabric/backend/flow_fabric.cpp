@@ -222,6 +222,31 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     return static_cast<uint32_t>(flows_.size() - 1);
   }
 
+  void free_flow(uint32_t f) {
+    flows_[f].next_free = free_flow_;
+    free_flow_ = f;
+  }
+
+  // Flow f stops now, short of its end (an OCS reconfiguration, a dead link): it leaves its links,
+  // what it has sent is booked on its hops, and it is inactive. Returns the payload it had sent.
+  uint64_t stop_flow(uint32_t f) {
+    const Time now = sim_now();
+    Flow& fl = flows_[f];
+    fl.bits = std::max(0.0, fl.bits - fl.rate * static_cast<double>((now - fl.updated).ps) * 1e-12);
+    fl.updated = now;
+    leave_links(f);
+    const double sent = 1.0 - fl.bits / (8.0 * static_cast<double>(fl.wire));
+    const uint64_t payload_sent = static_cast<uint64_t>(std::floor(sent * static_cast<double>(fl.payload)));
+    const uint64_t packets_sent = payload_sent / pp_.mtu.bytes;
+    const uint64_t wire_sent = payload_sent + packets_sent * pp_.header.bytes;
+    for (uint32_t d : fl.dirs) hw_.book_traffic(*dirs_[d].hw, payload_sent, wire_sent, packets_sent);
+    c_.packets.add(static_cast<double>(packets_sent));
+    fl.active = false;
+    fl.rate = 0;
+    ++fl.epoch;
+    return payload_sent;
+  }
+
   // Message `id` starts sending now (unless an OCS reconfiguration holds it, or a dead link the
   // routing has not yet gone around swallows it).
   void begin(uint32_t id) {
@@ -442,8 +467,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     const uint32_t m = fl.msg;
     const Time arrive = now + fl.latency;
     fl.active = false;
-    fl.next_free = free_flow_;
-    free_flow_ = f;
+    free_flow(f);
     ++landing_;
     eq_.at(arrive, [this, m] { arrive_at(m); });
     if (fifo_) {
@@ -482,10 +506,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void finish(uint32_t m) {
     Msg& msg = msgs_[m];
     c_.delivered.add(static_cast<double>(msg.info.bytes));
-    if (--in_flight_ == 0) {
-      ocs_.now_idle();
-      change_due_.cancel();
-    }
+    leave_flight();
     DeliveredCallback done = std::move(msg.done);
     const MessageInfo info = msg.info;
     free_msg(m);
@@ -503,22 +524,10 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     for (uint32_t f = 0; f < flows_.size(); ++f) {
       Flow& fl = flows_[f];
       if (!fl.active) continue;
-      fl.bits = std::max(0.0, fl.bits - fl.rate * static_cast<double>((now - fl.updated).ps) * 1e-12);
-      fl.updated = now;
       landed = std::max(landed, now + fl.latency);
-      leave_links(f);
       // What it has sent went over the old circuits; the rest goes over the new ones.
-      const double sent = 1.0 - fl.bits / (8.0 * static_cast<double>(fl.wire));
-      const uint64_t payload_sent = static_cast<uint64_t>(std::floor(sent * static_cast<double>(fl.payload)));
-      const uint64_t packets_sent = payload_sent / pp_.mtu.bytes;
-      const uint64_t wire_sent = payload_sent + packets_sent * pp_.header.bytes;
-      for (uint32_t d : fl.dirs) hw_.book_traffic(*dirs_[d].hw, payload_sent, wire_sent, packets_sent);
-      c_.packets.add(static_cast<double>(packets_sent));
-      fl.payload -= payload_sent;
+      fl.payload -= stop_flow(f);
       fl.packets = std::max<uint64_t>(1, (fl.payload + pp_.mtu.bytes - 1) / pp_.mtu.bytes);
-      fl.active = false;
-      fl.rate = 0;
-      ++fl.epoch;
       stopped_.push_back(f);
     }
     drain_until_ = landed;
@@ -666,23 +675,9 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   // Flow f crossed a link that died: what it sent is booked on its hops, the message is lost and
   // sent again at `retry`.
   void drop_flow(uint32_t f, Time retry) {
-    const Time now = sim_now();
-    Flow& fl = flows_[f];
-    fl.bits = std::max(0.0, fl.bits - fl.rate * static_cast<double>((now - fl.updated).ps) * 1e-12);
-    fl.updated = now;
-    const double sent = 1.0 - fl.bits / (8.0 * static_cast<double>(fl.wire));
-    const uint64_t payload_sent = static_cast<uint64_t>(std::floor(sent * static_cast<double>(fl.payload)));
-    const uint64_t packets_sent = payload_sent / pp_.mtu.bytes;
-    const uint64_t wire_sent = payload_sent + packets_sent * pp_.header.bytes;
-    leave_links(f);
-    for (uint32_t d : fl.dirs) hw_.book_traffic(*dirs_[d].hw, payload_sent, wire_sent, packets_sent);
-    c_.packets.add(static_cast<double>(packets_sent));
-    fl.active = false;
-    fl.rate = 0;
-    ++fl.epoch;
-    const uint32_t m = fl.msg;
-    fl.next_free = free_flow_;
-    free_flow_ = f;
+    stop_flow(f);
+    const uint32_t m = flows_[f].msg;
+    free_flow(f);
     lose(m, retry);
   }
 
@@ -711,10 +706,14 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     lost_.push_back(fmt::format("message {} gpu{} -> gpu{} ({} B) lost: no route around the dead links", info.id,
                                 info.src, info.dst, info.bytes));
     msgs_[id].done = nullptr;
-    if (--in_flight_ == 0) {
-      ocs_.now_idle();
-      change_due_.cancel();
-    }
+    leave_flight();
+  }
+
+  // A message is no longer in flight (delivered, or lost for good): an empty fabric is idle.
+  void leave_flight() {
+    if (--in_flight_ > 0) return;
+    ocs_.now_idle();
+    change_due_.cancel();
   }
 
   // The transport sends a lost message again, unless no route is left (then it gives up without
