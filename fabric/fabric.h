@@ -100,6 +100,7 @@ struct FaultEvent {
   std::string text;  // the fault as configured
   int link = 0;
   Time at, detected, rerouted;  // when it struck, was detected, and routes avoided the link
+  int dead_gpu = -1;            // a `gpu N` fail-stop's GPU: its compute stops at `at` too
 };
 struct FaultReport {
   std::vector<FaultEvent> faults;

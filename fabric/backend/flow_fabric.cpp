@@ -119,7 +119,8 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       const LinkFault& f = ctx.faults[i];
       changes_.push_back({f.at, f.link, f.kind == FaultKind::Degrade ? Change::Degrade : Change::Die, f.remaining, i});
       if (f.kind == FaultKind::Flap) changes_.push_back({f.at + f.duration, f.link, Change::Revive, 1.0, i});
-      report_.faults.push_back({f.text, f.link, f.at, f.at + detect_, f.at + detect_ + reconverge_});
+      report_.faults.push_back({f.text, f.link, f.at, f.at + detect_, f.at + detect_ + reconverge_,
+                                f.kind == FaultKind::FailStop ? f.gpu : -1});
       if (f.kind == FaultKind::Degrade) report_.faults.back().detected = report_.faults.back().rerouted = f.at;
     }
     std::stable_sort(changes_.begin(), changes_.end(), [](const Change& a, const Change& b) { return a.at < b.at; });

@@ -155,7 +155,7 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
       if (kind == FaultKind::Degrade)
         fail(fmt::format("a {} fails (fail-stop) or flaps; degrade one of its links instead", what));
       for (int p = 0; p < topo.degree(g); ++p)
-        out.push_back({topo.link_at(g, p).id, kind, f.at, 0.0, f.duration, text});
+        out.push_back({topo.link_at(g, p).id, kind, f.at, 0.0, f.duration, text, what == "gpu" ? g : -1});
       continue;
     }
     if (what != "link" || which.empty() || (in >> extra))
@@ -189,18 +189,6 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
     lf.duration = f.duration;
     lf.text = text;
     out.push_back(lf);
-  }
-  return out;
-}
-
-std::vector<std::pair<int, Time>> gpu_deaths(const std::vector<FaultParams>& faults) {
-  std::vector<std::pair<int, Time>> out;
-  for (const FaultParams& f : faults) {
-    std::istringstream in(f.target);
-    std::string what;
-    long n = -1;
-    if (f.kind == "fail-stop" && (in >> what >> n) && what == "gpu" && n >= 0)
-      out.emplace_back(static_cast<int>(n), f.at);
   }
   return out;
 }

@@ -54,6 +54,7 @@ struct LinkFault {
   double remaining = 1;
   Time duration;
   std::string text;  // as written, for reports: "link gpu3-gpu4 fail-stop at 50 us"
+  int gpu = -1;      // a `gpu N` fault's GPU (its compute stops too when it is a fail-stop), else -1
 };
 
 // The faults of `faults` on `topo`, one per link (a GPU's: one per link of it), checked: an unknown
@@ -70,8 +71,5 @@ std::vector<LinkFault> draw_link_faults(const Topology& topo, const FaultDrawPar
 FaultParams parse_fault(const std::string& text, const std::string& option);
 
 const char* fault_kind_name(FaultKind k);
-
-// The GPUs that die (`gpu N` fail-stop) and when: their compute stops as well as their links.
-std::vector<std::pair<int, Time>> gpu_deaths(const std::vector<FaultParams>& faults);
 
 }  // namespace litesim

@@ -60,8 +60,8 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
   }
   System sys(rs.params, rs.tree, sim);
   Runner runner(sys, workload, rs.params.fabric.collective, sim);
-  for (const auto& [rank, at] : gpu_deaths(rs.params.fabric.faults))
-    if (rank < static_cast<int>(workload.ranks.size())) runner.kill_rank_at(rank, at);
+  for (const FaultEvent& f : sys.fabric().fault_report().faults)
+    if (f.dead_gpu >= 0 && f.dead_gpu < static_cast<int>(workload.ranks.size())) runner.kill_rank_at(f.dead_gpu, f.at);
   run_to_completion(sim);
   // Injected faults that left messages without a route cut the job short: it is aborted (the
   // collective timeout after the first loss), its finished work kept; without them, unfinished ops
