@@ -456,14 +456,15 @@ std::string file_name(const std::string& label) {
 
 // DIR/study.yaml (the spec), DIR/configs/<system>.yaml (each cluster's resolved config) and
 // DIR/cost_curve.csv (the cost model over die area, for the report's yield plot).
-void write_configs_and_costs(const std::string& out, const StudySpec& spec, const std::string& configs) {
+void write_configs_and_costs(const std::string& out, const StudySpec& spec,
+                             const std::map<std::string, Cluster>& clusters, const std::string& configs) {
   std::ifstream f(spec.file, std::ios::binary);
   std::stringstream text;
   text << f.rdbuf();
   put_output_file(out, "study.yaml", text.str());
   fs::create_directories(fs::path(out) / "configs");
   for (const StudySystem& sys : spec.systems) {
-    const ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);
+    const ResolvedSystem& rs = clusters.at(sys.label).rs;
     put_output_file((fs::path(out) / "configs").string(), file_name(sys.label) + ".yaml",
                     fmt::format("# {} (resolved from {}), digest {}\n{}", sys.label,
                                 fs::path(sys.file).lexically_relative(configs).string(), rs.digest, rs.yaml));
@@ -1099,7 +1100,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
                   csv_table({"system", "model", "phase", "batch", "seq", "objective", "why"}, unmapped));
   nlohmann::json systems = nlohmann::json::array();
   for (const StudySystem& sys : spec.systems) {
-    const ResolvedSystem rs = resolve_system(sys.file, sys.sets, configs);
+    const ResolvedSystem& rs = clusters.at(sys.label).rs;
     const double peak = rs.params.package.peak_flops(Dtype::bf16);
     const double net = rs.params.package.cpo.lanes() * rs.params.package.cpo.payload_lane_bps() / 8.0;
     systems.push_back({{"name", sys.label},
@@ -1122,7 +1123,7 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
                            {"availability", avail}};
   put_output_file(o.out, "results.json", doc.dump(2) + "\n");
 
-  write_configs_and_costs(o.out, spec, configs);
+  write_configs_and_costs(o.out, spec, clusters, configs);
   write_report(o.out);
 
   std::cout << fmt::format(
