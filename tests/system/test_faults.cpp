@@ -23,12 +23,12 @@ double wire_bits(double bytes) { return 8 * (bytes + bytes / 4096 * 64); }  // w
 double us(double bits) { return bits / kRate * 1e6; }
 
 FabricParams fabric(const std::string& faults, const std::string& topology = "{kind: ring, gpus: 4}",
-                    const std::string& fidelity = "flow") {
+                    const std::string& fidelity = "flow", const std::string& extra = "") {
   const std::string text = "fidelity: " + fidelity +
                            "\nbackend: {mtu: 4 KiB, header: 64 B, forward_latency: 100 ns}\ntopology: " + topology +
                            "\nrouting: shortest\nlink: {lanes: 2, fibre_length: 2 m, propagation_delay: 5 ns/m}\n"
-                           "recovery: {detect: 10 us, reconverge: 20 us}\nfaults:\n" +
-                           faults;
+                           "recovery: {detect: 10 us, reconverge: 20 us}\n" +
+                           extra + "faults:\n" + faults;
   return FabricParams::schema().resolve(parse_yaml(text, "<test fabric>"), "fabric", {});
 }
 
@@ -252,14 +252,8 @@ TEST(Faults, DrawnLinkFaultsFollowTheirRates) {
   check_time_resolution();
   SimContext sim;
   std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {0, MessageInfo{2, 5, 9, 16 << 20, 0}}};
-  const std::string draw = "fault_draw: {link_mtbf_hours: 1, link_mttr_hours: 0.01, acceleration: 3.6e6}\n";
-  const FabricParams fp = FabricParams::schema().resolve(
-      parse_yaml("fidelity: flow\nbackend: {mtu: 4 KiB, header: 64 B, forward_latency: 100 ns}\ntopology: {kind: ring, "
-                 "gpus: 256}\nrouting: shortest\nlink: {lanes: 2, fibre_length: 2 m, propagation_delay: 5 ns/m}\n"
-                 "recovery: {detect: 10 us, reconverge: 20 us}\n" +
-                     draw,
-                 "<test fabric>"),
-      "fabric", {});
+  const FabricParams fp = fabric("", "{kind: ring, gpus: 256}", "flow",
+                                 "fault_draw: {link_mtbf_hours: 1, link_mttr_hours: 0.01, acceleration: 3.6e6}\n");
   const Outcome r = run(fp, msgs, sim);
   const FaultReport fr = r.inst->fabric().fault_report();
   ASSERT_EQ(fr.faults.size(), 256u);
