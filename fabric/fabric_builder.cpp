@@ -26,7 +26,7 @@ FixedLinks fixed_links(const Topology& t) {
 }  // namespace
 
 FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams> gpu_cpo, SimContext& sim,
-                               const std::function<SourceLoc(const std::string&)>& where) {
+                               const std::function<SourceLoc(const std::string&)>& where, int hbm_stacks) {
   auto add_topology = [&](const ImplConfig& spec) -> const Topology& {
     topologies_.push_back(TopologyRegistry::instance().create(spec));
     return *topologies_.back();
@@ -81,9 +81,10 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
     check_lanes(t, fmt::format("in OCS schedule entry {}, ", i));
     phases.push_back(FabricPhase{schedule[i].at, &t, route(t)});
   }
-  std::vector<LinkFault> faults = resolve_faults(t0, params.faults, where);
+  const FaultScope scope{gpu_cpo, params.link, hbm_stacks};
+  std::vector<LinkFault> faults = resolve_faults(t0, params.faults, where, &scope);
   if (params.fault_draw)
-    for (const LinkFault& f : draw_link_faults(t0, *params.fault_draw, sim.seed)) faults.push_back(f);
+    for (const LinkFault& f : draw_faults(t0, *params.fault_draw, sim.seed)) faults.push_back(f);
   const std::string fkey = params.faults.empty() && params.fault_draw ? "fabric.fault_draw" : "fabric.faults";
   if (!faults.empty() && params.fidelity != "flow")
     throw ConfigError(where(fkey), fkey,

@@ -18,8 +18,9 @@ class FabricInstance {
   // gpu_cpo[g] is GPU g's package optics; a single entry applies to every GPU. `where(key)` locates
   // a config key (e.g. "fabric.link.lanes") for errors; it may return an empty SourceLoc. With an
   // OCS schedule every entry's topology is built and routed too, and checked against the first.
+  // `hbm_stacks` (per package; 0: unknown) is what `hbm gpuN.K` fault targets are checked against.
   FabricInstance(const FabricParams& params, std::vector<CpoParams> gpu_cpo, SimContext& sim,
-                 const std::function<SourceLoc(const std::string&)>& where);
+                 const std::function<SourceLoc(const std::string&)>& where, int hbm_stacks = 0);
 
   // Phase 0's (fabric.topology's) topology and router.
   const Topology& topology() const { return *topologies_.front(); }

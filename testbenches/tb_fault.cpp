@@ -26,8 +26,9 @@ CLI::App* add_tb_fault(CLI::App& tb, TbFaultOptions& o) {
       "Runs the workload twice at fabric.fidelity: flow, without and with the faults, each a `litesim run` of its "
       "own: DIR has the faulty run's outputs (summary.json with its `faults` block: injected, delivered and dropped "
       "bytes, detect_ns, recover_ns, slowdown), DIR/baseline the fault-free run's. A fault: 'link ID|END-END "
-      "fail-stop at TIME', '... degrade SHARE at TIME', '... flap DURATION at TIME', 'gpu|switch N fail-stop at TIME' "
-      "(docs/faults.md). A faulty run that loses messages for good is aborted (summary.json status: aborted, what "
+      "fail-stop at TIME', '... degrade SHARE at TIME', '... flap DURATION at TIME', 'gpu|switch N fail-stop at TIME', "
+      "'hbm gpuN.K|engine gpuN.E|laser gpuN.E.K fail-stop at TIME' (docs/faults.md). A faulty run that loses messages "
+      "for good is aborted (summary.json status: aborted, what "
       "finished kept). Exit status: 0 ok, 2 bad input (nothing run), 3 a run failed.");
   c->add_option("--system", o.system, "system YAML (default: configs/system/default.yaml)");
   c->add_option("--workload,--trace", o.workload, "workload trace (litesim-trace/1 or Chakra ET)")->required();
@@ -64,7 +65,13 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
   fault_sets.push_back("fabric.faults=[" + list + "]");
   const ResolvedSystem rs = resolve_system(system, fault_sets, configs);
   const auto topo = TopologyRegistry::instance().create(rs.params.fabric.topology);
-  resolve_faults(*topo, rs.params.fabric.faults, [](const std::string&) { return SourceLoc{"--fault", 0, 0}; });
+  const FaultScope scope{{rs.params.package.cpo}, rs.params.fabric.link, rs.params.package.hbm_stacks()};
+  resolve_faults(
+      *topo, rs.params.fabric.faults,
+      [](const std::string&) {
+        return SourceLoc{"--fault", 0, 0};
+      },
+      &scope);
 
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   auto run = [&](const std::vector<std::string>& sets, const std::string& out) {

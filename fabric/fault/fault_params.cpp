@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/registry.h"
 #include "core/rng.h"
+#include "fabric/link/link_budget.h"
 
 namespace litesim {
 
@@ -18,7 +20,9 @@ const ParamSet<FaultParams>& FaultParams::schema() {
       "fault", "one fault injected into the run (docs/faults.md, Fault injection)",
       [](ParamSet<FaultParams>& p) {
         p.string("target", &FaultParams::target,
-                 "the link: `link ID` (litesim topo's numbering) or `link END-END` (e.g. link gpu3-gpu4)");
+                 "what fails: `link ID` (litesim topo's numbering), `link END-END` (e.g. link gpu3-gpu4), `gpu N`, "
+                 "`switch N`, `hbm gpuN.K` (stack K), `engine gpuN.E` (optical engine E) or `laser gpuN.E.K` "
+                 "(wavelength K of engine E)");
         p.choice("kind", &FaultParams::kind, {"fail-stop", "degrade", "flap"},
                  "fail-stop (dead from `at` on), degrade (`remaining` of its bandwidth from `at` on) or flap (dead "
                  "for `duration` from `at`)");
@@ -62,42 +66,76 @@ const ParamSet<RecoveryParams>& RecoveryParams::schema() {
 
 const ParamSet<FaultDrawParams>& FaultDrawParams::schema() {
   static const ParamSet<FaultDrawParams> s(
-      "fault_draw", "link faults drawn from a failure rate with the run's seed (docs/faults.md)",
+      "fault_draw", "faults drawn from failure rates with the run's seed (docs/faults.md)",
       [](ParamSet<FaultDrawParams>& p) {
         p.real("link_mtbf_hours", &FaultDrawParams::link_mtbf_hours,
-               "a link's mean time between failures in hours (configs/reliability/llama3-h100.yaml: 1213352)")
-            .at_least(0);
+               "a link's mean time between failures in hours, 0: none drawn (configs/reliability/llama3-h100.yaml: "
+               "1213352)")
+            .at_least(0)
+            .fallback("0");
         p.real("link_mttr_hours", &FaultDrawParams::link_mttr_hours, "a link's mean time to repair in hours")
-            .at_least(0);
+            .at_least(0)
+            .fallback("0");
+        p.real("gpu_mtbf_hours", &FaultDrawParams::gpu_mtbf_hours,
+               "a GPU's mean time between failures in hours (a fail-stop), 0: none drawn (llama3-h100.yaml's GPU "
+               "and HBM rates together: 1 / (1/196608 + 1/351086) = 126032)")
+            .at_least(0)
+            .fallback("0");
+        p.real("switch_mtbf_hours", &FaultDrawParams::switch_mtbf_hours,
+               "a switch's mean time between failures in hours (a fail-stop), 0: none drawn")
+            .at_least(0)
+            .fallback("0");
         p.real("acceleration", &FaultDrawParams::acceleration,
-               "both times divided by this, so that a short run sees failures (1: real rates)")
+               "every time divided by this, so that a short run sees failures (1: real rates)")
             .at_least(1)
             .fallback("1");
       },
       [](const FaultDrawParams& d, const ParamWhere& w) {
-        if (!(d.link_mtbf_hours > 0)) w.fail("link_mtbf_hours", "a mean time between failures is positive");
-        if (!(d.link_mttr_hours > 0)) w.fail("link_mttr_hours", "a mean time to repair is positive");
+        if (!(d.link_mtbf_hours > 0 || d.gpu_mtbf_hours > 0 || d.switch_mtbf_hours > 0))
+          w.fail("link_mtbf_hours",
+                 "at least one of link_mtbf_hours, gpu_mtbf_hours and switch_mtbf_hours is positive");
+        if (d.link_mtbf_hours > 0 && !(d.link_mttr_hours > 0))
+          w.fail("link_mttr_hours", "a drawn link flap needs a positive mean time to repair");
       });
   return s;
 }
 
-std::vector<LinkFault> draw_link_faults(const Topology& topo, const FaultDrawParams& draw, uint64_t seed) {
+std::vector<LinkFault> draw_faults(const Topology& topo, const FaultDrawParams& draw, uint64_t seed) {
   constexpr double kHorizonS = 1e6;
-  Rng rng(seed, "fabric.fault_draw");
-  auto exponential = [&](double mean_s) { return -mean_s * std::log(1.0 - rng.uniform()); };
+  auto exponential = [](Rng& rng, double mean_s) { return -mean_s * std::log(1.0 - rng.uniform()); };
+  auto ps = [](double s) { return Time{static_cast<int64_t>(std::llround(s * 1e12))}; };
   std::vector<LinkFault> out;
-  for (const TopoEdge& e : topo.links()) {
-    const double fail_s = exponential(draw.link_mtbf_hours * 3600.0 / draw.acceleration);
-    const double down_s = exponential(draw.link_mttr_hours * 3600.0 / draw.acceleration);
-    if (fail_s > kHorizonS) continue;
-    LinkFault f;
-    f.link = e.id;
-    f.kind = FaultKind::Flap;
-    f.at = Time{static_cast<int64_t>(std::llround(fail_s * 1e12))};
-    f.duration = Time{std::max<int64_t>(1, static_cast<int64_t>(std::llround(std::min(down_s, kHorizonS) * 1e12)))};
-    f.text = fmt::format("link {} drawn flap at {} ns for {} ns", e.id, f.at.ns(), f.duration.ns());
-    out.push_back(f);
+  if (draw.link_mtbf_hours > 0) {
+    Rng rng(seed, "fabric.fault_draw");
+    for (const TopoEdge& e : topo.links()) {
+      const double fail_s = exponential(rng, draw.link_mtbf_hours * 3600.0 / draw.acceleration);
+      const double down_s = exponential(rng, draw.link_mttr_hours * 3600.0 / draw.acceleration);
+      if (fail_s > kHorizonS) continue;
+      LinkFault f;
+      f.link = e.id;
+      f.kind = FaultKind::Flap;
+      f.at = ps(fail_s);
+      f.duration = Time{std::max<int64_t>(1, ps(std::min(down_s, kHorizonS)).ps)};
+      f.text = fmt::format("link {} drawn flap at {} ns for {} ns", e.id, f.at.ns(), f.duration.ns());
+      out.push_back(f);
+    }
   }
+  // A GPU or switch: every link of it dies at one drawn time.
+  auto parts = [&](double mtbf_hours, const char* stream, int first, int count, const char* what) {
+    if (!(mtbf_hours > 0)) return;
+    Rng rng(seed, stream);
+    for (int i = 0; i < count; ++i) {
+      const double fail_s = exponential(rng, mtbf_hours * 3600.0 / draw.acceleration);
+      if (fail_s > kHorizonS) continue;
+      const int v = first + i;
+      const std::string text = fmt::format("{} {} drawn fail-stop at {} ns", what, i, ps(fail_s).ns());
+      for (int p = 0; p < topo.degree(v); ++p)
+        out.push_back(
+            {topo.link_at(v, p).id, FaultKind::FailStop, ps(fail_s), 0.0, Time{}, text, topo.is_gpu(v) ? v : -1});
+    }
+  };
+  parts(draw.gpu_mtbf_hours, "fabric.fault_draw.gpu", 0, topo.num_gpus(), "gpu");
+  parts(draw.switch_mtbf_hours, "fabric.fault_draw.switch", topo.num_gpus(), topo.num_switches(), "switch");
   return out;
 }
 
@@ -133,9 +171,62 @@ int vertex_named(const Topology& t, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// A lost-lanes fault of one GPU (an engine or a laser): which of its lanes, from when.
+struct LaneLoss {
+  int gpu = 0;
+  std::vector<int> lanes;  // the GPU's lane indices lost, ascending
+  Time at;
+  std::string text;
+};
+
+// Each lane loss, in time order, as link changes: a link loses its lane slot i when the lane it takes
+// at either end is lost (its ports take a GPU's lanes in port order); it then runs at the slots left
+// (a degrade) or dies when none is left. A change only when the link's slots left change.
+void lane_losses_to_links(const Topology& topo, const FaultScope& scope, std::vector<LaneLoss> losses,
+                          std::vector<LinkFault>& out) {
+  std::stable_sort(losses.begin(), losses.end(), [](const LaneLoss& a, const LaneLoss& b) { return a.at < b.at; });
+  std::map<int, std::vector<bool>> slots_lost;  // link id -> lost per lane slot
+  for (const LaneLoss& loss : losses) {
+    int first = 0;  // the GPU's first lane of port p
+    for (int p = 0; p < topo.degree(loss.gpu); ++p) {
+      const TopoEdge& e = topo.link_at(loss.gpu, p);
+      const int n = link_lanes(e, scope.link);
+      auto lo = std::lower_bound(loss.lanes.begin(), loss.lanes.end(), first);
+      std::vector<bool>& lost = slots_lost.try_emplace(e.id, static_cast<size_t>(n), false).first->second;
+      bool changed = false;
+      for (; lo != loss.lanes.end() && *lo < first + n; ++lo)
+        if (!lost[static_cast<size_t>(*lo - first)]) lost[static_cast<size_t>(*lo - first)] = changed = true;
+      first += n;
+      if (!changed) continue;
+      const auto left = std::count(lost.begin(), lost.end(), false);
+      LinkFault f;
+      f.link = e.id;
+      f.kind = left == 0 ? FaultKind::FailStop : FaultKind::Degrade;
+      f.at = loss.at;
+      f.remaining = static_cast<double>(left) / n;
+      f.text = loss.text;
+      out.push_back(f);
+    }
+  }
+}
+
+// "3" -> 3, -1 unless all digits (and not absurdly long).
+int small_number(const std::string& s) {
+  if (s.empty() || s.size() > 8 ||
+      !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return -1;
+  return std::stoi(s);
+}
+
+}  // namespace
+
 std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<FaultParams>& faults,
-                                      const std::function<SourceLoc(const std::string&)>& where) {
+                                      const std::function<SourceLoc(const std::string&)>& where,
+                                      const FaultScope* scope) {
   std::vector<LinkFault> out;
+  std::vector<LaneLoss> lane_losses;
   for (size_t i = 0; i < faults.size(); ++i) {
     const FaultParams& f = faults[i];
     const std::string key = fmt::format("fabric.faults[{}].target", i);
@@ -158,9 +249,64 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
         out.push_back({topo.link_at(g, p).id, kind, f.at, 0.0, f.duration, text, what == "gpu" ? g : -1});
       continue;
     }
+    if ((what == "hbm" || what == "engine" || what == "laser") && !which.empty() && !(in >> extra)) {
+      // gpuN.K / gpuN.E / gpuN.E.K
+      std::vector<std::string> parts;
+      for (size_t at = 0;;) {
+        const size_t dot = which.find('.', at);
+        parts.push_back(which.substr(at, dot == std::string::npos ? std::string::npos : dot - at));
+        if (dot == std::string::npos) break;
+        at = dot + 1;
+      }
+      const size_t want = what == "laser" ? 3 : 2;
+      const int g = vertex_named(topo, parts[0]);
+      if (parts.size() != want || g < 0 || !topo.is_gpu(g))
+        fail(fmt::format("expected `{}`, a GPU of the topology (gpu0 to gpu{}), got '{}'",
+                         what == "hbm"      ? "hbm gpuN.K"
+                         : what == "engine" ? "engine gpuN.E"
+                                            : "laser gpuN.E.K",
+                         topo.num_gpus() - 1, f.target));
+      if (kind != FaultKind::FailStop)
+        fail(fmt::format("an {} fails for good (fail-stop): its replacement takes hours, longer than a run",
+                         what == "hbm"      ? "HBM stack"
+                         : what == "engine" ? "optical engine"
+                                            : "laser"));
+      if (!scope) fail(fmt::format("`{}` targets need the GPUs' package (a system run, not a network alone)", what));
+      if (what == "hbm") {
+        const int k = small_number(parts[1]);
+        if (scope->hbm_stacks <= 0) fail("the package's HBM stack count is not known here");
+        if (k < 0 || k >= scope->hbm_stacks)
+          fail(fmt::format("no HBM stack '{}': the package has stacks 0 to {}", parts[1], scope->hbm_stacks - 1));
+        // an uncorrectable stack takes the GPU out of service: every link of it dies, its compute stops
+        for (int p = 0; p < topo.degree(g); ++p)
+          out.push_back({topo.link_at(g, p).id, FaultKind::FailStop, f.at, 0.0, Time{}, text, g});
+        continue;
+      }
+      const CpoParams& c = scope->gpu_cpo.size() == 1 ? scope->gpu_cpo[0] : scope->gpu_cpo.at(static_cast<size_t>(g));
+      const int e = small_number(parts[1]);
+      if (e < 0 || e >= c.engines)
+        fail(fmt::format("no optical engine '{}': the package optics '{}' has engines 0 to {}", parts[1], c.name,
+                         c.engines - 1));
+      LaneLoss loss{g, {}, f.at, text};
+      const int per_engine = c.fibres_per_engine * c.wavelengths_per_fibre;
+      if (what == "engine") {
+        for (int l = 0; l < per_engine; ++l) loss.lanes.push_back(e * per_engine + l);
+      } else {
+        const int k = small_number(parts[2]);
+        if (k < 0 || k >= c.wavelengths_per_fibre)
+          fail(fmt::format("no wavelength '{}': the package optics '{}' has wavelengths 0 to {} per fibre", parts[2],
+                           c.name, c.wavelengths_per_fibre - 1));
+        for (int fib = 0; fib < c.fibres_per_engine; ++fib)
+          loss.lanes.push_back(e * per_engine + fib * c.wavelengths_per_fibre + k);
+      }
+      lane_losses.push_back(std::move(loss));
+      continue;
+    }
     if (what != "link" || which.empty() || (in >> extra))
-      fail(fmt::format("expected `link ID`, `link END-END` (e.g. link gpu3-gpu4), `gpu N` or `switch N`, got '{}'",
-                       f.target));
+      fail(
+          fmt::format("expected `link ID`, `link END-END` (e.g. link gpu3-gpu4), `gpu N`, `switch N`, `hbm gpuN.K`, "
+                      "`engine gpuN.E` or `laser gpuN.E.K`, got '{}'",
+                      f.target));
     LinkFault lf;
     lf.link = -1;
     if (std::all_of(which.begin(), which.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
@@ -190,6 +336,7 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
     lf.text = text;
     out.push_back(lf);
   }
+  if (!lane_losses.empty()) lane_losses_to_links(topo, *scope, std::move(lane_losses), out);
   return out;
 }
 
@@ -200,11 +347,13 @@ FaultParams parse_fault(const std::string& text, const std::string& option) {
   auto fail = [&]() -> FaultParams {
     throw ConfigError(SourceLoc{option, 0, 0}, "",
                       fmt::format("expected 'link ID|END-END fail-stop at TIME', '... degrade SHARE at TIME', '... "
-                                  "flap DURATION at TIME' or 'gpu|switch N fail-stop|flap ...', got '{}'",
+                                  "flap DURATION at TIME', 'gpu|switch N fail-stop|flap ...' or 'hbm gpuN.K|engine "
+                                  "gpuN.E|laser gpuN.E.K fail-stop at TIME', got '{}'",
                                   text));
   };
   // link X KIND [ARG] at TIME (TIME may be "50us" or "50 us")
-  if (w.size() < 5 || (w[0] != "link" && w[0] != "gpu" && w[0] != "switch")) return fail();
+  static const std::vector<std::string> targets{"link", "gpu", "switch", "hbm", "engine", "laser"};
+  if (w.size() < 5 || std::find(targets.begin(), targets.end(), w[0]) == targets.end()) return fail();
   FaultParams f;
   f.target = w[0] + " " + w[1];
   f.kind = w[2];

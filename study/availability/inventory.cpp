@@ -167,11 +167,6 @@ class Reach {
   bool direct_ = false, one_way_ = false;
 };
 
-int int_key(const ConfigPtr& params, const char* key) {
-  const ConfigPtr v = params ? params->find(key) : nullptr;
-  return v && v->is_scalar() ? static_cast<int>(std::stoll(v->scalar)) : 0;
-}
-
 class Builder {
  public:
   Builder(Inventory& inv, const ReliabilityParams& rel) : inv_(inv), rel_(rel) {}
@@ -270,7 +265,7 @@ Inventory build_inventory(const ResolvedSystem& rs, const ReliabilityParams& rel
   }
   const int k_die =
       b.kind("gpu_die", "gpu_die", fmt::format("compute die ({}, {:.1f} mm2)", pkg.die.name, area), die, true, note);
-  const int stacks = int_key(pkg.hbm.params, "stacks");
+  const int stacks = pkg.hbm_stacks();
   const int k_hbm = b.kind("hbm_stack", "hbm_stack", "HBM stack", rel.hbm_stack, true);
   const TransceiverTech& gx = pkg.cpo.transceiver;
   const int engines = gx.optical() ? pkg.cpo.engines : 0;

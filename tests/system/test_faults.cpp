@@ -51,9 +51,20 @@ struct Outcome {
   }
 };
 
-Outcome run(const FabricParams& fp, std::vector<Sent>& msgs, SimContext& sim, const CpoParams& cpo = optics()) {
+// The same lanes split into two engines of one fibre and two wavelengths each: a ring GPU's port 0
+// takes engine 0 (lanes 0-1: its two wavelengths), port 1 engine 1.
+CpoParams two_engines() {
+  CpoParams c = optics();
+  c.engines = 2;
+  c.fibres_per_engine = 1;
+  c.wavelengths_per_fibre = 2;
+  return c;
+}
+
+Outcome run(const FabricParams& fp, std::vector<Sent>& msgs, SimContext& sim, const CpoParams& cpo = optics(),
+            int hbm_stacks = 0) {
   Outcome r;
-  r.inst = std::make_unique<FabricInstance>(fp, std::vector<CpoParams>{cpo}, sim, no_location);
+  r.inst = std::make_unique<FabricInstance>(fp, std::vector<CpoParams>{cpo}, sim, no_location, hbm_stacks);
   Fabric& f = r.inst->fabric();
   for (Sent& s : msgs)
     sc_core::sc_spawn(sim.guard([&f, &s] {
@@ -258,7 +269,7 @@ TEST(Faults, DrawnLinkFaultsFollowTheirRates) {
   const FaultReport fr = r.inst->fabric().fault_report();
   ASSERT_EQ(fr.faults.size(), 256u);
   double at = 0, down = 0;
-  const std::vector<LinkFault> again = draw_link_faults(r.inst->topology(), *fp.fault_draw, sim.seed);
+  const std::vector<LinkFault> again = draw_faults(r.inst->topology(), *fp.fault_draw, sim.seed);
   ASSERT_EQ(again.size(), 256u);
   for (size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i].at.ps, fr.faults[i].at.ps);  // the same seed, the same draws
@@ -267,7 +278,123 @@ TEST(Faults, DrawnLinkFaultsFollowTheirRates) {
   }
   EXPECT_NEAR(at, 1000.0, 4 * 1000.0 / 16);
   EXPECT_NEAR(down, 10.0, 4 * 10.0 / 16);
-  const std::vector<LinkFault> other = draw_link_faults(r.inst->topology(), *fp.fault_draw, sim.seed + 1);
+  const std::vector<LinkFault> other = draw_faults(r.inst->topology(), *fp.fault_draw, sim.seed + 1);
   EXPECT_NE(other[0].at.ps, again[0].at.ps);
   expect_conservation(r.inst->fabric());
+}
+
+// One laser of GPU 0's engine 0 (wavelength 1) dies at 0: the link on GPU 0's port 0 keeps one lane of
+// two, so 16 MiB over it takes twice the closed-form time; the neighbour is read from the topology.
+TEST(Faults, LostLaserHalvesTheLinkOfItsEngine) {
+  check_time_resolution();
+  SimContext sim;
+  const FabricParams fp = fabric("  - {target: laser gpu0.0.1, kind: fail-stop, at: 0 us}\n");
+  const int peer = [&] {
+    SimContext probe;
+    return FabricInstance(fp, {two_engines()}, probe, no_location).topology().peer(0, 0).first;
+  }();
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, peer, 16 << 20, 0}}};
+  const Outcome r = run(fp, msgs, sim, two_engines());
+  EXPECT_NEAR(msgs[0].delivered_us, 2 * us(wire_bits(16 * kMiB)), 1.0);
+  const FaultReport fr = r.inst->fabric().fault_report();
+  ASSERT_EQ(fr.faults.size(), 1u);  // one link touched: port 1's lanes are on engine 1
+  EXPECT_EQ(fr.messages_dropped, 0u);
+  expect_conservation(r.inst->fabric());
+}
+
+// Both lasers of the engine, at 0 and 100 us: the link runs at half from 0, then dies at 100 us; the
+// message is resent around the ring at 100 + 10 + 20 us at the full rate of the detour's links.
+TEST(Faults, LosingEveryLaserOfALinkKillsIt) {
+  check_time_resolution();
+  SimContext sim;
+  const FabricParams fp = fabric(
+      "  - {target: laser gpu0.0.0, kind: fail-stop, at: 0 us}\n"
+      "  - {target: laser gpu0.0.1, kind: fail-stop, at: 100 us}\n");
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}};
+  const Outcome r = run(fp, msgs, sim, two_engines());
+  EXPECT_NEAR(msgs[0].delivered_us, 130 + us(wire_bits(16 * kMiB)), 2.0);
+  const FaultReport fr = r.inst->fabric().fault_report();
+  ASSERT_EQ(r.inst->topology().peer(0, 0).first, 1);  // port 0 of GPU 0 faces GPU 1
+  ASSERT_EQ(fr.faults.size(), 2u);
+  EXPECT_EQ(fr.retransmissions, 1u);
+  EXPECT_EQ(r.link_bytes(0, 3), 16u << 20);
+  expect_conservation(r.inst->fabric());
+}
+
+// An optical engine (GPU 1's engine 1, i.e. its port 1) is lost: that one link dies, the other stays.
+TEST(Faults, LostEngineKillsTheLinksOfItsLanes) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> none;
+  const Outcome r = run(fabric("  - {target: engine gpu1.1, kind: fail-stop, at: 10 us}\n"), none, sim, two_engines());
+  const Topology& t = r.inst->topology();
+  const FaultReport fr = r.inst->fabric().fault_report();
+  ASSERT_EQ(fr.faults.size(), 1u);
+  EXPECT_EQ(fr.faults[0].link, t.link_at(1, 1).id);
+  EXPECT_EQ(fr.faults[0].dead_gpu, -1);
+}
+
+// An HBM stack takes its GPU out: every link of it dies and the GPU is reported dead (its compute
+// stops in a trace run), as a `gpu N` fail-stop.
+TEST(Faults, LostHbmStackTakesItsGpuOut) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}};
+  const Outcome r = run(fabric("  - {target: hbm gpu1.3, kind: fail-stop, at: 100 us}\n"), msgs, sim, optics(), 4);
+  const FaultReport fr = r.inst->fabric().fault_report();
+  ASSERT_EQ(fr.faults.size(), 2u);
+  EXPECT_EQ(fr.faults[0].dead_gpu, 1);
+  EXPECT_EQ(fr.messages_lost, 1u);
+  EXPECT_LT(msgs[0].delivered_us, 0);
+  expect_conservation(r.inst->fabric());
+}
+
+TEST(Faults, BadPartTargetsAreRefused) {
+  SimContext sim;
+  auto error = [&](const std::string& fault, int stacks) -> std::string {
+    try {
+      FabricInstance inst(fabric("  - {" + fault + ", at: 1 us}\n"), {two_engines()}, sim, no_location, stacks);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error("target: hbm gpu1.4, kind: fail-stop", 4).find("stacks 0 to 3"), std::string::npos);
+  EXPECT_NE(error("target: hbm gpu1.0, kind: fail-stop", 0).find("not known"), std::string::npos);
+  EXPECT_NE(error("target: engine gpu1.2, kind: fail-stop", 4).find("engines 0 to 1"), std::string::npos);
+  EXPECT_NE(error("target: laser gpu1.0.2, kind: fail-stop", 4).find("wavelengths 0 to 1"), std::string::npos);
+  EXPECT_NE(error("target: laser gpu1.0, kind: fail-stop", 4).find("laser gpuN.E.K"), std::string::npos);
+  EXPECT_NE(error("target: engine gpu9.0, kind: fail-stop", 4).find("gpu0 to gpu3"), std::string::npos);
+  EXPECT_NE(error("target: engine gpu1.0, kind: flap, duration: 1 us", 4).find("fail-stop"), std::string::npos);
+  EXPECT_EQ(parse_fault("laser gpu2.0.1 fail-stop at 10 us", "--fault").target, "laser gpu2.0.1");
+}
+
+// GPU faults drawn at a rate (gpu_mtbf_hours: 1 h / 3.6e6 = 1 ms): on a 256-GPU ring every GPU fails
+// once (both its links, reported dead), the failure times' sample mean within 4 standard errors of
+// 1 ms; adding GPU rates leaves the links' own draws as they were.
+TEST(Faults, DrawnGpuFaultsFollowTheirRate) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> none;
+  const FabricParams fp =
+      fabric("", "{kind: ring, gpus: 256}", "flow", "fault_draw: {gpu_mtbf_hours: 1, acceleration: 3.6e6}\n");
+  const Outcome r = run(fp, none, sim);
+  const std::vector<LinkFault> d = draw_faults(r.inst->topology(), *fp.fault_draw, sim.seed);
+  ASSERT_EQ(d.size(), 512u);
+  double at = 0;
+  for (size_t i = 0; i < d.size(); i += 2) {
+    EXPECT_EQ(d[i].gpu, static_cast<int>(i / 2));
+    EXPECT_EQ(d[i].at.ps, d[i + 1].at.ps);
+    at += d[i].at.ns() / 1e3 / 256;
+  }
+  EXPECT_NEAR(at, 1000.0, 4 * 1000.0 / 16);
+  FaultDrawParams links = *fp.fault_draw, both = *fp.fault_draw;
+  links.gpu_mtbf_hours = 0;
+  links.link_mtbf_hours = both.link_mtbf_hours = 1;
+  links.link_mttr_hours = both.link_mttr_hours = 0.01;
+  const std::vector<LinkFault> l = draw_faults(r.inst->topology(), links, sim.seed);
+  const std::vector<LinkFault> lb = draw_faults(r.inst->topology(), both, sim.seed);
+  ASSERT_EQ(lb.size(), l.size() + 512);
+  for (size_t i = 0; i < l.size(); ++i) EXPECT_EQ(l[i].at.ps, lb[i].at.ps);
+  EXPECT_THROW(fabric("", "{kind: ring, gpus: 4}", "flow", "fault_draw: {acceleration: 10}\n"), ConfigError);
 }

@@ -29,10 +29,12 @@ void System::finish(Time end) {
 
 System::System(const SystemParams& params, const ConfigPtr& tree, SimContext& ctx) : params_(params) {
   auto where = [&](const std::string& key) { return locate_key(tree, key, "<system>"); };
-  net_ = std::make_unique<FabricInstance>(params.fabric, std::vector<CpoParams>{params.package.cpo}, ctx, where);
+  net_ = std::make_unique<FabricInstance>(params.fabric, std::vector<CpoParams>{params.package.cpo}, ctx, where,
+                                          params.package.hbm_stacks());
   const int n = net_->gpus();
   for (int g = 0; g < n; ++g)
-    gpus_.push_back(std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx, where("package.hbm")));
+    gpus_.push_back(
+        std::make_unique<Gpu>(fmt::format("gpu{}", g).c_str(), g, params.package, ctx, where("package.hbm")));
 }
 
 }  // namespace litesim

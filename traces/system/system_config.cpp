@@ -4,6 +4,11 @@
 
 namespace litesim {
 
+int PackageParams::hbm_stacks() const {
+  const ConfigPtr v = hbm.params ? hbm.params->find("stacks") : nullptr;
+  return v && v->is_scalar() ? static_cast<int>(std::stoll(v->scalar)) : 0;
+}
+
 const ParamSet<PackageParams>& PackageParams::schema() {
   static const ParamSet<PackageParams> s(
       "package", "one GPU package: compute die, HBM and co-packaged optics", [](ParamSet<PackageParams>& p) {

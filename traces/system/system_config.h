@@ -24,6 +24,7 @@ struct PackageParams {
   Power power_budget;  // the package's thermal design power
   CostParams cost;     // wafer, yield and bill of materials (litesim cost)
   double peak_flops(Dtype d) const { return die.peak_flops(d) * dies; }  // all dies, FLOP/s
+  int hbm_stacks() const;  // package.hbm.stacks (0 when the HBM model has no such key)
   static const ParamSet<PackageParams>& schema();
 };
 
