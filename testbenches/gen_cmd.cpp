@@ -23,6 +23,7 @@ int run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   r.seq = o.seq;
   r.tp = o.tp;
   r.pp = o.pp;
+  r.replicas = o.replicas;
   parse_dtype(o.weights, &r.weights);
   const LlmShapes s = llm_shapes(r);
   const ResolvedSystem rs = resolve_system_option(o.system, o.sets, configs_dir);
@@ -32,13 +33,14 @@ int run_gen_llm(const GenLlmOptions& o, const std::string& configs_dir) {
   check_llm_fits(r, s, target);
   const LlmMemory peak = llm_memory_peak(r, s);
   const std::string head = fmt::format(
-      "# litesim gen llm --model {} --phase {} --batch {} --seq {} --tp {} --pp {} --weights {}\n"
+      "# litesim gen llm --model {} --phase {} --batch {} --seq {} --tp {} --pp {}{} --weights {}\n"
       "# {} ranks for system '{}' ({} GPUs); {} layers, per stage: {}\n"
       "# fullest rank (stage {}): weights {:.3f} GiB + KV cache {:.3f} GiB + activations {:.3f} GiB = {:.3f} GiB "
       "of {:.3f} GiB HBM (package '{}')\n",
-      o.model, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp, o.weights, r.tp * r.pp, target.system, target.gpus,
-      r.model.layers, fmt::join(s.stage_layers, ", "), peak.stage, to_gib(peak.weights), to_gib(peak.kv_cache),
-      to_gib(peak.activations), to_gib(peak.total()), to_gib(target.capacity), target.package);
+      o.model, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp,
+      r.replicas > 1 ? fmt::format(" --replicas {}", r.replicas) : "", o.weights, r.tp * r.pp * r.replicas,
+      target.system, target.gpus, r.model.layers, fmt::join(s.stage_layers, ", "), peak.stage, to_gib(peak.weights),
+      to_gib(peak.kv_cache), to_gib(peak.activations), to_gib(peak.total()), to_gib(target.capacity), target.package);
   std::ostringstream text;
   text << head;
   write_trace(generate_llm(r, s), text);
@@ -70,6 +72,11 @@ CLI::App* add_gen(CLI::App& app, GenLlmOptions& o) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   c->add_option("--tp", o.tp, "tensor-parallel ranks per stage")->capture_default_str()->check(CLI::Range(1, 1 << 16));
   c->add_option("--pp", o.pp, "pipeline stages")->capture_default_str()->check(CLI::Range(1, 1 << 16));
+  c->add_option("--replicas", o.replicas,
+                "independent copies of the pass on disjoint GPUs (replica k on ranks k x tp x pp on), e.g. for "
+                "`litesim tb fault`'s recovery policies")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 16));
   c->add_option("--weights", o.weights,
                 "weights and the GEMMs using them: bf16, or fp8 (FP8 serving: norms, attention, KV cache and "
                 "all-reduces stay bf16)")

@@ -18,7 +18,7 @@ struct GenLlmOptions {
   std::string model, phase, system, out, weights = "bf16";
   std::vector<std::string> sets;
   int64_t batch = 0, seq = 0;
-  int tp = 1, pp = 1;
+  int tp = 1, pp = 1, replicas = 1;
 };
 // `litesim gen llm`: returns the `llm` subcommand; main runs run_gen_llm when it was parsed.
 CLI::App* add_gen(CLI::App& app, GenLlmOptions& o);

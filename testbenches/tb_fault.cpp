@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,8 +15,11 @@
 #include "core/error.h"
 #include "core/output_files.h"
 #include "fabric/fabric.h"
+#include "fabric/fault/recovery.h"
 #include "study/sweep/executor.h"
+#include "traces/system/package_facts.h"
 #include "traces/system/system_config.h"
+#include "traces/trace_io.h"
 
 namespace litesim {
 
@@ -34,6 +39,10 @@ CLI::App* add_tb_fault(CLI::App& tb, TbFaultOptions& o) {
   c->add_option("--workload,--trace", o.workload, "workload trace (litesim-trace/1 or Chakra ET)")->required();
   c->add_option("--fault", o.faults, "a fault (repeatable), e.g. 'link gpu3-gpu4 fail-stop at 50us'")->required();
   c->add_option("--set", o.sets, "override a config value, KEY=VALUE (repeatable)");
+  c->add_option("--policy", o.policy,
+                "the recovery policy applied when the faults stop the job (fabric.recovery.policy): abort, restart, "
+                "shrink or spare; every policy is compared in summary.json either way")
+      ->check(CLI::IsMember(recovery_policy_names()));
   c->add_option("--out", o.out, "output folder")->capture_default_str();
   c->add_flag("--quiet", o.quiet, "print nothing on success");
   return c;
@@ -46,6 +55,87 @@ nlohmann::json read_summary(const std::string& dir) {
   nlohmann::json j;
   if (!f || !(f >> j)) throw std::runtime_error(fmt::format("cannot read {}/summary.json", dir));
   return j;
+}
+
+// The trace's replicas: sets of ranks joined (transitively) by a peer or a group of some op, in
+// order of their lowest rank; ranks without ops are left out.
+std::vector<std::vector<int>> trace_replicas(const Trace& t) {
+  std::vector<int> up(static_cast<size_t>(t.gpus));
+  for (int i = 0; i < t.gpus; ++i) up[static_cast<size_t>(i)] = i;
+  auto root = [&](int a) {
+    while (up[static_cast<size_t>(a)] != a)
+      a = up[static_cast<size_t>(a)] = up[static_cast<size_t>(up[static_cast<size_t>(a)])];
+    return a;
+  };
+  auto join = [&](int a, int b) { up[static_cast<size_t>(root(a))] = root(b); };
+  std::vector<bool> used(static_cast<size_t>(t.gpus), false);
+  for (const TraceRank& r : t.ranks)
+    for (const TraceOp& op : r.ops) {
+      used[static_cast<size_t>(r.rank)] = true;
+      if (op.peer >= 0) join(r.rank, op.peer);
+      if (op.group >= 0)
+        for (int m : t.groups[static_cast<size_t>(op.group)].ranks) join(r.rank, m);
+    }
+  std::map<int, std::vector<int>> by_root;
+  for (int i = 0; i < t.gpus; ++i)
+    if (used[static_cast<size_t>(i)]) by_root[root(i)].push_back(i);
+  std::vector<std::vector<int>> out;
+  for (auto& [r, ranks] : by_root) out.push_back(std::move(ranks));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// What the two runs measured, as a recovery policy takes it (recovery.h).
+JobOutcome job_outcome(const Trace& t, const nlohmann::json& s, const nlohmann::json& b, const ResolvedSystem& rs,
+                       const Topology& topo) {
+  JobOutcome job;
+  job.base_ns = b.at("sim_time_ns").get<double>();
+  job.fail_ns = s.at("aborted").at("first_loss_ns").get<double>();
+  job.abort_ns = s.at("aborted").at("at_ns").get<double>();
+  std::set<int> dead;
+  for (const nlohmann::json& f : s.at("faults").at("faults"))
+    if (f.contains("dead_gpu") && f.at("at_ns").get<double>() <= job.abort_ns) dead.insert(f.at("dead_gpu").get<int>());
+  auto per_rank = [](const nlohmann::json& summary) {
+    std::map<int, nlohmann::json> m;
+    for (const nlohmann::json& row : summary.at("streams")) m[row.at("rank").get<int>()] = row;
+    return m;
+  };
+  const auto faulty = per_rank(s), base = per_rank(b);
+  for (const std::vector<int>& ranks : trace_replicas(t)) {
+    ReplicaOutcome r;
+    r.gpus = ranks;
+    for (int g : ranks) {
+      const nlohmann::json &fr = faulty.at(g), &br = base.at(g);
+      r.hit = r.hit || fr.at("ops_done").get<uint64_t>() < fr.at("ops").get<uint64_t>();
+      r.dead_gpus += dead.count(g) ? 1 : 0;
+      r.base_end_ns = std::max(r.base_end_ns, br.at("end_ns").get<double>());
+      r.end_ns = std::max(r.end_ns, fr.at("end_ns").get<double>());
+    }
+    job.replicas.push_back(r);
+  }
+  const FabricParams& fp = rs.params.fabric;
+  if (!topo.ocs_units().empty() && fp.ocs) {
+    job.spare_path = "ocs";
+    job.spare_join_ns = fp.ocs->reconfiguration_time.ns();
+  } else if (topo.num_switches() > 0) {
+    job.spare_path = "switch";
+    job.spare_join_ns = (fp.recovery.detect + fp.recovery.reconverge).ns();
+  }
+  const nlohmann::json peaks = package_peaks(rs.params.package);
+  job.restore_ns = peaks.at("hbm_GB").get<double>() / peaks.at("network_GBps_per_direction").get<double>() * 1e9;
+  return job;
+}
+
+nlohmann::json outcome_json(const RecoveryOutcome& o) {
+  auto time = [](double ns) { return ns < 0 ? nlohmann::json(nullptr) : nlohmann::json(ns); };
+  return {{"policy", o.policy},
+          {"resumed_ns", time(o.resumed_ns)},
+          {"completed_ns", time(o.completed_ns)},
+          {"work_done", o.work_done},
+          {"lost_gpu_s", o.lost_gpu_s},
+          {"capacity_after", o.capacity_after},
+          {"replicas_dropped", o.replicas_dropped},
+          {"how", o.how}};
 }
 
 }  // namespace
@@ -61,17 +151,15 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
   }
   std::vector<std::string> base_sets = o.sets;
   base_sets.push_back("fabric.fidelity=flow");
+  if (!o.policy.empty()) base_sets.push_back("fabric.recovery.policy=" + o.policy);
   std::vector<std::string> fault_sets = base_sets;
   fault_sets.push_back("fabric.faults=[" + list + "]");
   const ResolvedSystem rs = resolve_system(system, fault_sets, configs);
   const auto topo = TopologyRegistry::instance().create(rs.params.fabric.topology);
   const FaultScope scope{{rs.params.package.cpo}, rs.params.fabric.link, rs.params.package.hbm_stacks()};
-  resolve_faults(
-      *topo, rs.params.fabric.faults,
-      [](const std::string&) {
-        return SourceLoc{"--fault", 0, 0};
-      },
-      &scope);
+  const auto at_option = [](const std::string&) { return SourceLoc{"--fault", 0, 0}; };
+  resolve_faults(*topo, rs.params.fabric.faults, at_option, &scope);
+  const Trace trace = read_any_trace(o.workload);  // a bad trace: exit 2 before anything runs
 
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   auto run = [&](const std::vector<std::string>& sets, const std::string& out) {
@@ -106,6 +194,22 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
   // an aborted job never finishes: no slowdown; its lost time runs to the abort
   f["lost_ns"] = aborted ? s.at("aborted").at("at_ns").get<double>() - t0 : t - t0;
   f["slowdown"] = aborted ? nlohmann::json(nullptr) : nlohmann::json(t0 > 0 ? t / t0 : 1.0);
+  // A job the faults stopped: what the configured recovery policy makes of it, and every policy's.
+  std::vector<RecoveryOutcome> outcomes;
+  if (aborted) {
+    const JobOutcome job = job_outcome(trace, s, b, rs, *topo);
+    const ImplConfig& chosen = rs.params.fabric.recovery.policy;
+    f["replicas"] = job.replicas.size();
+    f["replicas_hit"] = std::count_if(job.replicas.begin(), job.replicas.end(), [](auto& r) { return r.hit; });
+    nlohmann::json compared = nlohmann::json::array();
+    for (const std::string& name : recovery_policy_names()) {
+      const ImplConfig impl = name == chosen.kind ? chosen : default_recovery_policy(name);
+      outcomes.push_back(RecoveryPolicyRegistry::instance().create(impl)->apply(job));
+      compared.push_back(outcome_json(outcomes.back()));
+      if (name == chosen.kind) f["recovery"] = compared.back();
+    }
+    f["recovery_compared"] = compared;
+  }
   put_output_file(o.out, "summary.json", s.dump(2) + "\n");
   if (!o.quiet && aborted)
     std::cout << fmt::format(
@@ -115,7 +219,15 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
         s.at("aborted").at("ops_done").get<uint64_t>(),
         s.at("aborted").at("ops_done").get<uint64_t>() + s.at("aborted").at("ops_unfinished").get<uint64_t>(),
         f.at("dropped_bytes").get<uint64_t>(), o.out, base_dir);
-  else if (!o.quiet)
+  if (!o.quiet && aborted) {
+    std::cout << fmt::format("{} replica(s), {} hit; recovery policies (fabric.recovery.policy: {}):\n",
+                             f.at("replicas").get<size_t>(), f.at("replicas_hit").get<int64_t>(),
+                             rs.params.fabric.recovery.policy.kind);
+    for (const RecoveryOutcome& r : outcomes)
+      std::cout << fmt::format(
+          "  {:<8} {:5.1f}% of the work done, {:.6g} GPU-s lost, {:.0f}% of the replicas serving after: {}\n", r.policy,
+          100 * r.work_done, r.lost_gpu_s, 100 * r.capacity_after, r.how);
+  } else if (!o.quiet)
     std::cout << fmt::format(
         "tb fault: {} fault(s); detected after {:.3f} us, routed around after {:.3f} us; {} B dropped, {} "
         "retransmission(s), {} message(s) lost; {:.3f} us against {:.3f} us without: slowdown {:.4f}\nresults in "

@@ -14,6 +14,7 @@ struct TbFaultOptions {
   std::string system, workload;
   std::vector<std::string> faults;  // "link gpu3-gpu4 fail-stop at 50us", ...
   std::vector<std::string> sets;
+  std::string policy;  // empty: fabric.recovery.policy as configured
   std::string out = "out/tb-fault";
   bool quiet = false;
 };

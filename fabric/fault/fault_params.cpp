@@ -60,6 +60,10 @@ const ParamSet<RecoveryParams>& RecoveryParams::schema() {
                    "default process-group timeout for NCCL: 10 minutes)")
             .positive()
             .fallback("600 s");
+        p.impl("policy", &RecoveryParams::policy, "recovery-policy",
+               "what the job does when a fault stops it (litesim tb fault applies it): abort | restart | shrink | "
+               "spare (docs/faults.md, Recovery policies)",
+               std::string("abort"));
       });
   return s;
 }

@@ -40,6 +40,7 @@ struct RecoveryParams {
   Time detect;              // from a link's death to its ends and the routing knowing
   Time reconverge;          // from then to every route avoiding it
   Time collective_timeout;  // a job waiting on a message lost for good is aborted this long after the loss
+  ImplConfig policy;        // what the job does then (recovery.h): abort | restart | shrink | spare
   static const ParamSet<RecoveryParams>& schema();
 };
 

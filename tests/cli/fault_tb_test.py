@@ -127,6 +127,63 @@ def dead_gpu_computing(tmp):
     print("ok")
 
 
+def recovery(tmp):
+    """Two replicas of a Llama-3-8B decode step (`gen llm --tp 2 --replicas 2`) on the 8-GPU switch
+    system; GPU 1 dies at 100 us, hitting replica 0 (GPUs 0-1) only; replica 1 finishes. Every
+    policy's figures are derived here from the two runs' ops.csv, the job's abort time, the recovery
+    defaults (detect 1 ms + reconverge 10 ms: a spare joining through the switch), `litesim cost`'s
+    HBM capacity over the package's link rate (the spare's restore) and the policies' documented
+    defaults (restart after 240 s from the run's start; one spare)."""
+    system = os.path.join(HERE, "..", "..", "configs", "system", "lite-switch-8.yaml")
+    trace = os.path.join(tmp, "r2.yaml")
+    r = subprocess.run([LITESIM, "gen", "llm", "--model", "llama3-8b", "--phase", "decode", "--batch", "1", "--seq",
+                        "128", "--tp", "2", "--replicas", "2", "--system", system, "-o", trace],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"gen llm: {r.stderr}")
+    out = os.path.join(tmp, "out")
+    r = subprocess.run([LITESIM, "tb", "fault", "--system", system, "--workload", trace, "--fault",
+                        "gpu 1 fail-stop at 100us", "--policy", "spare", "--out", out], capture_output=True, text=True)
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    with open(os.path.join(out, "summary.json")) as f:
+        s = json.load(f)
+    fb = s["faults"]
+
+    def ends(path):
+        e = {}
+        with open(path) as f:
+            for o in csv.DictReader(f):
+                rep = int(o["rank"]) // 2
+                e[rep] = max(e.get(rep, 0.0), float(o["end_ns"]))
+        return e
+    base, faulty = ends(os.path.join(out, "baseline", "ops.csv")), ends(os.path.join(out, "ops.csv"))
+    check(fb["replicas"] == 2 and fb["replicas_hit"] == 1, f"replicas: {fb['replicas']}, hit {fb['replicas_hit']}")
+    check(faulty[1] == base[1] and faulty[0] < base[0], f"replica 1 unhurt, replica 0 cut short: {faulty} {base}")
+    fail, abort = 100e3, 100e3 + 600e9
+    total = 2 * base[0] + 2 * base[1]
+    cost = json.loads(subprocess.run([LITESIM, "cost", "--package", "lite-quarter", "--json"], capture_output=True,
+                                     text=True, check=True).stdout)["peaks"]
+    restore = cost["hbm_GB"] / cost["network_GBps_per_direction"] * 1e9
+    want = {
+        "abort": dict(work_done=2 * base[1] / total, capacity_after=0, lost_gpu_s=2 * fail / 1e9,
+                      completed_ns=base[1], resumed_ns=None, replicas_dropped=2),
+        "restart": dict(work_done=1, capacity_after=1, lost_gpu_s=4 * fail / 1e9, resumed_ns=abort + 240e9,
+                        completed_ns=abort + 240e9 + s["faults"]["baseline_sim_time_ns"], replicas_dropped=0),
+        "shrink": dict(work_done=2 * base[1] / total, capacity_after=0.5, lost_gpu_s=2 * fail / 1e9,
+                       completed_ns=base[1], resumed_ns=None, replicas_dropped=1),
+        "spare": dict(work_done=1, capacity_after=1, lost_gpu_s=2 * fail / 1e9, resumed_ns=abort + 11e6 + restore,
+                      completed_ns=abort + 11e6 + restore + base[0], replicas_dropped=0),
+    }
+    got = {c["policy"]: c for c in fb["recovery_compared"]}
+    check(sorted(got) == sorted(want) and fb["recovery"]["policy"] == "spare", f"policies: {sorted(got)}")
+    for name, w in want.items():
+        for k, v in w.items():
+            g = got[name][k]
+            ok = g is None if v is None else g is not None and abs(g - v) <= 1e-9 * max(1.0, abs(v))
+            check(ok, f"{name}.{k} = {g}, expected {v}")
+    check("spare" in r.stdout and "through the switch" in r.stdout, f"stdout: {r.stdout}")
+    print("ok")
+
+
 def bad_fault(tmp):
     for fault, words in (("link gpu0-gpu2 fail-stop at 1ms", "no link joins gpu0 and gpu2"),
                          ("link 0 boom at 1ms", "expected 'link ID|END-END"),
@@ -140,4 +197,4 @@ def bad_fault(tmp):
 
 with tempfile.TemporaryDirectory() as tmp:
     {"dead_link": dead_link, "dead_gpu": dead_gpu, "dead_gpu_computing": dead_gpu_computing,
-     "bad_fault": bad_fault}[CASE](tmp)
+     "recovery": recovery, "bad_fault": bad_fault}[CASE](tmp)

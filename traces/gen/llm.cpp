@@ -244,6 +244,9 @@ void check_llm_fits(const LlmRequest& r, const LlmShapes& s, const LlmTarget& ta
   if (ranks > target.gpus)
     bad("--tp/--pp", fmt::format("tp x pp = {} x {} = {} ranks, but system '{}' has {} GPUs", r.tp, r.pp, ranks,
                                  target.system, target.gpus));
+  if (ranks * r.replicas > target.gpus)
+    bad("--replicas", fmt::format("{} replicas of tp x pp = {} ranks are {} ranks, but system '{}' has {} GPUs",
+                                  r.replicas, ranks, ranks * r.replicas, target.system, target.gpus));
   const LlmMemory peak = llm_memory_peak(r, s);
   if (peak.total() <= target.capacity) return;
   // the smallest tp x pp (then the smallest tp) whose fullest rank fits
@@ -274,54 +277,57 @@ void check_llm_fits(const LlmRequest& r, const LlmShapes& s, const LlmTarget& ta
 TraceDoc generate_llm(const LlmRequest& r, const LlmShapes& s) {
   const ModelParams& m = r.model;
   TraceDoc doc;
-  doc.name = fmt::format("{}-{}-b{}-s{}-tp{}-pp{}", m.name, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp);
-  doc.gpus = r.tp * r.pp;
-  for (int st = 0; st < r.pp; ++st) {
-    RankProgram prog;
-    for (int i = 0; i < r.tp; ++i) prog.ranks.push_back(st * r.tp + i);
-    std::string tp_group;
-    if (r.tp > 1) {
-      tp_group = fmt::format("tp{}", st);
-      doc.groups.push_back(RankGroup{tp_group, prog.ranks, {}});
-    }
-    Block& b = prog.body;
-    std::vector<std::string> inputs;
-    if (st == 0) {
-      // the token rows of the (vocabulary-parallel) embedding, plus the learned positions
-      const int64_t elements = s.tokens * m.d_model;
-      if (m.position == "learned") {
-        add(b, elementwise("embed", elements, 2, 1, {}));
+  doc.name = fmt::format("{}-{}-b{}-s{}-tp{}-pp{}{}", m.name, llm_phase_name(r.phase), r.batch, r.seq, r.tp, r.pp,
+                         r.replicas > 1 ? fmt::format("-r{}", r.replicas) : "");
+  doc.gpus = r.tp * r.pp * r.replicas;
+  // replica k: stage st on ranks k x tp x pp + st x tp ...; its groups "r<k>_tp<st>" (one replica: "tp<st>")
+  for (int k = 0; k < r.replicas; ++k)
+    for (int st = 0; st < r.pp; ++st) {
+      RankProgram prog;
+      for (int i = 0; i < r.tp; ++i) prog.ranks.push_back(k * r.tp * r.pp + st * r.tp + i);
+      std::string tp_group;
+      if (r.tp > 1) {
+        tp_group = r.replicas > 1 ? fmt::format("r{}_tp{}", k, st) : fmt::format("tp{}", st);
+        doc.groups.push_back(RankGroup{tp_group, prog.ranks, {}});
+      }
+      Block& b = prog.body;
+      std::vector<std::string> inputs;
+      if (st == 0) {
+        // the token rows of the (vocabulary-parallel) embedding, plus the learned positions
+        const int64_t elements = s.tokens * m.d_model;
+        if (m.position == "learned") {
+          add(b, elementwise("embed", elements, 2, 1, {}));
+        } else {
+          KernelDesc k;
+          k.kind = KernelKind::Memcpy;
+          k.bytes = s.activation_bytes;
+          add(b, kernel_op("embed", k, {}));
+        }
+        inputs = {"embed"};
+        if (!tp_group.empty()) {
+          add(b, collective("embed_ar", CollOp::AllReduce, tp_group, s.activation_bytes, {"embed"}));
+          inputs = {"embed_ar"};
+        }
       } else {
-        KernelDesc k;
-        k.kind = KernelKind::Memcpy;
-        k.bytes = s.activation_bytes;
-        add(b, kernel_op("embed", k, {}));
+        inputs = p2p(b, TraceOpKind::Recv, "recv_act", -r.tp, s.activation_bytes, "");
       }
-      inputs = {"embed"};
-      if (!tp_group.empty()) {
-        add(b, collective("embed_ar", CollOp::AllReduce, tp_group, s.activation_bytes, {"embed"}));
-        inputs = {"embed_ar"};
+      Repeat rep;
+      rep.id = "layer";
+      rep.count = s.stage_layers[static_cast<size_t>(st)];
+      rep.body = block(r, s, tp_group, inputs);
+      b.items.push_back(BlockItem{true, {}, rep});
+      if (st < r.pp - 1) {
+        // on the comm stream, after the stage's last block (REPEAT.ID: the repeat's last iteration)
+        p2p(b, TraceOpKind::Send, "send_act", r.tp, s.activation_bytes, "", {"layer.mlp_res"});
+      } else {
+        add(b, norm("final_norm", s.logit_tokens, m.d_model, {"layer.mlp_res"}));
+        add(b, gemm("lm_head", s.logit_tokens, s.vocab, m.d_model, {"final_norm"}, r.weights));
+        if (!tp_group.empty())
+          add(b, collective("logits_ag", CollOp::AllGather, tp_group,
+                            static_cast<uint64_t>(s.logit_tokens * s.vocab) * r.tp * kBf16, {"lm_head"}));
       }
-    } else {
-      inputs = p2p(b, TraceOpKind::Recv, "recv_act", -r.tp, s.activation_bytes, "");
+      doc.programs.push_back(std::move(prog));
     }
-    Repeat rep;
-    rep.id = "layer";
-    rep.count = s.stage_layers[static_cast<size_t>(st)];
-    rep.body = block(r, s, tp_group, inputs);
-    b.items.push_back(BlockItem{true, {}, rep});
-    if (st < r.pp - 1) {
-      // on the comm stream, after the stage's last block (REPEAT.ID: the repeat's last iteration)
-      p2p(b, TraceOpKind::Send, "send_act", r.tp, s.activation_bytes, "", {"layer.mlp_res"});
-    } else {
-      add(b, norm("final_norm", s.logit_tokens, m.d_model, {"layer.mlp_res"}));
-      add(b, gemm("lm_head", s.logit_tokens, s.vocab, m.d_model, {"final_norm"}, r.weights));
-      if (!tp_group.empty())
-        add(b, collective("logits_ag", CollOp::AllGather, tp_group,
-                          static_cast<uint64_t>(s.logit_tokens * s.vocab) * r.tp * kBf16, {"lm_head"}));
-    }
-    doc.programs.push_back(std::move(prog));
-  }
   return doc;
 }
 

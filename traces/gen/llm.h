@@ -23,6 +23,7 @@ struct LlmRequest {
   int64_t seq = 1;    // prefill: prompt tokens per sequence; decode: tokens in the KV cache (this one included)
   int tp = 1;         // tensor-parallel ranks per stage
   int pp = 1;         // pipeline stages
+  int replicas = 1;   // independent copies of the pass on disjoint GPUs (replica k: ranks k x tp x pp on)
   // Weights and the GEMMs that use them (QKV, output, MLP, LM head): bf16, or fp8 as FP8 serving
   // does (weights and GEMM inputs quantised; norms, attention, KV cache and all-reduces stay bf16).
   Dtype weights = Dtype::bf16;

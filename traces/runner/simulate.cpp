@@ -221,12 +221,14 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
                    {"end_to_end_ns", e2e.to_json()}};
   if (const FaultReport fr = sys.fabric().fault_report(); !fr.faults.empty()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const FaultEvent& f : fr.faults)
+    for (const FaultEvent& f : fr.faults) {
       list.push_back({{"fault", f.text},
                       {"link", f.link},
                       {"at_ns", f.at.ns()},
                       {"detect_ns", (f.detected - f.at).ns()},
                       {"recover_ns", (f.rerouted - f.at).ns()}});
+      if (f.dead_gpu >= 0) list.back()["dead_gpu"] = f.dead_gpu;
+    }
     s["faults"] = {{"injected_bytes", sys.fabric().bytes_injected()},
                    {"delivered_bytes", sys.fabric().bytes_delivered()},
                    {"dropped_bytes", sys.fabric().bytes_dropped()},
@@ -284,6 +286,17 @@ RunResult simulate(const ResolvedSystem& rs, const Trace& workload, uint64_t see
     }
     row["overlap_ns"] = overlap;
     row["exposed_comm_ns"] = total(mv) - overlap;
+    // the rank's ops, how many finished (fewer in an aborted run) and when its last one ended
+    uint64_t done = 0;
+    double end = 0;
+    for (const OpRecord& rec : runner.ops()[r])
+      if (rec.done) {
+        ++done;
+        end = std::max(end, rec.end.ns());
+      }
+    row["ops"] = tops.size();
+    row["ops_done"] = done;
+    row["end_ns"] = end;
     s["streams"].push_back(row);
   }
   s["kernels"] = nlohmann::json::array();
