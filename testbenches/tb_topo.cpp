@@ -101,7 +101,7 @@ int run_topo(const TopoOptions& o, const std::string& configs_dir) {
     j["edges"] = edges;
     nlohmann::json units = nlohmann::json::array();
     for (const OcsUnit& u : t->ocs_units())
-      units.push_back({{"role", u.role}, {"ports", u.ports}, {"circuits", u.links.size()}});
+      units.push_back({{"role", u.role}, {"ports", u.ports}, {"circuits", u.links.size()}, {"links", u.links}});
     j["ocs"] = units;
     std::cout << j.dump(2) << "\n";
     return 0;

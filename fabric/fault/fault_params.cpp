@@ -21,8 +21,9 @@ const ParamSet<FaultParams>& FaultParams::schema() {
       [](ParamSet<FaultParams>& p) {
         p.string("target", &FaultParams::target,
                  "what fails: `link ID` (litesim topo's numbering), `link END-END` (e.g. link gpu3-gpu4), `gpu N`, "
-                 "`switch N`, `hbm gpuN.K` (stack K), `engine gpuN.E` (optical engine E) or `laser gpuN.E.K` "
-                 "(wavelength K of engine E)");
+                 "`switch N`, `ocs N` or `ocs N port P` (an optical circuit switch or one port: the circuit through "
+                 "it), `hbm gpuN.K` (stack K), `engine gpuN.E` (optical engine E) or `laser gpuN.E.K` (wavelength K of "
+                 "engine E)");
         p.choice("kind", &FaultParams::kind, {"fail-stop", "degrade", "flap"},
                  "fail-stop (dead from `at` on), degrade (`remaining` of its bandwidth from `at` on) or flap (dead "
                  "for `duration` from `at`)");
@@ -253,6 +254,30 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
         out.push_back({topo.link_at(g, p).id, kind, f.at, 0.0, f.duration, text, what == "gpu" ? g : -1});
       continue;
     }
+    if (what == "ocs" && !which.empty()) {  // `ocs N` (the unit) or `ocs N port P` (one circuit's end)
+      const int u = small_number(which);
+      const auto& units = topo.ocs_units();
+      if (u < 0 || u >= static_cast<int>(units.size()))
+        fail(units.empty() ? std::string("the topology has no optical circuit switches")
+                           : fmt::format("no OCS unit '{}': the topology has units 0 to {}", which, units.size() - 1));
+      const OcsUnit& unit = units[static_cast<size_t>(u)];
+      std::vector<int> circuits = unit.links;
+      std::string word, port;
+      if (in >> word) {
+        const int pt = word == "port" && (in >> port) && !(in >> extra) ? small_number(port) : -1;
+        if (pt < 0) fail(fmt::format("expected `ocs N` or `ocs N port P`, got '{}'", f.target));
+        if (pt >= unit.ports)
+          fail(fmt::format("no port {} on OCS unit {}: it has ports 0 to {}", pt, u, unit.ports - 1));
+        // circuit k of the unit takes its ports 2k and 2k + 1
+        if (pt / 2 >= static_cast<int>(unit.links.size()))
+          fail(fmt::format("port {} of OCS unit {} holds no circuit (its {} circuit(s) take ports 0 to {})", pt, u,
+                           unit.links.size(), 2 * unit.links.size() - 1));
+        circuits = {unit.links[static_cast<size_t>(pt / 2)]};
+      }
+      if (kind == FaultKind::Degrade) fail("an OCS port fails (fail-stop) or flaps; degrade the link instead");
+      for (int l : circuits) out.push_back({l, kind, f.at, 0.0, f.duration, text, -1});
+      continue;
+    }
     if ((what == "hbm" || what == "engine" || what == "laser") && !which.empty() && !(in >> extra)) {
       // gpuN.K / gpuN.E / gpuN.E.K
       std::vector<std::string> parts;
@@ -349,19 +374,22 @@ FaultParams parse_fault(const std::string& text, const std::string& option) {
   std::vector<std::string> w;
   for (std::string x; in >> x;) w.push_back(x);
   auto fail = [&]() -> FaultParams {
-    throw ConfigError(SourceLoc{option, 0, 0}, "",
-                      fmt::format("expected 'link ID|END-END fail-stop at TIME', '... degrade SHARE at TIME', '... "
-                                  "flap DURATION at TIME', 'gpu|switch N fail-stop|flap ...' or 'hbm gpuN.K|engine "
-                                  "gpuN.E|laser gpuN.E.K fail-stop at TIME', got '{}'",
-                                  text));
+    throw ConfigError(
+        SourceLoc{option, 0, 0}, "",
+        fmt::format("expected 'link ID|END-END fail-stop at TIME', '... degrade SHARE at TIME', '... "
+                    "flap DURATION at TIME', 'gpu|switch|ocs N fail-stop|flap ...', 'ocs N port P ...' or "
+                    "'hbm gpuN.K|engine gpuN.E|laser gpuN.E.K fail-stop at TIME', got '{}'",
+                    text));
   };
   // link X KIND [ARG] at TIME (TIME may be "50us" or "50 us")
-  static const std::vector<std::string> targets{"link", "gpu", "switch", "hbm", "engine", "laser"};
+  static const std::vector<std::string> targets{"link", "gpu", "switch", "ocs", "hbm", "engine", "laser"};
   if (w.size() < 5 || std::find(targets.begin(), targets.end(), w[0]) == targets.end()) return fail();
   FaultParams f;
-  f.target = w[0] + " " + w[1];
-  f.kind = w[2];
-  size_t i = 3;
+  const bool port = w[0] == "ocs" && w[2] == "port";  // "ocs 0 port 3 fail-stop at ..."
+  if (port && w.size() < 7) return fail();
+  f.target = w[0] + " " + w[1] + (port ? " port " + w[3] : "");
+  f.kind = w[port ? 4 : 2];
+  size_t i = port ? 5 : 3;
   std::string arg;
   if (f.kind == "degrade" || f.kind == "flap") {
     // the argument, possibly a number and a unit ("20 us")

@@ -3,7 +3,9 @@
 // of {target, kind, at, ...}, and `fabric.recovery`, how long the network takes to notice a dead
 // link and to route around it. A fault's target names a link of the topology: `link 12` (its id,
 // as `litesim topo` lists them), `link gpu3-gpu4` / `link gpu0-switch1` (its two ends), `gpu N` or
-// `switch N` (every link of it at once: a dead GPU or switch, as the network sees it), `hbm gpuN.K`
+// `switch N` (every link of it at once: a dead GPU or switch, as the network sees it), `ocs N` or
+// `ocs N port P` (an optical circuit switch unit, or one port: circuit k of a unit takes its ports
+// 2k and 2k + 1, in the unit's circuit order as `litesim topo --json` lists them), `hbm gpuN.K`
 // (HBM stack K of GPU N: the GPU is taken out, as a `gpu N` fail-stop), `engine gpuN.E` (optical
 // engine E of GPU N: its lanes are lost) or `laser gpuN.E.K` (wavelength K of engine E's laser
 // source: that wavelength on each of the engine's fibres is lost). A GPU's links take its lanes in

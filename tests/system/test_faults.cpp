@@ -398,3 +398,29 @@ TEST(Faults, DrawnGpuFaultsFollowTheirRate) {
   for (size_t i = 0; i < l.size(); ++i) EXPECT_EQ(l[i].at.ps, lb[i].at.ps);
   EXPECT_THROW(fabric("", "{kind: ring, gpus: 4}", "flow", "fault_draw: {acceleration: 10}\n"), ConfigError);
 }
+
+// An OCS port (lite-ocs-torus2d-16: unit 0 holds dimension 0's circuits, circuit k on ports 2k and
+// 2k + 1): port 5 takes down exactly the unit's circuit 2; the whole unit takes down all its circuits;
+// ports beyond the circuits and units that do not exist are refused.
+TEST(Faults, OcsPortTakesDownItsCircuit) {
+  auto resolved = [](const std::string& target) {
+    const ResolvedSystem rs = resolve_system(
+        std::string(LITESIM_CONFIGS_DIR) + "/system/lite-ocs-torus2d-16.yaml",
+        {"fabric.fidelity=flow", "fabric.faults=[{target: '" + target + "', kind: fail-stop, at: 1 us}]"},
+        LITESIM_CONFIGS_DIR);
+    const auto topo = TopologyRegistry::instance().create(rs.params.fabric.topology);
+    return std::make_pair(resolve_faults(*topo, rs.params.fabric.faults, no_location), topo->ocs_units());
+  };
+  const auto [port, units] = resolved("ocs 0 port 5");
+  ASSERT_EQ(port.size(), 1u);
+  EXPECT_EQ(port[0].link, units[0].links[2]);
+  const auto [unit, units1] = resolved("ocs 1");
+  ASSERT_EQ(unit.size(), units1[1].links.size());
+  for (size_t k = 0; k < unit.size(); ++k) EXPECT_EQ(unit[k].link, units1[1].links[k]);
+  EXPECT_THROW(resolved("ocs 2"), ConfigError);
+  EXPECT_THROW(resolved("ocs 0 port " + std::to_string(units[0].ports)), ConfigError);
+  EXPECT_THROW(resolved("ocs 0 socket 1"), ConfigError);
+  const FaultParams p = parse_fault("ocs 0 port 5 flap 10 us at 1 ms", "--fault");
+  EXPECT_EQ(p.target, "ocs 0 port 5");
+  EXPECT_EQ(p.kind, "flap");
+}
