@@ -16,7 +16,7 @@
 #include "core/output_files.h"
 #include "fabric/fabric.h"
 #include "fabric/fault/recovery.h"
-#include "study/sweep/executor.h"
+#include "core/process.h"
 #include "traces/system/package_facts.h"
 #include "traces/system/system_config.h"
 #include "traces/trace_io.h"

@@ -27,19 +27,6 @@ namespace litesim {
 
 namespace fs = std::filesystem;
 
-int run_and_wait(const std::vector<std::string>& args) {
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
-    throw std::runtime_error(fmt::format("cannot start {}: {}", args[0], std::strerror(errno)));
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
-  return status;
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -94,13 +81,6 @@ std::string point_dir(const std::string& out_dir, const std::string& id) {
   return (fs::path(out_dir) / "points" / id).string();
 }
 
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return fmt::format("exit status {}", WEXITSTATUS(status));
-  if (WIFSIGNALED(status))
-    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  return fmt::format("wait status {}", status);
-}
-
 std::string last_line(const std::string& file) {
   std::string text = read_file(file);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
@@ -108,27 +88,54 @@ std::string last_line(const std::string& file) {
   return nl == std::string::npos ? text : text.substr(nl + 1);
 }
 
+std::vector<size_t> prepare_point_dirs(const std::string& out_dir, const std::vector<PreparedPoint>& points) {
+  // An unchanged point.yaml with a result that parses is complete; a changed one loses its old
+  // result before the new point.yaml is written (a stale result never passes for it).
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const std::string dir = point_dir(out_dir, points[i].id);
+    const bool same = read_file(fs::path(dir) / kPointFile) == points[i].yaml;
+    if (same && !read_point_result(dir).is_null()) continue;
+    fs::create_directories(dir);
+    fs::remove(fs::path(dir) / kResultFile);
+    fs::remove(fs::path(dir) / kFailedFile);
+    if (!same) put_output_file(dir, kPointFile, points[i].yaml, true);
+    pending.push_back(i);
+  }
+  return pending;
+}
+
+void write_point_failure(const std::string& dir, const std::string& id, const std::string& reason) {
+  put_output_file(dir, kFailedFile, nlohmann::json{{"id", id}, {"reason", reason}}.dump(2) + "\n");
+}
+
+std::string point_failure(int status, const std::string& dir) {
+  const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (ok && !read_point_result(dir).is_null()) return "";
+  std::string reason = ok ? "exit status 0 without a result.json" : describe_wait_status(status);
+  const std::string last = last_line((fs::path(dir) / kLogFile).string());
+  if (!last.empty()) reason += ": " + last;
+  return reason;
+}
+
+int run_point_now(const std::vector<std::string>& command, const std::string& dir, pid_t* child, std::string* error) {
+  const pid_t pid = spawn_point(command, dir, error);
+  if (pid < 0) return -1;
+  if (child) *child = pid;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
+  return status;
+}
+
 ExecReport execute_points(const std::string& out_dir, const std::vector<PreparedPoint>& points, const ExecOptions& o,
                           std::ostream& progress) {
   const auto t0 = Clock::now();
   ExecReport rep;
   rep.total = points.size();
-  // Point folders: an unchanged point.yaml with a result that parses is complete; a changed one
-  // loses its old result before the new point.yaml is written (a stale result never passes for it).
-  std::deque<size_t> queue;
-  for (size_t i = 0; i < points.size(); ++i) {
-    const std::string dir = point_dir(out_dir, points[i].id);
-    const bool same = read_file(fs::path(dir) / kPointFile) == points[i].yaml;
-    if (same && !read_point_result(dir).is_null()) {
-      ++rep.skipped;
-      continue;
-    }
-    fs::create_directories(dir);
-    fs::remove(fs::path(dir) / kResultFile);
-    fs::remove(fs::path(dir) / kFailedFile);
-    if (!same) put_output_file(dir, kPointFile, points[i].yaml, true);
-    queue.push_back(i);
-  }
+  const std::vector<size_t> pending = prepare_point_dirs(out_dir, points);
+  std::deque<size_t> queue(pending.begin(), pending.end());
+  rep.skipped = points.size() - pending.size();
 
   std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
   std::map<std::string, double> walls;  // this run's points
@@ -156,7 +163,7 @@ ExecReport execute_points(const std::string& out_dir, const std::vector<Prepared
     const PreparedPoint& p = points[i];
     const std::string dir = point_dir(out_dir, p.id);
     failed[i] = reason;
-    put_output_file(dir, kFailedFile, nlohmann::json{{"id", p.id}, {"reason", reason}}.dump(2) + "\n");
+    write_point_failure(dir, p.id, reason);
     if (o.terminal) progress << "\r\x1b[K";
     progress << fmt::format("litesim: point {} failed: {} (log: {})\n", p.id, reason,
                             (fs::path(dir) / kLogFile).string());
@@ -195,14 +202,11 @@ ExecReport execute_points(const std::string& out_dir, const std::vector<Prepared
     ++finished;
     ++done;
     ++rep.ran;
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (ok && !read_point_result(dir).is_null()) {
+    const std::string reason = point_failure(status, dir);
+    if (reason.empty()) {
       if (!o.quiet && !o.terminal) show(fmt::format("{}: {} ok ({:.1f} s)", status_line(), p.id, wall));
       continue;
     }
-    std::string reason = ok ? "exit status 0 without a result.json" : describe_wait_status(status);
-    const std::string last = last_line((fs::path(dir) / kLogFile).string());
-    if (!last.empty()) reason += ": " + last;
     record_failure(i, reason);
   }
   if (o.terminal && !o.quiet) progress << "\r\x1b[K" << std::flush;

@@ -4,10 +4,14 @@
 // rest as child processes of this program (`litesim sweep point DIR/points/<id>`, stderr into the
 // point's log.txt), at most `jobs` at once, records a failed point's reason and carries on, shows
 // progress, and writes DIR/timings.json (the only file with wall times). docs/sweeps.md.
+#include <sys/types.h>
+
 #include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "core/process.h"
 
 namespace litesim {
 
@@ -41,14 +45,23 @@ int failed_points_status(const std::string& what, const std::string& name, const
 // DIR/points/<id>
 std::string point_dir(const std::string& out_dir, const std::string& id);
 
+// The point folders of `points`: complete ones (point.yaml unchanged, a result.json that parses)
+// are left alone; the others get their point.yaml (when it changed) and lose any old result.json
+// and failed.json. The indices of the points still to run, in order.
+std::vector<size_t> prepare_point_dirs(const std::string& out_dir, const std::vector<PreparedPoint>& points);
+
+// Runs one point now, `command` + {dir} with its output into dir/log.txt, and waits: its wait
+// status, or -1 with `error` set when it cannot start. `child` (when given) gets its pid as soon as
+// it runs (for forwarding a signal).
+int run_point_now(const std::vector<std::string>& command, const std::string& dir, pid_t* child, std::string* error);
+// Why a point whose process ended with `status` is not complete ("" when it is: exit 0 and a result.json).
+std::string point_failure(int status, const std::string& dir);
+// dir/failed.json: {id, reason}.
+void write_point_failure(const std::string& dir, const std::string& id, const std::string& reason);
+
 ExecReport execute_points(const std::string& out_dir, const std::vector<PreparedPoint>& points, const ExecOptions& o,
                           std::ostream& progress);
 
-// "exit status 3" / "killed by signal 9 (Killed)" from a waitpid status.
-std::string describe_wait_status(int status);
-// Runs args[0] (looked up on PATH) with args, its output and errors going where ours do, and waits:
-// its wait status, or a std::runtime_error when it cannot start.
-int run_and_wait(const std::vector<std::string>& args);
 // The last non-empty line of a file ("" when there is none).
 std::string last_line(const std::string& file);
 
