@@ -18,6 +18,7 @@
 #include "study/sweep/merge.h"
 #include "study/sweep/point_kind.h"
 #include "study/sweep/run_kind.h"
+#include "study/sweep/slurm.h"
 #include "study/sweep/spec.h"
 
 namespace litesim {
@@ -32,13 +33,33 @@ CLI::App* add_sweep(CLI::App& app, SweepOptions& o) {
       "points failed (named on stderr), 1 other.");
   s->add_option("spec", o.spec, "sweep spec YAML (e.g. configs/sweeps/example.yaml)");
   s->add_option("--out", o.out, "output folder DIR (required): points/, results.csv, results.json, timings.json");
-  s->add_option("--jobs,-j", o.jobs, "points run at once (default: the number of CPUs)")->check(CLI::Range(1, 4096));
+  s->add_option("--jobs,-j", o.jobs, "local engine: points run at once (default: the number of CPUs)")
+      ->check(CLI::Range(1, 4096));
   s->add_flag("--quiet", o.quiet, "print only errors and the final line (no progress)");
+  s->add_option("--engine", o.engine, "local (child processes here) or slurm (one Slurm job array; docs/sweeps.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  s->add_option("--partition", o.partition, "slurm: the partition (sbatch --partition)");
+  s->add_option("--time", o.time, "slurm: each array task's time limit (sbatch --time, e.g. 30 or 2:00:00)");
+  s->add_option("--max-parallel", o.max_parallel, "slurm: array tasks running at once (the array's %K)")
+      ->check(CLI::Range(1, 1 << 20));
+  s->add_option("--points-per-task", o.points_per_task, "slurm: points each array task runs, one after the other")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  s->add_option("--setup", o.setup, "slurm: a shell line each task runs first, e.g. 'module load gcc/12' (repeatable)");
+  s->add_flag("--no-wait", o.no_wait, "slurm: submit and return; `litesim sweep merge DIR` merges later");
+  s->add_flag("--dry-run", o.dry_run, "slurm: print the job script and the sbatch command; submit and write nothing");
+  s->add_option("--poll", o.poll, "slurm: seconds between squeue polls")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   o.merge = s->add_subcommand("merge", "re-merge DIR/points/*/result.json into DIR/results.csv and results.json");
   o.merge->add_option("dir", o.dir, "the sweep's output folder")->required();
   // Internal: what the executor starts for each point. Hidden (empty group).
   o.point = s->add_subcommand("point", "run one point from DIR/point.yaml")->group("");
   o.point->add_option("dir", o.dir, "the point's folder")->required();
+  // Internal: what each Slurm array task runs. Hidden.
+  o.task = s->add_subcommand("task", "run a Slurm array task's points from its tasks.json")->group("");
+  o.task->add_option("tasks", o.dir, "DIR/slurm/submission-<k>/tasks.json")->required();
   o.sweep = s;
   return s;
 }
@@ -69,7 +90,9 @@ int sweep_merge(const SweepOptions& o, const std::string& version) {
 int run_sweep(const SweepOptions& o, const std::string& configs, const std::string& version) {
   register_run_kind(version);
   register_llm_kind(version);  // the study's points (litesim study) run through `sweep point` too
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
   if (o.point->parsed()) return sweep_point(o, configs);
+  if (o.task->parsed()) return run_slurm_task(o.dir, {self, "--configs", configs, "sweep", "point"});
   if (o.merge->parsed()) return sweep_merge(o, version);
   if (o.spec.empty())
     throw ConfigError(SourceLoc{"litesim sweep", 0, 0}, "", "expected a sweep spec: litesim sweep SPEC --out DIR");
@@ -84,15 +107,51 @@ int run_sweep(const SweepOptions& o, const std::string& configs, const std::stri
   std::vector<PreparedPoint> prepared;
   for (size_t i = 0; i < points.size(); ++i) prepared.push_back({points[i].id, texts[i]});
 
-  fs::create_directories(o.out);
-  put_output_file(o.out, kManifestFile, sweep_manifest(spec, points).dump(2) + "\n");
-  ExecOptions eo;
-  eo.command = {fs::read_symlink("/proc/self/exe").string(), "--configs", configs, "sweep", "point"};
-  const unsigned cpus = std::thread::hardware_concurrency();
-  eo.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cpus > 0 ? cpus : 1);
-  eo.quiet = o.quiet;
-  eo.terminal = isatty(STDERR_FILENO) != 0;
-  const ExecReport r = execute_points(o.out, prepared, eo, std::cerr);
+  const bool slurm = o.engine == "slurm";
+  if (!slurm && (o.no_wait || o.dry_run || !o.partition.empty() || !o.time.empty() || o.max_parallel > 0 ||
+                 o.points_per_task != 1 || !o.setup.empty()))
+    throw ConfigError(SourceLoc{"--engine", 0, 0}, "",
+                      "--partition, --time, --max-parallel, --points-per-task, --setup, --no-wait and --dry-run "
+                      "go with --engine slurm");
+  if (slurm && o.jobs > 0)
+    throw ConfigError(SourceLoc{"--jobs", 0, 0}, "", "--jobs is the local engine's; Slurm runs --max-parallel tasks");
+  if (!o.dry_run) {
+    fs::create_directories(o.out);
+    put_output_file(o.out, kManifestFile, sweep_manifest(spec, points).dump(2) + "\n");
+  }
+  ExecReport r;
+  if (slurm) {
+    SlurmOptions so;
+    so.partition = o.partition;
+    so.time = o.time;
+    so.max_parallel = o.max_parallel;
+    so.points_per_task = o.points_per_task;
+    so.setup = o.setup;
+    so.wait = !o.no_wait;
+    so.dry_run = o.dry_run;
+    so.quiet = o.quiet;
+    so.terminal = isatty(STDERR_FILENO) != 0;
+    so.poll_seconds = o.poll;
+    SlurmSubmission sub;
+    r = run_on_slurm(o.out, spec.name, prepared, {self, "--configs", configs, "sweep", "task"}, so, std::cerr,
+                     std::cout, &sub);
+    if (o.dry_run) return 0;
+    if (o.no_wait) {
+      std::cout << fmt::format(
+          "sweep {}: {} points: {} submitted{}, {} skipped (already complete); when the job has ended: litesim sweep "
+          "merge {}\n",
+          spec.name, r.total, r.total - r.skipped, sub.submitted ? " as job " + sub.job_id : "", r.skipped, o.out);
+      return 0;
+    }
+  } else {
+    ExecOptions eo;
+    eo.command = {self, "--configs", configs, "sweep", "point"};
+    const unsigned cpus = std::thread::hardware_concurrency();
+    eo.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cpus > 0 ? cpus : 1);
+    eo.quiet = o.quiet;
+    eo.terminal = isatty(STDERR_FILENO) != 0;
+    r = execute_points(o.out, prepared, eo, std::cerr);
+  }
   merge_sweep(o.out, version);
   std::cout << fmt::format(
       "sweep {}: {} points: {} run, {} skipped (already complete), {} failed, {:.1f} s; results in {}/results.csv\n",

@@ -5,6 +5,7 @@
 // `litesim sweep point DIR/points/<id>` runs one point from its point.yaml. The pieces live in
 // study/sweep/ (spec, point kinds, executor, merge); docs/sweeps.md.
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,7 +15,14 @@ struct SweepOptions {
   std::string spec, out, dir;
   int jobs = 0;  // 0: the number of CPUs
   bool quiet = false;
-  CLI::App *sweep = nullptr, *point = nullptr, *merge = nullptr;
+  std::string engine = "local";  // local | slurm
+  std::string partition, time;   // slurm: sbatch --partition, --time
+  int max_parallel = 0;          // slurm: array tasks at once (0: no limit)
+  int points_per_task = 1;       // slurm
+  std::vector<std::string> setup;
+  bool no_wait = false, dry_run = false;
+  double poll = 5;  // slurm: seconds between squeue polls
+  CLI::App *sweep = nullptr, *point = nullptr, *merge = nullptr, *task = nullptr;
 };
 // Registers `sweep` (and its `merge` and hidden `point` subcommands) on `app`; main runs
 // run_sweep when `o.sweep` was parsed.

@@ -38,12 +38,6 @@ std::string read_file(const fs::path& p) {
   return s;
 }
 
-std::string format_seconds(double s) {
-  if (s < 60) return fmt::format("{:.0f}s", s);
-  if (s < 3600) return fmt::format("{}m{:02.0f}s", static_cast<int>(s / 60), s - 60 * static_cast<int>(s / 60));
-  return fmt::format("{}h{:02}m", static_cast<int>(s / 3600), static_cast<int>(s / 60) % 60);
-}
-
 // Starts `command` + {dir} with stdin from /dev/null and stdout and stderr into dir/log.txt.
 pid_t spawn_point(const std::vector<std::string>& command, const std::string& dir, std::string* error) {
   std::vector<std::string> args = command;
@@ -88,6 +82,17 @@ std::string last_line(const std::string& file) {
   return nl == std::string::npos ? text : text.substr(nl + 1);
 }
 
+std::string format_seconds(double s) {
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  if (s < 3600) return fmt::format("{}m{:02.0f}s", static_cast<int>(s / 60), s - 60 * static_cast<int>(s / 60));
+  return fmt::format("{}h{:02}m", static_cast<int>(s / 3600), static_cast<int>(s / 60) % 60);
+}
+
+bool point_complete(const std::string& out_dir, const PreparedPoint& p) {
+  const std::string dir = point_dir(out_dir, p.id);
+  return read_file(fs::path(dir) / kPointFile) == p.yaml && !read_point_result(dir).is_null();
+}
+
 std::vector<size_t> prepare_point_dirs(const std::string& out_dir, const std::vector<PreparedPoint>& points) {
   // An unchanged point.yaml with a result that parses is complete; a changed one loses its old
   // result before the new point.yaml is written (a stale result never passes for it).
@@ -95,7 +100,7 @@ std::vector<size_t> prepare_point_dirs(const std::string& out_dir, const std::ve
   for (size_t i = 0; i < points.size(); ++i) {
     const std::string dir = point_dir(out_dir, points[i].id);
     const bool same = read_file(fs::path(dir) / kPointFile) == points[i].yaml;
-    if (same && !read_point_result(dir).is_null()) continue;
+    if (same && !read_point_result(dir).is_null()) continue;  // complete
     fs::create_directories(dir);
     fs::remove(fs::path(dir) / kResultFile);
     fs::remove(fs::path(dir) / kFailedFile);
@@ -118,10 +123,11 @@ std::string point_failure(int status, const std::string& dir) {
   return reason;
 }
 
-int run_point_now(const std::vector<std::string>& command, const std::string& dir, pid_t* child, std::string* error) {
+int run_point_now(const std::vector<std::string>& command, const std::string& dir, std::string* error,
+                  const std::function<void(pid_t)>& started) {
   const pid_t pid = spawn_point(command, dir, error);
   if (pid < 0) return -1;
-  if (child) *child = pid;
+  if (started) started(pid);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));

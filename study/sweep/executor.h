@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -49,11 +50,14 @@ std::string point_dir(const std::string& out_dir, const std::string& id);
 // are left alone; the others get their point.yaml (when it changed) and lose any old result.json
 // and failed.json. The indices of the points still to run, in order.
 std::vector<size_t> prepare_point_dirs(const std::string& out_dir, const std::vector<PreparedPoint>& points);
+// Whether `p`'s folder holds it complete (point.yaml unchanged, a result.json that parses); reads only.
+bool point_complete(const std::string& out_dir, const PreparedPoint& p);
 
 // Runs one point now, `command` + {dir} with its output into dir/log.txt, and waits: its wait
-// status, or -1 with `error` set when it cannot start. `child` (when given) gets its pid as soon as
-// it runs (for forwarding a signal).
-int run_point_now(const std::vector<std::string>& command, const std::string& dir, pid_t* child, std::string* error);
+// status, or -1 with `error` set when it cannot start. `started` (when given) is told its pid as
+// soon as it runs (to forward a signal to it).
+int run_point_now(const std::vector<std::string>& command, const std::string& dir, std::string* error,
+                  const std::function<void(pid_t)>& started = nullptr);
 // Why a point whose process ended with `status` is not complete ("" when it is: exit 0 and a result.json).
 std::string point_failure(int status, const std::string& dir);
 // dir/failed.json: {id, reason}.
@@ -62,6 +66,8 @@ void write_point_failure(const std::string& dir, const std::string& id, const st
 ExecReport execute_points(const std::string& out_dir, const std::vector<PreparedPoint>& points, const ExecOptions& o,
                           std::ostream& progress);
 
+// "42s", "3m05s", "2h10m": a wall time in the progress lines.
+std::string format_seconds(double s);
 // The last non-empty line of a file ("" when there is none).
 std::string last_line(const std::string& file);
 

@@ -77,7 +77,7 @@ def ensure_installed():
     program -> absolute path. apt-get update only when the install fails without it."""
     if all(_which(p) for p in PROGRAMS):
         return {p: _which(p) for p in PROGRAMS}
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]  # for callers other than SlurmCluster
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = sudo + ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + PACKAGES
     p = subprocess.run(install, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
@@ -115,12 +115,16 @@ def _free_ports(n):
     return ports
 
 
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
 def _pdeathsig():
     """preexec_fn: the child gets SIGTERM when the thread that started it dies (Linux)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+    if _prctl is not None:
+        _prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
 def _pid_alive(pid):
@@ -255,12 +259,15 @@ class SlurmCluster:
         if not self._stopped:
             return self
         t0 = time.monotonic()
-        self.exe = ensure_installed()
         if os.geteuid() != 0:
             raise SlurmClusterError("SlurmCluster runs its daemons as root (SlurmUser=root, munged "
                                     "key checks); run the test as root, as CI does")
-        self.tmpdir = tempfile.mkdtemp(prefix="litesim-slurm-")
+        self.exe = ensure_installed()
+        reap_stale()
+        self.tmpdir = tempfile.mkdtemp(prefix=_PREFIX)
         os.chmod(self.tmpdir, 0o755)
+        with open(self._path("owner"), "w") as f:
+            f.write(f"{os.getpid()} {_start_time(os.getpid())}\n")
         self._stopped = False
         _live.append(self)
         _install_handlers()
@@ -319,7 +326,8 @@ class SlurmCluster:
         self._spawn("munged", [self.exe["munged"], "-F", "--force",
                                f"--key-file={self.munge_key}", f"--socket={self.munge_socket}",
                                f"--pid-file={os.path.join(d, 'munged.pid')}",
-                               f"--log-file={os.path.join(d, 'munged.log')}", f"--seed-file={os.path.join(d, 'munged.seed')}",
+                               f"--log-file={os.path.join(d, 'munged.log')}",
+                               f"--seed-file={os.path.join(d, 'munged.seed')}",
                                "--num-threads=4"], log)
         deadline = time.monotonic() + 15
         err = ""
@@ -373,7 +381,7 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
-SchedulerParameters=sched_interval=2
+SchedulerParameters=batch_sched_delay=0,sched_interval=1,bf_interval=1
 MpiDefault=none
 ReturnToService=2
 MinJobAge=3600
@@ -389,8 +397,6 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
 """
         with open(self.conf_path, "w") as f:
             f.write(conf)
-        self._logs["slurmctld"] = self._path("slurmctld.log")
-        self._logs["slurmd"] = self._path("slurmd.log")
         self.env = self._daemon_env()
 
     def _start_slurmctld(self):
@@ -436,9 +442,7 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
         ctld = self._procs.get("slurmctld")
         if ctld is not None and ctld.poll() is None and self.conf_path:
             try:
-                self.run(["scancel", "--quiet", "--full", f"--partition={self.partition}"],
-                         timeout=20)
-                self.run(["scancel", "--quiet", "--user=root"], timeout=20)
+                self.run(["scancel", "--quiet", f"--partition={self.partition}"], timeout=20)
                 deadline = time.monotonic() + 15
                 while time.monotonic() < deadline and self.queue():
                     time.sleep(0.2)
@@ -466,9 +470,10 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
         self.stop_errors = errors
 
     def leftover_pids(self):
-        """Pids of processes, other than ours and our daemons, that belong to this cluster: their
-        environment has SLURM_CONF=<our conf>, or they hold a file in our folder open (slurmstepd
-        keeps SlurmdLogFile open)."""
+        """Pids of the processes of this cluster's jobs (slurmstepd and what it runs), found by
+        SLURM_CONF=<our conf> in their environment or a file in our folder held open (slurmstepd
+        keeps SlurmdLogFile open); not our daemons, not their helpers, not this process's own
+        children. Empty once stop() is done, and while no job runs."""
         if not self.tmpdir:
             return []
         me = os.getpid()
@@ -496,9 +501,12 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
                         pass
             except OSError:
                 pass
-        # children of our daemons (slurmctld's slurmscriptd) go with them; our own children
-        # (e.g. a client the test left running) are the test's business
-        return [p for p in found if not (_ancestors(p) & (mine | {me}))]
+        # a process under slurmd is a job's; other children of our daemons (slurmctld's
+        # slurmscriptd) go with them; other children of ours (a client the test left running)
+        # are the test's business
+        slurmd = self.pids.get("slurmd")
+        return [p for p in found
+                if next((a for a in _ancestors(p) if a in mine or a == me), None) in (None, slurmd)]
 
     def _kill_leftovers(self):
         pids = self.leftover_pids()
@@ -510,6 +518,53 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
         self.killed_leftovers = pids
 
 
+_PREFIX = "litesim-slurm-"
+
+
+def _start_time(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def reap_stale():
+    """Clean up after a SlurmCluster whose test process was SIGKILLed (no atexit ran; its daemons
+    died of PR_SET_PDEATHSIG, but job processes and the folder stay): for each of our folders
+    in the temp dir whose owner process (pid + start time in its `owner` file) is gone, SIGKILL
+    the processes whose environment has SLURM_CONF=<that folder>/slurm.conf, and remove it.
+    Returns the pids killed."""
+    killed = []
+    root = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(_PREFIX)]
+    except OSError:
+        return killed
+    for name in names:
+        d = os.path.join(root, name)
+        try:
+            with open(os.path.join(d, "owner")) as f:
+                pid, start = f.read().split()
+            if _pid_alive(int(pid)) and _start_time(int(pid)) == start:
+                continue
+        except (OSError, ValueError):
+            continue  # not ours, or not set up yet
+        needle = f"SLURM_CONF={os.path.join(d, 'slurm.conf')}".encode()
+        for e in os.listdir("/proc"):
+            if not e.isdigit():
+                continue
+            try:
+                with open(f"/proc/{e}/environ", "rb") as f:
+                    if needle in f.read().split(b"\0"):
+                        os.kill(int(e), signal.SIGKILL)
+                        killed.append(int(e))
+            except OSError:
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+    return killed
+
+
 def _ppid(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -519,11 +574,11 @@ def _ppid(pid):
 
 
 def _ancestors(pid):
-    """The parent, grandparent, ... of pid (up to pid 1)."""
-    out = set()
+    """The parent, grandparent, ... of pid (up to pid 1), nearest first."""
+    out = []
     pid = _ppid(pid)
     while pid > 1 and pid not in out:
-        out.add(pid)
+        out.append(pid)
         pid = _ppid(pid)
     return out
 

@@ -1,8 +1,10 @@
 """Self-check of slurm_cluster.py against a real Slurm: brings the throwaway cluster up, runs job
 arrays through it (outputs, a cancelled task, a failing task, optionally a timed-out task), stops it
-and checks that every daemon and job process it started is gone. Fails (exit 1) with the reason,
+and checks that every daemon and job process it started is gone; then that a config Slurm rejects
+raises with the log, and that a SIGKILLed test process leaves nothing behind for long. Fails (exit 1) with the reason,
 never skips. Usage: python3 slurm_cluster_selftest.py [--time-limit] [-v]"""
 import os
+import subprocess
 import sys
 import time
 
@@ -11,6 +13,14 @@ from slurm_cluster import SlurmCluster, SlurmClusterError, _pid_alive  # noqa: E
 
 VERBOSE = "-v" in sys.argv
 passed, failed = 0, 0
+
+
+def _env_has(pid, needle):
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return needle in f.read().split(b"\0")
+    except OSError:
+        return False
 
 
 def check(name, cond, detail=""):
@@ -119,15 +129,8 @@ def main():
     check("temporary folder removed", not os.path.exists(tmpdir), tmpdir)
     check("stop had no trouble", not c.stop_errors, c.stop_errors)
     check("no leftovers needed killing", not c.killed_leftovers, c.killed_leftovers)
-    stray = []
-    for e in os.listdir("/proc"):
-        if e.isdigit():
-            try:
-                env = open(f"/proc/{e}/environ", "rb").read()
-            except OSError:
-                continue
-            if f"SLURM_CONF={tmpdir}/".encode() in env:
-                stray.append(int(e))
+    needle = f"SLURM_CONF={tmpdir}/slurm.conf".encode()
+    stray = [int(e) for e in os.listdir("/proc") if e.isdigit() and _env_has(e, needle)]
     check("no process of that cluster left", not stray, stray)
 
     # a cluster that cannot start fails with the reason and leaves nothing behind
@@ -144,6 +147,40 @@ def main():
             print("      " + msg.splitlines()[0])
     check("bad config: its daemons stopped", not any(_pid_alive(p) for p in bad.pids.values()),
           bad.pids)
+
+    # a test process killed with SIGKILL: its daemons die with it (PR_SET_PDEATHSIG), and the
+    # next SlurmCluster kills its job processes and removes its folder (reap_stale)
+    child = subprocess.Popen([sys.executable, "-c", f"""
+import sys, time
+sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+from slurm_cluster import SlurmCluster
+c = SlurmCluster().start()
+j = c.sbatch(["--wrap", "sleep 300", "--output", c.tmpdir + "/jobs/k.log"])
+while ("" + j, "RUNNING") not in c.queue():
+    time.sleep(0.1)
+print(" ".join(str(p) for p in c.pids.values()), c.tmpdir, flush=True)
+time.sleep(300)
+"""], stdout=subprocess.PIPE, text=True)
+    line = child.stdout.readline().split()
+    check("killed test process had its cluster up", len(line) == 4, line)
+    if len(line) == 4:
+        kpids, kdir = [int(p) for p in line[:3]], line[3]
+        conf = f"SLURM_CONF={kdir}/slurm.conf".encode()
+        jobs = [int(e) for e in os.listdir("/proc") if e.isdigit() and _env_has(e, conf)]
+        child.kill()
+        child.wait()
+        deadline = time.monotonic() + 10
+        while any(_pid_alive(p) for p in kpids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check("SIGKILLed test process: its daemons died with it",
+              not any(_pid_alive(p) for p in kpids), kpids)
+        check("SIGKILLed test process: its job processes outlived it",
+              any(_pid_alive(p) for p in jobs), jobs)
+        with SlurmCluster() as c2:
+            time.sleep(0.5)
+            check("next cluster killed them", not any(_pid_alive(p) for p in jobs),
+                  [p for p in jobs if _pid_alive(p)])
+            check("next cluster removed the folder", not os.path.exists(kdir), kdir)
 
     print(f"selftest took {time.monotonic() - t0:.1f} s")
     print(f"{passed} passed, {failed} failed")
