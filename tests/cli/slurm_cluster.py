@@ -1,5 +1,5 @@
 """A real, throwaway, single-node Slurm cluster for the tests: Debian's slurm-wlm and munge
-(installed with apt-get when missing, with sudo when not root), our own munged, slurmctld and
+(installed with apt-get when missing), our own munged, slurmctld and
 slurmd started on this machine with a config in a temporary folder, and stopped again by the pids
 this module started. Never a mock, never a skip: when Slurm cannot be brought up, SlurmClusterError
 is raised with the reason and the tails of the daemons' logs.
@@ -23,8 +23,11 @@ so daemons that the packages' postinst may have started, or another SlurmCluster
   MinJobAge=3600 (`scontrol show job` still knows finished jobs), KillWait=2, ReturnToService=2,
   one NodeName=<host> NodeAddr=127.0.0.1 CPUs=<os.cpu_count()> and one default partition.
 - cgroups: none of the configured plugins use them (linuxproc, task/none, jobacct_gather/none),
-  and Slurm 22.05's slurmd does not load a cgroup plugin then, so no cgroup.conf is written
-  (22.05 has no CgroupPlugin=disabled; that value came in 23.02).
+  so no cgroup.conf is written. slurmd 22.05 still autodetects and loads a cgroup plugin at
+  start (cgroup/v1 in this container, where that loads cleanly) but makes no cgroups for jobs;
+  22.05 has no CgroupPlugin=disabled (later Slurm has). Should a host with cgroup v2 and no
+  systemd make slurmd fail there, a cgroup.conf beside slurm.conf with IgnoreSystemd=yes (or
+  IgnoreSystemdOnFailure=yes) is the knob to try; the raised error shows slurmd's log.
 - daemons run in the foreground (-D / -F) as our children, each in a session of its own, with
   PR_SET_PDEATHSIG=SIGTERM so they go down even when the test process is killed; slurmctld with
   -c -i on its fresh state folder. stop() (also run from atexit and on SIGTERM/SIGHUP) cancels the
@@ -264,7 +267,7 @@ class SlurmCluster:
                                     "key checks); run the test as root, as CI does")
         self.exe = ensure_installed()
         reap_stale()
-        self.tmpdir = tempfile.mkdtemp(prefix=_PREFIX)
+        self.tmpdir = tempfile.mkdtemp(prefix=_PREFIX, dir=_root())
         os.chmod(self.tmpdir, 0o755)
         with open(self._path("owner"), "w") as f:
             f.write(f"{os.getpid()} {_start_time(os.getpid())}\n")
@@ -289,8 +292,9 @@ class SlurmCluster:
     def _spawn(self, name, args, log):
         out = open(self._path(f"{name}.stdout"), "wb")
         try:
-            p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                 cwd=self.tmpdir, start_new_session=True, preexec_fn=_pdeathsig,
+            p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT, cwd=self.tmpdir,
+                                 start_new_session=True, preexec_fn=_pdeathsig,
                                  env=self._daemon_env())
         finally:
             out.close()
@@ -391,7 +395,8 @@ OverTimeLimit=0
 MessageTimeout=10
 SlurmdTimeout=60
 SlurmctldTimeout=60
-NodeName={self.node} NodeAddr=127.0.0.1 NodeHostname={self.node} CPUs={self.cpus} RealMemory=1024 State=UNKNOWN
+NodeName={self.node} NodeAddr=127.0.0.1 NodeHostname={self.node} CPUs={self.cpus} \
+RealMemory=1024 State=UNKNOWN
 PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
 {self.extra_conf}
 """
@@ -521,6 +526,13 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
 _PREFIX = "litesim-slurm-"
 
 
+def _root():
+    """Where our folders go: the temp dir, unless its path would make our unix sockets (munged's,
+    slurmd's and slurmstepd's, limited to 107 bytes) too long."""
+    t = tempfile.gettempdir()
+    return t if len(t) <= 40 else "/tmp"
+
+
 def _start_time(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -536,7 +548,7 @@ def reap_stale():
     the processes whose environment has SLURM_CONF=<that folder>/slurm.conf, and remove it.
     Returns the pids killed."""
     killed = []
-    root = tempfile.gettempdir()
+    root = _root()
     try:
         names = [n for n in os.listdir(root) if n.startswith(_PREFIX)]
     except OSError:

@@ -1,8 +1,9 @@
 """Self-check of slurm_cluster.py against a real Slurm: brings the throwaway cluster up, runs job
 arrays through it (outputs, a cancelled task, a failing task, optionally a timed-out task), stops it
 and checks that every daemon and job process it started is gone; then that a config Slurm rejects
-raises with the log, and that a SIGKILLed test process leaves nothing behind for long. Fails (exit 1) with the reason,
-never skips. Usage: python3 slurm_cluster_selftest.py [--time-limit] [-v]"""
+raises with the log, and that a SIGKILLed test process leaves nothing behind for long.
+Fails (exit 1) with the reason, never skips.
+Usage: python3 slurm_cluster_selftest.py [--time-limit] [-v]"""
 import os
 import subprocess
 import sys
@@ -88,9 +89,11 @@ def main():
               sorted(recs) == ["0", "1", "2", "3"] and
               all(r["JobState"] == "COMPLETED" and r["ExitCode"] == "0:0" for r in recs.values()),
               recs)
-        check("scontrol: ArrayJobId is the submitted id", all(r["ArrayJobId"] == j for r in recs.values()))
+        check("scontrol: ArrayJobId is the submitted id",
+              all(r["ArrayJobId"] == j for r in recs.values()))
         sacct = c.run(["sacct", "-j", j, "-n", "-X", "-o", "JobID,State,ExitCode"])
-        print(f"      sacct exit {sacct.returncode}: {(sacct.stdout + sacct.stderr).strip()[:200]!r}")
+        said = (sacct.stdout + sacct.stderr).strip()[:200]
+        print(f"      sacct exit {sacct.returncode}: {said!r}")
 
         # 2. cancel one running task, the other ends; 3. a failing task
         j = c.sbatch(["--array=0-2", f"--chdir={jobs}", f"--output={jobs}/b_%A_%a.log", "--wrap",
@@ -176,8 +179,7 @@ time.sleep(300)
               not any(_pid_alive(p) for p in kpids), kpids)
         check("SIGKILLed test process: its job processes outlived it",
               any(_pid_alive(p) for p in jobs), jobs)
-        with SlurmCluster() as c2:
-            time.sleep(0.5)
+        with SlurmCluster():
             check("next cluster killed them", not any(_pid_alive(p) for p in jobs),
                   [p for p in jobs if _pid_alive(p)])
             check("next cluster removed the folder", not os.path.exists(kdir), kdir)
