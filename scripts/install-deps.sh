@@ -6,7 +6,8 @@ pkgs=(g++ cmake ninja-build pkg-config libsystemc-dev libfmt-dev libboost-dev li
       libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libprotobuf-dev
       protobuf-compiler python3 python3-yaml python3-matplotlib python3-pandas)  # plots: litesim study's report
 if [[ ${1:-} == --tests ]]; then
-  pkgs+=(chromium)  # tests/cli/timeline_browser_test.py opens timeline.json in a real browser
+  pkgs+=(chromium)         # tests/cli/timeline_browser_test.py opens timeline.json in a real browser
+  pkgs+=(slurm-wlm munge)  # tests/cli/slurm_test.py runs sweeps on a throwaway Slurm cluster
 fi
 missing=()
 for p in "${pkgs[@]}"; do

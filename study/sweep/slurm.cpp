@@ -243,7 +243,7 @@ ExecReport run_on_slurm(const std::string& out_dir, const std::string& sweep_nam
   std::string last_shown;
   for (;;) {
     bool ok = false;
-    const std::string q = slurm({"squeue", "-h", "-j", job, "-o", "%i %T"}, false, &ok);
+    const std::string q = slurm({"squeue", "-h", "-r", "-j", job, "-o", "%i %T"}, false, &ok);  // a line per task
     if (!ok) {
       // the job can leave squeue's list between polls; several failures in a row are an error
       if (++squeue_errors > 5) throw std::runtime_error(fmt::format("squeue cannot report job {}", job));
