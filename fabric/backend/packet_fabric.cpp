@@ -69,7 +69,6 @@ struct Msg {
   uint32_t copy = 0;             // copies lost so far (fabric.faults): packets of earlier ones are stale
   std::vector<RouteStep> route;  // a detour around dead links, as a source route; empty: the router's
   OutPort* queued = nullptr;     // the port whose injection queue holds it, if any
-  bool handed = false;           // per_pair_fifo: the pair's next message has been started
 };
 
 // One direction of one link, at its sending vertex: the serialiser and what waits for it.
@@ -166,12 +165,11 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     eq_.at(sim_now(), [this, &o] { try_start(o); });
   }
 
-  // Message `id` has handed its last packet to the fabric, or its copy was lost before: the pair's
-  // next message may start (once per message, a retransmission does not start it again).
+  // Message `id` has handed its last packet to the fabric, or its copy was lost: the pair's next
+  // message may start (once: a resent copy does not start it again).
   void hand_over(uint32_t id) {
-    Msg& msg = msgs_[id];
-    if (!fifo_ || msg.handed) return;
-    msg.handed = true;
+    if (!fifo_) return;
+    const Msg& msg = msgs_[id];
     const uint32_t next = pairs_.handed_over(msg.info.src, msg.info.dst, id);
     if (next != PairFifo::kNone) start_injecting(next);
   }

@@ -221,6 +221,33 @@ TEST(Faults, AFaultAfterTheTrafficDoesNotProlongTheRun) {
   fault_after_the_traffic("flow", s);
 }
 
+// Two messages of one pair (per_pair_fifo: the second starts when the first has been sent): the
+// link dies under the first at 100 us, the second starts then and is black-holed; both are resent at
+// 130 us over the detour, share it, and arrive once each by the time both have crossed it.
+void pair_across_a_failure(const std::string& fidelity, Scenario& s) {
+  check_time_resolution();
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {1, MessageInfo{2, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 100 us}\n", kRing4, fidelity), msgs, s.sim);
+  const Fabric& f = r.inst->fabric();
+  const double both = 130 + us(wire_bits(17 * kMiB));
+  EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(16 * kMiB)));
+  EXPECT_LT(msgs[0].delivered_us, both + 2);
+  EXPECT_GT(msgs[1].delivered_us, 130 + us(wire_bits(kMiB)));
+  EXPECT_LT(msgs[1].delivered_us, both + 2);
+  EXPECT_EQ(f.fault_report().messages_dropped, 2u);
+  EXPECT_EQ(f.fault_report().retransmissions, 2u);
+  EXPECT_EQ(f.bytes_delivered(), 17u << 20);
+  EXPECT_EQ(f.messages_in_flight(), 0u);
+  EXPECT_EQ(r.link_bytes(0, 3), 17u << 20);
+  expect_conservation(f);
+}
+
+TEST(Faults, TwoMessagesOfAPairAcrossAFailureArriveOnceEach) {
+  Scenario s;
+  pair_across_a_failure("flow", s);
+}
+
 TEST(Faults, BadFaultsAreRefusedNamingTheKey) {
   SimContext sim;
   auto error = [&](const FabricParams& fp) -> std::string {
@@ -561,6 +588,11 @@ TEST(PacketFaults, NoRouteLeftLosesTheMessageAndTheRunEnds) {
   EXPECT_EQ(f.fault_report().retransmissions, 0u);
   EXPECT_DOUBLE_EQ(f.fault_report().first_lost.ns(), 40e3);
   EXPECT_EQ(f.messages_in_flight(), 0u);
+}
+
+TEST(PacketFaults, TwoMessagesOfAPairAcrossAFailureArriveOnceEach) {
+  Scenario s;
+  pair_across_a_failure("packet", s);
 }
 
 TEST(PacketFaults, AFaultAfterTheTrafficDoesNotProlongTheRun) {
