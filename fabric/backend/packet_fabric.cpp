@@ -5,8 +5,9 @@
 //
 // Flow control is credit-based and per virtual channel: a port sends a packet only when the input
 // buffer it feeds has room for all of it (virtual cut-through), so congestion backs up and nothing
-// is ever dropped. A buffer slot is freed when the packet's tail leaves that buffer and the credit
-// reaches the sender one link latency later. The router picks each hop's port and virtual channel.
+// is dropped for it (only a dead link drops packets, below). A buffer slot is freed when the
+// packet's tail leaves that buffer and the credit reaches the sender one link latency later. The
+// router picks each hop's port and virtual channel.
 //
 // Timing runs on the fabric's EventQueue (fabric/backend/event_queue.h): one SystemC method for all
 // packets, deterministic. docs/fabric.md gives the equations.
@@ -16,6 +17,20 @@
 // due, GPUs stop injecting, the packets in flight drain (and their credits return), the circuits are
 // dark for the OCS's reconfiguration_time, and then the messages still waiting resume on the new
 // circuits. An idle fabric reconfigures without events, so a schedule never prolongs a run.
+//
+// Faults (fabric.faults, docs/faults.md; the bookkeeping shared with the flow backend is
+// fabric/backend/link_faults.h): when a link dies, what is queued at its two sending ports is
+// dropped, and so is each packet on its wire when it would have arrived, or routed onto it later
+// (black-holed at the dead hop). The first dropped packet of a message loses that copy: its bytes
+// count as dropped once, the source stops injecting it, and it is resent whole when the routing has
+// converged (death + detect + reconverge). The copy's other packets are stale (their copy number is
+// behind the message's) and are discarded the next time they move, freeing their buffer space and
+// returning its credit, so nothing waits on them. After convergence a message whose route crosses a
+// dead link carries a detour (the shortest route over live links) as a source route, on virtual
+// channel 0: simple, not deadlock-free (on a topology with cycles, detours under load may deadlock,
+// which the run reports). With no route left the message is lost for good. A degraded link
+// serialises the packets that start after the fault at its share of the rate; a flapping link dies
+// and comes back. Changes that fall due while the fabric is idle apply on its next send.
 #include <algorithm>
 #include <deque>
 #include <map>
