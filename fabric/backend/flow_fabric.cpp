@@ -31,7 +31,8 @@
 // then, on a route avoiding every dead link (the transport's retransmission), or is lost for good
 // when no route is left. A degraded link runs at its share of its bandwidth; a flapping link dies
 // and comes back. Fault changes that fall due while the fabric is idle apply when it next sends, so
-// a fault never prolongs a run.
+// a fault never prolongs a run. The fault bookkeeping (link states, convergence, detours, the
+// report) is fabric/backend/link_faults.h, shared with the packet backend.
 #include <algorithm>
 #include <cmath>
 #include <map>

@@ -35,6 +35,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
@@ -443,6 +444,9 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     RouteChoice c;
     if (!msg.route.empty()) {  // a detour: the hop its source chose, on virtual channel 0
       const RouteStep& st = msg.route[static_cast<size_t>(p.hop)];
+      if (st.vertex != v)
+        throw std::logic_error(fmt::format("message {}: a detoured packet at {} expected at {}", msg.info.id,
+                                           vertex_name(v), vertex_name(st.vertex)));
       c = {st.port, st.vc};
     } else {
       RouteQuery q;
@@ -590,7 +594,8 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     ++copies_lost_;
     if (msg.queued) {
       auto& q = msg.queued->inject;
-      q.erase(std::find(q.begin(), q.end(), id));
+      const auto it = std::find(q.begin(), q.end(), id);
+      if (it != q.end()) q.erase(it);
       msg.queued = nullptr;
     }
     msg.to_send = 0;
