@@ -86,9 +86,6 @@ FabricInstance::FabricInstance(const FabricParams& params, std::vector<CpoParams
   if (params.fault_draw)
     for (const LinkFault& f : draw_faults(t0, *params.fault_draw, sim.seed)) faults.push_back(f);
   const std::string fkey = params.faults.empty() && params.fault_draw ? "fabric.fault_draw" : "fabric.faults";
-  if (!faults.empty() && params.fidelity != "flow")
-    throw ConfigError(where(fkey), fkey,
-                      "faults are injected at fabric.fidelity: flow (the packet backend does not model them yet)");
   if (!faults.empty() && phases.size() > 1)
     throw ConfigError(where(fkey), fkey, "faults and an OCS circuit schedule cannot be combined yet");
   params_ = params;

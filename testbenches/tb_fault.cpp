@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 CLI::App* add_tb_fault(CLI::App& tb, TbFaultOptions& o) {
   auto* c = tb.add_subcommand("fault", "a workload with and without injected link faults: drops, recovery, slowdown");
   c->footer(
-      "Runs the workload twice at fabric.fidelity: flow, without and with the faults, each a `litesim run` of its "
+      "Runs the workload twice at fabric.fidelity: flow (or --fidelity), without and with the faults, each a `litesim "
+      "run` of its "
       "own: DIR has the faulty run's outputs (summary.json with its `faults` block: injected, delivered and dropped "
       "bytes, detect_ns, recover_ns, slowdown), DIR/baseline the fault-free run's. A fault: 'link ID|END-END "
       "fail-stop at TIME', '... degrade SHARE at TIME', '... flap DURATION at TIME', 'gpu|switch N fail-stop at TIME', "
@@ -43,6 +44,9 @@ CLI::App* add_tb_fault(CLI::App& tb, TbFaultOptions& o) {
                 "the recovery policy applied when the faults stop the job (fabric.recovery.policy): abort, restart, "
                 "shrink or spare; every policy is compared in summary.json either way")
       ->check(CLI::IsMember(recovery_policy_names()));
+  c->add_option("--fidelity", o.fidelity, "fabric model of both runs: flow or packet (packets hop by hop)")
+      ->check(CLI::IsMember({"packet", "flow"}))
+      ->capture_default_str();
   c->add_option("--out", o.out, "output folder")->capture_default_str();
   c->add_flag("--quiet", o.quiet, "print nothing on success");
   return c;
@@ -150,7 +154,7 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
                         list.empty() ? "" : ", ", f.target, f.kind, f.at.ps, f.remaining, f.duration.ps);
   }
   std::vector<std::string> base_sets = o.sets;
-  base_sets.push_back("fabric.fidelity=flow");
+  base_sets.push_back("fabric.fidelity=" + o.fidelity);
   if (!o.policy.empty()) base_sets.push_back("fabric.recovery.policy=" + o.policy);
   std::vector<std::string> fault_sets = base_sets;
   fault_sets.push_back("fabric.faults=[" + list + "]");

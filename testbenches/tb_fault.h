@@ -1,7 +1,7 @@
 #pragma once
 // `litesim tb fault` (docs/faults.md, "litesim tb fault"): a workload trace run twice on a system at
-// flow fidelity, without and with the faults given, each as its own `litesim run` (SystemC allows
-// one simulation per process); DIR holds the faulty run's outputs, DIR/baseline the other's, and
+// flow fidelity (or `--fidelity packet`), without and with the faults given, each as its own `litesim run` (SystemC
+// allows one simulation per process); DIR holds the faulty run's outputs, DIR/baseline the other's, and
 // DIR/summary.json's `faults` block gains the time to detect, to recover and the slowdown.
 #include <string>
 #include <vector>
@@ -15,6 +15,7 @@ struct TbFaultOptions {
   std::vector<std::string> faults;  // "link gpu3-gpu4 fail-stop at 50us", ...
   std::vector<std::string> sets;
   std::string policy;  // empty: fabric.recovery.policy as configured
+  std::string fidelity = "flow";
   std::string out = "out/tb-fault";
   bool quiet = false;
 };

@@ -31,7 +31,8 @@
 // then, on a route avoiding every dead link (the transport's retransmission), or is lost for good
 // when no route is left. A degraded link runs at its share of its bandwidth; a flapping link dies
 // and comes back. Fault changes that fall due while the fabric is idle apply when it next sends, so
-// a fault never prolongs a run.
+// a fault never prolongs a run. The fault bookkeeping (link states, convergence, detours, the
+// report) is fabric/backend/link_faults.h, shared with the packet backend.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -46,6 +47,7 @@
 #include "core/sim_time.h"
 #include "fabric/backend/event_queue.h"
 #include "fabric/backend/fabric_hardware.h"
+#include "fabric/backend/link_faults.h"
 #include "fabric/backend/maxmin.h"
 #include "fabric/backend/ocs_sequence.h"
 #include "fabric/backend/packet_params.h"
@@ -112,25 +114,9 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
         dropped_(stats_.counter("bytes_dropped", "B", "bytes of message copies lost with a dead link")),
         hw_(this->name(), pp, ctx),
         topo_(ctx.topology),
-        detect_(ctx.params.recovery.detect),
-        reconverge_(ctx.params.recovery.reconverge) {
-    links_.resize(static_cast<size_t>(topo_.num_links()));
-    for (size_t i = 0; i < ctx.faults.size(); ++i) {
-      const LinkFault& f = ctx.faults[i];
-      changes_.push_back({f.at, f.link, f.kind == FaultKind::Degrade ? Change::Degrade : Change::Die, f.remaining, i});
-      if (f.kind == FaultKind::Flap) changes_.push_back({f.at + f.duration, f.link, Change::Revive, 1.0, i});
-      report_.faults.push_back({f.text, f.link, f.at, f.at + detect_, f.at + detect_ + reconverge_,
-                                f.kind == FaultKind::FailStop ? f.gpu : -1});
-      if (f.kind == FaultKind::Degrade) report_.faults.back().detected = report_.faults.back().rerouted = f.at;
-    }
-    std::stable_sort(changes_.begin(), changes_.end(), [](const Change& a, const Change& b) { return a.at < b.at; });
-    if (!changes_.empty()) {
-      sc_core::sc_spawn_options opts;
-      opts.spawn_method();
-      opts.set_sensitivity(&change_due_);
-      opts.dont_initialize();
-      sc_core::sc_spawn(ctx.sim.guard([this] { on_change_due(); }), "faults", &opts);
-    }
+        faults_(
+            ctx.topology, ctx.faults, ctx.params.recovery, ctx.sim, [this](const LinkFaults::Change& c) { apply(c); },
+            [this] { return in_flight_ > 0; }) {
     for (HwPhase& hp : hw_.phases()) {
       std::vector<uint32_t> base;
       for (auto& ports : hp.ports) {
@@ -149,7 +135,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void send(const MessageInfo& m, DeliveredCallback done) override {
     if (m.src == m.dst) throw SimError(fmt::format("message {} is sent from GPU {} to itself", m.id, m.src));
     if (in_flight_ == 0) ocs_.catch_up();
-    apply_due_changes();
+    faults_.catch_up();
     c_.injected.add(static_cast<double>(m.bytes));
     ++in_flight_;
     const uint32_t id = alloc_msg();
@@ -162,13 +148,13 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     if (fifo_ && !pairs_.join(m.src, m.dst, id)) return;
     begin(id);
     ocs_.arm_phase_event();
-    arm_change();
+    faults_.arm();
   }
 
   uint64_t bytes_injected() const override { return static_cast<uint64_t>(c_.injected.value()); }
   uint64_t bytes_delivered() const override { return static_cast<uint64_t>(c_.delivered.value()); }
   uint64_t bytes_dropped() const override { return static_cast<uint64_t>(dropped_.value()); }
-  FaultReport fault_report() const override { return report_; }
+  FaultReport fault_report() const override { return faults_.report(); }
   uint64_t messages_in_flight() const override { return in_flight_; }
   const Histogram& latency_ns() const override { return c_.latency; }
   std::vector<LinkReport> link_reports(Time end) const override { return hw_.link_reports(end); }
@@ -187,8 +173,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       ++shown;
     }
     if (!held_.empty()) s += fmt::format("  {} message(s) held for the OCS reconfiguration\n", held_.size());
-    for (const std::string& l : lost_) s += "  " + l + "\n";
-    return s;
+    return s + faults_.lost_report();
   }
 
  private:
@@ -257,7 +242,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     }
     std::vector<RouteStep> steps;
     Time retry;
-    if (!links_dead_) {
+    if (faults_.links_dead() == 0) {
       const HwPhase& ph = phase();
       steps = ph.router->steps(*ph.topo, msgs_[id].info.src, msgs_[id].info.dst, msgs_[id].hash);
     } else if (!faulty_route(id, steps, retry)) {
@@ -554,19 +539,6 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
 
   // --- faults (fabric.faults) -------------------------------------------------------------------
 
-  // A change of a link's state at a time: it dies, degrades to a share, or comes back.
-  struct Change {
-    Time at;
-    int link = 0;
-    enum What { Die, Degrade, Revive } what = Die;
-    double share = 1;
-    size_t fault = 0;
-  };
-  struct LinkState {
-    bool dead = false;
-    Time died;
-  };
-
   // The directions of topology link `l` (phase 0: faults and OCS schedules do not mix).
   std::vector<uint32_t> link_dirs(int l) const {
     const TopoEdge& e = topo_.links()[static_cast<size_t>(l)];
@@ -576,30 +548,11 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     return out;
   }
 
-  void apply_due_changes() {
-    const Time now = sim_now();
-    while (next_change_ < changes_.size() && !(now < changes_[next_change_].at)) apply(changes_[next_change_++]);
-  }
-
-  // The next change wakes the fabric while something is in flight (an idle fabric catches up on send).
-  void arm_change() {
-    if (next_change_ < changes_.size() && in_flight_ > 0)
-      change_due_.notify(to_sc(changes_[next_change_].at - sim_now()));
-  }
-
-  void on_change_due() {
-    apply_due_changes();
-    arm_change();
-  }
-
-  void apply(const Change& c) {
-    LinkState& ls = links_[static_cast<size_t>(c.link)];
-    detours_.clear();
-    if (c.what == Change::Die) {
-      ls.dead = true;
-      ls.died = c.at;
-      ++links_dead_;
-      const Time retry = c.at + detect_ + reconverge_;
+  // Change `c` (its link's state already changed): a death drops the flows crossing the link; a
+  // degrade or revival re-rates it.
+  void apply(const LinkFaults::Change& c) {
+    if (c.what == LinkFaults::Change::Die) {
+      const Time retry = faults_.converged(c.link);
       for (uint32_t d : link_dirs(c.link)) {
         const std::vector<uint32_t> crossing = dirs_[d].flows;
         for (uint32_t f : crossing)
@@ -607,12 +560,8 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       }
       return;
     }
-    if (c.what == Change::Revive && ls.dead) {
-      ls.dead = false;
-      --links_dead_;
-    }
     for (uint32_t d : link_dirs(c.link)) {
-      dirs_[d].bps = dirs_[d].hw->dir->payload_bps * (c.what == Change::Degrade ? c.share : 1.0);
+      dirs_[d].bps = dirs_[d].hw->dir->payload_bps * (c.what == LinkFaults::Change::Degrade ? c.share : 1.0);
       close_busy(dirs_[d], sim_now());
       mark(d);
     }
@@ -625,52 +574,8 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
     const MessageInfo& m = msgs_[id].info;
     const HwPhase& ph = phase();
     steps = ph.router->steps(*ph.topo, m.src, m.dst, msgs_[id].hash);
-    Time converged{};
-    bool crosses = false;
-    for (const RouteStep& st : steps) {
-      const LinkState& ls = links_[static_cast<size_t>(topo_.link_at(st.vertex, st.port).id)];
-      if (!ls.dead) continue;
-      crosses = true;
-      converged = std::max(converged, ls.died + detect_ + reconverge_);
-    }
-    if (!crosses) return true;
-    if (sim_now() < converged) {
-      retry = converged;
-      return false;
-    }
-    const auto key = std::make_pair(m.src, m.dst);
-    auto it = detours_.find(key);
-    if (it == detours_.end()) it = detours_.emplace(key, detour(m.src, m.dst)).first;
-    steps = it->second;
-    retry = Time{-1};
-    return !steps.empty();
-  }
-
-  // The shortest route from GPU src to GPU dst over live links (breadth first, ports in order; GPUs
-  // forward only on a topology without switches); empty when none is left.
-  std::vector<RouteStep> detour(int src, int dst) const {
-    const bool gpus_forward = topo_.num_switches() == 0;
-    std::vector<int> from(static_cast<size_t>(topo_.num_vertices()), -2), via(from.size(), -1);
-    std::vector<int> queue{src};
-    from[static_cast<size_t>(src)] = -1;
-    for (size_t qi = 0; qi < queue.size() && from[static_cast<size_t>(dst)] == -2; ++qi) {
-      const int v = queue[qi];
-      if (v != src && topo_.is_gpu(v) && !gpus_forward) continue;
-      for (int p = 0; p < topo_.degree(v); ++p) {
-        if (!topo_.can_send(v, p) || links_[static_cast<size_t>(topo_.link_at(v, p).id)].dead) continue;
-        const int w = topo_.peer(v, p).first;
-        if (from[static_cast<size_t>(w)] != -2) continue;
-        from[static_cast<size_t>(w)] = v;
-        via[static_cast<size_t>(w)] = p;
-        queue.push_back(w);
-      }
-    }
-    std::vector<RouteStep> steps;
-    if (from[static_cast<size_t>(dst)] == -2) return steps;
-    for (int w = dst; w != src; w = from[static_cast<size_t>(w)])
-      steps.push_back({from[static_cast<size_t>(w)], via[static_cast<size_t>(w)], 0});
-    std::reverse(steps.begin(), steps.end());
-    return steps;
+    const LinkFaults::Fate fate = faults_.route(m.src, m.dst, steps, sim_now(), retry);
+    return fate == LinkFaults::Fate::Normal || fate == LinkFaults::Fate::Detour;
   }
 
   // Flow f crossed a link that died: what it sent is booked on its hops, the message is lost and
@@ -687,7 +592,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void lose(uint32_t id, Time retry) {
     const MessageInfo info = msgs_[id].info;
     dropped_.add(static_cast<double>(info.bytes));
-    ++report_.messages_dropped;
+    ++faults_.report().messages_dropped;
     if (retry.ps < 0)
       give_up(id);
     else
@@ -701,11 +606,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   // No route is left for message `id`: it is never delivered (its consumer's wait is reported as
   // stuck by the run) and no longer in flight.
   void give_up(uint32_t id) {
-    const MessageInfo& info = msgs_[id].info;
-    ++report_.messages_lost;
-    if (report_.first_lost.ps < 0) report_.first_lost = sim_now();
-    lost_.push_back(fmt::format("message {} gpu{} -> gpu{} ({} B) lost: no route around the dead links", info.id,
-                                info.src, info.dst, info.bytes));
+    faults_.lost(msgs_[id].info, sim_now());
     msgs_[id].done = nullptr;
     leave_flight();
   }
@@ -714,23 +615,23 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   void leave_flight() {
     if (--in_flight_ > 0) return;
     ocs_.now_idle();
-    change_due_.cancel();
+    faults_.idle();
   }
 
   // The transport sends a lost message again, unless no route is left (then it gives up without
   // sending: nothing more is injected or dropped).
   void retransmit(uint32_t id) {
-    apply_due_changes();
+    faults_.catch_up();
     std::vector<RouteStep> steps;
     Time retry;
-    if (links_dead_ && !faulty_route(id, steps, retry) && retry.ps < 0) {
+    if (faults_.links_dead() > 0 && !faulty_route(id, steps, retry) && retry.ps < 0) {
       give_up(id);
       return;
     }
     c_.injected.add(static_cast<double>(msgs_[id].info.bytes));
-    ++report_.retransmissions;
+    ++faults_.report().retransmissions;
     begin(id);
-    arm_change();
+    faults_.arm();
   }
 
   PacketParams pp_;
@@ -744,15 +645,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
   Counter& dropped_;
   FabricHardware hw_;
   const Topology& topo_;
-  Time detect_, reconverge_;
-  std::vector<Change> changes_;  // by time
-  size_t next_change_ = 0;
-  std::vector<LinkState> links_;  // per topology link
-  int links_dead_ = 0;
-  std::map<std::pair<int, int>, std::vector<RouteStep>> detours_;  // (src, dst) -> route around dead links
-  FaultReport report_;
-  std::vector<std::string> lost_;  // messages lost for good, for stuck_report()
-  sc_core::sc_event change_due_;
+  LinkFaults faults_;  // fabric.faults: link states, routes around dead links, the report
 
   std::vector<Dir> dirs_;                        // every phase's link directions
   std::vector<std::vector<uint32_t>> dir_base_;  // [phase][vertex]: index of its port 0's Dir

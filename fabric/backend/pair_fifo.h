@@ -25,14 +25,19 @@ class PairFifo {
     return false;
   }
 
-  // The pair's first message, `id`, has been handed over: the next one to start, or kNone.
+  // The pair's first message, `id`, has been handed over: the next one to start, or kNone. Only the
+  // first call for a message counts: a message handed over again (a lost copy sent again, with
+  // fabric.faults) returns kNone, so its pair's next message starts once.
   uint32_t handed_over(int src, int dst, uint32_t id) {
     const uint32_t next = next_[id];
+    if (next == kHanded) return kNone;
+    next_[id] = kHanded;
     if (next == kNone) tails_.erase(key(src, dst));
     return next;
   }
 
  private:
+  static constexpr uint32_t kHanded = UINT32_MAX - 1;  // next_ of a message already handed over
   static uint64_t key(int src, int dst) { return static_cast<uint64_t>(src) << 32 | static_cast<uint32_t>(dst); }
   std::unordered_map<uint64_t, uint32_t> tails_;  // per pair with messages not yet handed over: its last
   std::vector<uint32_t> next_;                    // per message id: the next of its pair

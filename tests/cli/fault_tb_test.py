@@ -26,8 +26,10 @@ def check(ok, what):
         sys.exit(f"FAIL [{CASE}]: {what}")
 
 
-def tb(out, *faults):
+def tb(out, *faults, fidelity=None):
     args = [LITESIM, "tb", "fault", "--workload", SAMPLE, "--out", out, "--quiet"]
+    if fidelity:
+        args += ["--fidelity", fidelity]
     for f in faults:
         args += ["--fault", f]
     return subprocess.run(args, capture_output=True, text=True)
@@ -184,6 +186,33 @@ def recovery(tmp):
     print("ok")
 
 
+def packet_agrees(tmp):
+    """The same faults at both fidelities (`tb fault --fidelity`): a dead link, a link degraded to half
+    in the middle of its message, a flap and a dead GPU. Both backends drop, resend and lose the same
+    messages (the same counts and bytes, injected = delivered + dropped) and the faulty runs end
+    within 1% of each other (the flow level is packet-exact on a path to itself, as here)."""
+    for fault in ("link gpu0-gpu1 fail-stop at 1.3ms", "link gpu0-gpu1 degrade 0.5 at 1.3ms",
+                  "link gpu0-gpu1 flap 2 ms at 1.3ms", "gpu 1 fail-stop at 1.3ms"):
+        got = {}
+        for fidelity in ("flow", "packet"):
+            out = os.path.join(tmp, fidelity)
+            r = tb(out, fault, fidelity=fidelity)
+            check(r.returncode == 0, f"{fault} at {fidelity}: exit {r.returncode}: {r.stderr}")
+            with open(os.path.join(out, "summary.json")) as f:
+                got[fidelity] = json.load(f)
+            fb = got[fidelity]["faults"]
+            check(fb["injected_bytes"] == fb["delivered_bytes"] + fb["dropped_bytes"], f"{fault} {fidelity}: {fb}")
+        f, p = got["flow"], got["packet"]
+        for k in ("injected_bytes", "delivered_bytes", "dropped_bytes", "messages_dropped", "retransmissions",
+                  "messages_lost"):
+            check(f["faults"][k] == p["faults"][k], f"{fault}: {k} flow {f['faults'][k]}, packet {p['faults'][k]}")
+        tf, tp = f["sim_time_ns"], p["sim_time_ns"]
+        check(abs(tp - tf) <= 0.01 * tf, f"{fault}: flow ends at {tf} ns, packet at {tp} ns")
+        check(f["status"] == p["status"], f"{fault}: status flow {f['status']}, packet {p['status']}")
+        print(f"{fault}: flow {tf:.0f} ns, packet {tp:.0f} ns ({(tp - tf) / tf:+.4%})")
+    print("ok")
+
+
 def bad_fault(tmp):
     for fault, words in (("link gpu0-gpu2 fail-stop at 1ms", "no link joins gpu0 and gpu2"),
                          ("link 0 boom at 1ms", "expected 'link ID|END-END"),
@@ -197,4 +226,4 @@ def bad_fault(tmp):
 
 with tempfile.TemporaryDirectory() as tmp:
     {"dead_link": dead_link, "dead_gpu": dead_gpu, "dead_gpu_computing": dead_gpu_computing,
-     "recovery": recovery, "bad_fault": bad_fault}[CASE](tmp)
+     "recovery": recovery, "packet_agrees": packet_agrees, "bad_fault": bad_fault}[CASE](tmp)

@@ -5,6 +5,7 @@
 // dropped), and the routes after recovery against the links' byte counts.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -81,17 +82,27 @@ void expect_conservation(const Fabric& f) {
   EXPECT_NO_THROW(check_conservation(f));
 }
 
+const char* const kRing4 = "{kind: ring, gpus: 4}";
+
+// One run of a scenario below, at either fidelity: the flow tests (Faults.*) and the packet tests
+// (PacketFaults.*) hold both backends to the same closed forms; a packet test may check more.
+struct Scenario {
+  SimContext sim;
+  std::vector<Sent> msgs;
+  Outcome r;
+};
+
 }  // namespace
 
 // 16 MiB from GPU 0 to its neighbour GPU 1 (606 us alone); their link dies at 100 us. The message is
 // dropped, sent again when the routing has gone around the link (100 + 10 + 20 us) over 0-3-2-1,
 // and delivered a transfer later. A second message at 2 ms takes the detour too: the dead link
 // carries nothing after the fault, the detour's first link carries both.
-TEST(Faults, DeadLinkDropsRetransmitsAndIsRoutedAround) {
+void dead_link_is_routed_around(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {2000, MessageInfo{2, 0, 1, 1 << 20, 0}}};
-  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 100 us}\n"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {2000, MessageInfo{2, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 100 us}\n", kRing4, fidelity), msgs, s.sim);
   const Fabric& f = r.inst->fabric();
   const double t16 = us(wire_bits(16 * kMiB));
   EXPECT_GT(msgs[0].delivered_us, 130 + t16);
@@ -114,13 +125,18 @@ TEST(Faults, DeadLinkDropsRetransmitsAndIsRoutedAround) {
   EXPECT_EQ(r.link_bytes(2, 1), 17u << 20);
 }
 
+TEST(Faults, DeadLinkDropsRetransmitsAndIsRoutedAround) {
+  Scenario s;
+  dead_link_is_routed_around("flow", s);
+}
+
 // A message sent after the link died but before the routing knew (110 us) is swallowed and sent
 // again at 130 us.
-TEST(Faults, MessageIntoAnUnconvergedDeadLinkIsBlackHoledThenResent) {
+void unconverged_dead_link_black_holes(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{110, MessageInfo{1, 0, 1, 1 << 20, 0}}};
-  const Outcome r = run(fabric("  - {target: link 0, kind: fail-stop, at: 100 us}\n"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{110, MessageInfo{1, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: link 0, kind: fail-stop, at: 100 us}\n", kRing4, fidelity), msgs, s.sim);
   EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(kMiB)));
   EXPECT_LT(msgs[0].delivered_us, 130 + us(wire_bits(kMiB)) + 2);
   EXPECT_EQ(r.inst->fabric().bytes_dropped(), 1u << 20);
@@ -128,25 +144,35 @@ TEST(Faults, MessageIntoAnUnconvergedDeadLinkIsBlackHoledThenResent) {
   expect_conservation(r.inst->fabric());
 }
 
+TEST(Faults, MessageIntoAnUnconvergedDeadLinkIsBlackHoledThenResent) {
+  Scenario s;
+  unconverged_dead_link_black_holes("flow", s);
+}
+
 // Half the link's bandwidth left from the start: 16 MiB takes twice its closed-form time (the
 // undegraded closed form is checked by AFaultAfterTheTrafficDoesNotProlongTheRun).
-TEST(Faults, DegradedLinkToHalfItsLanesHalvesItsBandwidth) {
+void half_degraded_link(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}};
-  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: degrade, remaining: 0.5, at: 0 us}\n"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 16 << 20, 0}}};
+  const Outcome& r = s.r = run(
+      fabric("  - {target: link gpu0-gpu1, kind: degrade, remaining: 0.5, at: 0 us}\n", kRing4, fidelity), msgs, s.sim);
   EXPECT_NEAR(msgs[0].delivered_us, 2 * us(wire_bits(16 * kMiB)), 1.0);
   EXPECT_EQ(r.inst->fabric().bytes_dropped(), 0u);
   expect_conservation(r.inst->fabric());
 }
 
+TEST(Faults, DegradedLinkToHalfItsLanesHalvesItsBandwidth) {
+  Scenario s;
+  half_degraded_link("flow", s);
+}
+
 // A flap: down from 100 us for 50 us. The message caught by it is resent at 130 us around the link
 // (still down); a message at 2 ms finds the link back and takes it.
-TEST(Faults, FlappingLinkCarriesTrafficAgainOnceBack) {
+void flapping_link(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {2000, MessageInfo{2, 0, 1, 1 << 20, 0}}};
-  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: flap, duration: 50 us, at: 100 us}\n"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {2000, MessageInfo{2, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r = run(
+      fabric("  - {target: link gpu0-gpu1, kind: flap, duration: 50 us, at: 100 us}\n", kRing4, fidelity), msgs, s.sim);
   EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(16 * kMiB)));
   EXPECT_NEAR(msgs[1].delivered_us, 2000 + us(wire_bits(kMiB)), 1.0);
   EXPECT_EQ(r.link_bytes(0, 3), 16u << 20);                        // the resent copy's detour
@@ -155,14 +181,18 @@ TEST(Faults, FlappingLinkCarriesTrafficAgainOnceBack) {
   expect_conservation(r.inst->fabric());
 }
 
+TEST(Faults, FlappingLinkCarriesTrafficAgainOnceBack) {
+  Scenario s;
+  flapping_link("flow", s);
+}
+
 // Two GPUs, one link, and it dies: no route is left, the message is lost (dropped, never
 // delivered), the run ends instead of hanging, and the fabric says which message was lost.
-TEST(Faults, NoRouteLeftLosesTheMessageAndTheRunEnds) {
+void no_route_left(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{0, MessageInfo{7, 0, 1, 16 << 20, 0}}};
-  const Outcome r =
-      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 10 us}\n", "{kind: pair}"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{7, 0, 1, 16 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 10 us}\n", "{kind: pair}", fidelity), msgs, s.sim);
   EXPECT_LT(msgs[0].delivered_us, 0);
   EXPECT_EQ(r.inst->fabric().bytes_delivered(), 0u);
   EXPECT_EQ(r.inst->fabric().bytes_dropped(), 16u << 20);
@@ -171,14 +201,51 @@ TEST(Faults, NoRouteLeftLosesTheMessageAndTheRunEnds) {
   expect_conservation(r.inst->fabric());
 }
 
+TEST(Faults, NoRouteLeftLosesTheMessageAndTheRunEnds) {
+  Scenario s;
+  no_route_left("flow", s);
+}
+
 // A fault due after the traffic has ended does not prolong the run.
-TEST(Faults, AFaultAfterTheTrafficDoesNotProlongTheRun) {
+void fault_after_the_traffic(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 1 << 20, 0}}};
-  const Outcome r = run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 10 ms}\n"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 10 ms}\n", kRing4, fidelity), msgs, s.sim);
   EXPECT_NEAR(r.end_us, us(wire_bits(kMiB)), 1.0);
   EXPECT_EQ(r.inst->fabric().bytes_dropped(), 0u);
+}
+
+TEST(Faults, AFaultAfterTheTrafficDoesNotProlongTheRun) {
+  Scenario s;
+  fault_after_the_traffic("flow", s);
+}
+
+// Two messages of one pair (per_pair_fifo: the second starts when the first has been sent): the
+// link dies under the first at 100 us, the second starts then and is black-holed; both are resent at
+// 130 us over the detour, share it, and arrive once each by the time both have crossed it.
+void pair_across_a_failure(const std::string& fidelity, Scenario& s) {
+  check_time_resolution();
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {1, MessageInfo{2, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 100 us}\n", kRing4, fidelity), msgs, s.sim);
+  const Fabric& f = r.inst->fabric();
+  const double both = 130 + us(wire_bits(17 * kMiB));
+  EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(16 * kMiB)));
+  EXPECT_LT(msgs[0].delivered_us, both + 2);
+  EXPECT_GT(msgs[1].delivered_us, 130 + us(wire_bits(kMiB)));
+  EXPECT_LT(msgs[1].delivered_us, both + 2);
+  EXPECT_EQ(f.fault_report().messages_dropped, 2u);
+  EXPECT_EQ(f.fault_report().retransmissions, 2u);
+  EXPECT_EQ(f.bytes_delivered(), 17u << 20);
+  EXPECT_EQ(f.messages_in_flight(), 0u);
+  EXPECT_EQ(r.link_bytes(0, 3), 17u << 20);
+  expect_conservation(f);
+}
+
+TEST(Faults, TwoMessagesOfAPairAcrossAFailureArriveOnceEach) {
+  Scenario s;
+  pair_across_a_failure("flow", s);
 }
 
 TEST(Faults, BadFaultsAreRefusedNamingTheKey) {
@@ -197,9 +264,17 @@ TEST(Faults, BadFaultsAreRefusedNamingTheKey) {
   EXPECT_NE(error(fabric("  - {target: link 9, kind: fail-stop, at: 1 us}\n")).find("links 0 to 3"), std::string::npos);
   EXPECT_NE(error(fabric("  - {target: wire 1, kind: fail-stop, at: 1 us}\n")).find("fabric.faults[0].target"),
             std::string::npos);
-  EXPECT_NE(error(fabric("  - {target: link 1, kind: fail-stop, at: 1 us}\n", "{kind: ring, gpus: 4}", "packet"))
-                .find("fabric.fidelity: flow"),
-            std::string::npos);
+  // faults beside an OCS circuit schedule, at either fidelity
+  const std::string ocs_ring = "{kind: ocs_direct, logical: ring, gpus: 4}";
+  const std::string schedule =
+      "ocs: {insertion_latency: 1 ns, reconfiguration_time: 5 us, static_power_per_port: 0.1 W, schedule: [{at: 1 us, "
+      "topology: {kind: ocs_direct, logical: fully_connected, gpus: 4}}]}\n";
+  for (const char* fidelity : {"flow", "packet"}) {
+    const std::string e =
+        error(fabric("  - {target: link 1, kind: fail-stop, at: 1 us}\n", ocs_ring, fidelity, schedule));
+    EXPECT_NE(e.find("fabric.faults"), std::string::npos) << e;
+    EXPECT_NE(e.find("an OCS circuit schedule cannot be combined"), std::string::npos) << e;
+  }
   EXPECT_THROW(fabric("  - {target: link 1, kind: degrade, remaining: 1, at: 1 us}\n"), ConfigError);
   EXPECT_THROW(fabric("  - {target: link 1, kind: flap, at: 1 us}\n"), ConfigError);
 }
@@ -221,11 +296,11 @@ TEST(Faults, CommandLineFaultsParse) {
 // GPU 1 dies at 100 us (every link of it): its message from GPU 0 is lost for good (no route to a
 // dead GPU), while GPU 0's message to GPU 2, sent after the routing converged (200 us), goes around
 // GPU 1 and arrives.
-TEST(Faults, DeadGpuLosesItsMessagesOthersRouteAround) {
+void dead_gpu(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {200, MessageInfo{2, 0, 2, 1 << 20, 0}}};
-  const Outcome r = run(fabric("  - {target: gpu 1, kind: fail-stop, at: 100 us}\n"), msgs, sim);
+  std::vector<Sent>& msgs = s.msgs = {{0, MessageInfo{1, 0, 1, 16 << 20, 0}}, {200, MessageInfo{2, 0, 2, 1 << 20, 0}}};
+  const Outcome& r = s.r =
+      run(fabric("  - {target: gpu 1, kind: fail-stop, at: 100 us}\n", kRing4, fidelity), msgs, s.sim);
   EXPECT_LT(msgs[0].delivered_us, 0);
   EXPECT_NEAR(msgs[1].delivered_us, 200 + us(wire_bits(kMiB)), 2.0);
   EXPECT_EQ(r.inst->fabric().fault_report().messages_lost, 1u);
@@ -235,24 +310,33 @@ TEST(Faults, DeadGpuLosesItsMessagesOthersRouteAround) {
   expect_conservation(r.inst->fabric());
 }
 
+TEST(Faults, DeadGpuLosesItsMessagesOthersRouteAround) {
+  Scenario s;
+  dead_gpu("flow", s);
+}
+
 // A leaf switch of an 8-GPU two-leaf Clos dies: GPUs under the other leaf still reach each other;
 // a message between the two leaves has no route left.
-TEST(Faults, DeadSwitchCutsOnlyWhatHangsOnIt) {
+void dead_switch(const std::string& fidelity, Scenario& s) {
   check_time_resolution();
-  SimContext sim;
-  std::vector<Sent> msgs{{50, MessageInfo{1, 4, 5, 1 << 20, 0}}, {50, MessageInfo{2, 0, 5, 1 << 20, 0}}};
+  std::vector<Sent>& msgs = s.msgs = {{50, MessageInfo{1, 4, 5, 1 << 20, 0}}, {50, MessageInfo{2, 0, 5, 1 << 20, 0}}};
   const ResolvedSystem rs =
       resolve_system(std::string(LITESIM_CONFIGS_DIR) + "/system/lite-clos-64.yaml",
-                     {"fabric.topology={kind: clos, gpus: 8, gpus_per_leaf: 4, spines: 2}", "fabric.fidelity=flow",
-                      "fabric.recovery={detect: 10 us, reconverge: 20 us}",
+                     {"fabric.topology={kind: clos, gpus: 8, gpus_per_leaf: 4, spines: 2}",
+                      "fabric.fidelity=" + fidelity, "fabric.recovery={detect: 10 us, reconverge: 20 us}",
                       "fabric.faults=[{target: switch 0, kind: fail-stop, at: 10 us}]"},
                      LITESIM_CONFIGS_DIR);
-  const Outcome r = run(rs.params.fabric, msgs, sim, rs.params.package.cpo);
+  const Outcome& r = s.r = run(rs.params.fabric, msgs, s.sim, rs.params.package.cpo);
   const Fabric& f = r.inst->fabric();
   EXPECT_GT(msgs[0].delivered_us, 50);  // GPUs 4 and 5 hang on leaf 1
   EXPECT_LT(msgs[1].delivered_us, 0);   // GPU 0's leaf is gone
   EXPECT_EQ(f.fault_report().messages_lost, 1u);
   expect_conservation(f);
+}
+
+TEST(Faults, DeadSwitchCutsOnlyWhatHangsOnIt) {
+  Scenario s;
+  dead_switch("flow", s);
 }
 
 // Link faults drawn from a rate (fabric.fault_draw): on a 256-GPU ring, each link's failure time and
@@ -423,4 +507,132 @@ TEST(Faults, OcsPortTakesDownItsCircuit) {
   const FaultParams p = parse_fault("ocs 0 port 5 flap 10 us at 1 ms", "--fault");
   EXPECT_EQ(p.target, "ocs 0 port 5");
   EXPECT_EQ(p.kind, "flap");
+}
+
+// --- The same faults at packet fidelity (fabric/backend/packet_fabric.cpp): packets on or queued for
+// a dead link are dropped, the copy's other packets discarded as they next move, the message resent
+// whole at fault + detect + reconverge over the detour as a source route. The scenarios and closed
+// forms are the flow tests' (the packet pipeline adds a few hops' latency, < 1 us each); the extra
+// checks here are the packet backend's own.
+
+// What crossed the dead link is whole packets (4 KiB of payload each) started in the first 100 us;
+// the detour carries both messages on each of its links, the second one a transfer after 2 ms.
+TEST(PacketFaults, DeadLinkDropsRetransmitsAndIsRoutedAround) {
+  Scenario s;
+  dead_link_is_routed_around("packet", s);
+  EXPECT_LE(s.r.link_bytes(0, 1), (std::floor(100e-6 * kRate / 8 / (4096 + 64)) + 1) * 4096);
+  EXPECT_EQ(s.r.link_bytes(3, 2), 17u << 20);
+  EXPECT_LT(s.msgs[1].delivered_us, 2000 + us(wire_bits(kMiB)) + 2);
+}
+
+TEST(PacketFaults, MessageIntoAnUnconvergedDeadLinkIsBlackHoledThenResent) {
+  Scenario s;
+  unconverged_dead_link_black_holes("packet", s);
+  EXPECT_EQ(s.r.inst->fabric().fault_report().retransmissions, 1u);
+}
+
+// Black-holed further on: on a 6-GPU ring GPU 5's message to GPU 1 goes 5-0-1 (its only shortest
+// route) and is dropped at GPU 0, where the dead link starts, after its first packets crossed 5-0;
+// it is resent at 130 us over the detour 5-4-3-2-1.
+TEST(PacketFaults, MessageIsBlackHoledAtTheDeadHop) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{110, MessageInfo{1, 5, 1, 1 << 20, 0}}};
+  const Outcome r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 100 us}\n", "{kind: ring, gpus: 6}", "packet"),
+          msgs, sim);
+  const Fabric& f = r.inst->fabric();
+  EXPECT_GT(msgs[0].delivered_us, 130 + us(wire_bits(kMiB)));
+  EXPECT_LT(msgs[0].delivered_us, 130 + us(wire_bits(kMiB)) + 2);
+  EXPECT_EQ(f.bytes_dropped(), 1u << 20);
+  EXPECT_EQ(f.fault_report().messages_dropped, 1u);
+  EXPECT_EQ(f.fault_report().retransmissions, 1u);
+  EXPECT_EQ(r.link_bytes(0, 1), 0u);
+  EXPECT_GT(r.link_bytes(5, 0), 0u);        // the first copy's packets reached GPU 0
+  EXPECT_LT(r.link_bytes(5, 0), 1u << 20);  // and stopped coming once it was lost
+  for (int g = 5; g > 1; --g) EXPECT_EQ(r.link_bytes(g, g - 1), 1u << 20) << g;  // the resent copy
+  expect_conservation(f);
+}
+
+TEST(PacketFaults, DegradedLinkToHalfItsLanesHalvesItsBandwidth) {
+  Scenario s;
+  half_degraded_link("packet", s);
+}
+
+// Half the rate from the middle of the transfer: the first half of the bytes at the full rate, the
+// rest at half (each packet at the rate of its serialiser's start).
+TEST(PacketFaults, DegradeMidTransferSlowsWhatIsLeft) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs{{0, MessageInfo{1, 0, 1, 16 << 20, 0}}};
+  const double half = us(wire_bits(8 * kMiB));
+  const std::string fault =
+      "  - {target: link gpu0-gpu1, kind: degrade, remaining: 0.5, at: " + std::to_string(half) + " us}\n";
+  const Outcome r = run(fabric(fault, kRing4, "packet"), msgs, sim);
+  EXPECT_NEAR(msgs[0].delivered_us, half + 2 * half, 1.0);
+  expect_conservation(r.inst->fabric());
+}
+
+TEST(PacketFaults, FlappingLinkCarriesTrafficAgainOnceBack) {
+  Scenario s;
+  flapping_link("packet", s);
+  EXPECT_LT(s.msgs[0].delivered_us, 130 + us(wire_bits(16 * kMiB)) + 2);
+}
+
+// The message is given up when the routing has converged (10 + 10 + 20 us), and the run ends there.
+TEST(PacketFaults, NoRouteLeftLosesTheMessageAndTheRunEnds) {
+  Scenario s;
+  no_route_left("packet", s);
+  const Fabric& f = s.r.inst->fabric();
+  EXPECT_LT(s.r.end_us, 40 + 1);
+  EXPECT_EQ(f.fault_report().retransmissions, 0u);
+  EXPECT_DOUBLE_EQ(f.fault_report().first_lost.ns(), 40e3);
+  EXPECT_EQ(f.messages_in_flight(), 0u);
+}
+
+TEST(PacketFaults, TwoMessagesOfAPairAcrossAFailureArriveOnceEach) {
+  Scenario s;
+  pair_across_a_failure("packet", s);
+}
+
+TEST(PacketFaults, AFaultAfterTheTrafficDoesNotProlongTheRun) {
+  Scenario s;
+  fault_after_the_traffic("packet", s);
+}
+
+TEST(PacketFaults, DeadGpuLosesItsMessagesOthersRouteAround) {
+  Scenario s;
+  dead_gpu("packet", s);
+  EXPECT_EQ(s.r.inst->fabric().fault_report().faults[0].dead_gpu, 1);
+}
+
+TEST(PacketFaults, DeadSwitchCutsOnlyWhatHangsOnIt) {
+  Scenario s;
+  dead_switch("packet", s);
+}
+
+// Every GPU of the ring sends 1 MiB to every other at once and link 0-1 dies at 20 us, in the middle
+// of it: whatever was lost is resent and arrives (a route is left for every pair), each lost copy's
+// bytes are dropped once, and the credits of the packets dropped or discarded come back (the run
+// ends with nothing in flight instead of deadlocking).
+TEST(PacketFaults, AllToAllAcrossAFailureDeliversEverything) {
+  check_time_resolution();
+  SimContext sim;
+  std::vector<Sent> msgs;
+  for (int s = 0; s < 4; ++s)
+    for (int d = 0; d < 4; ++d)
+      if (s != d) msgs.push_back({0, MessageInfo{static_cast<uint64_t>(msgs.size()), s, d, 1 << 20, 0}});
+  const Outcome r =
+      run(fabric("  - {target: link gpu0-gpu1, kind: fail-stop, at: 20 us}\n", "{kind: ring, gpus: 4}", "packet"), msgs,
+          sim);
+  const Fabric& f = r.inst->fabric();
+  const FaultReport fr = f.fault_report();
+  for (const Sent& s : msgs) EXPECT_GT(s.delivered_us, 0) << s.msg.id;
+  EXPECT_GT(fr.messages_dropped, 0u);
+  EXPECT_EQ(fr.retransmissions, fr.messages_dropped);
+  EXPECT_EQ(fr.messages_lost, 0u);
+  EXPECT_EQ(f.bytes_dropped(), fr.messages_dropped << 20);
+  EXPECT_EQ(f.bytes_delivered(), 12u << 20);
+  EXPECT_EQ(f.messages_in_flight(), 0u);
+  expect_conservation(f);
 }
