@@ -561,7 +561,7 @@ class FlowFabric : public sc_core::sc_module, public Fabric, private OcsHooks {
       return;
     }
     for (uint32_t d : link_dirs(c.link)) {
-      dirs_[d].bps = dirs_[d].hw->dir->payload_bps * (c.what == LinkFaults::Change::Degrade ? c.share : 1.0);
+      dirs_[d].bps = dirs_[d].hw->dir->payload_bps * c.share;  // degraded, or back at its latest share
       close_busy(dirs_[d], sim_now());
       mark(d);
     }

@@ -40,16 +40,23 @@ LinkFaults::LinkFaults(const Topology& topo, const std::vector<LinkFault>& fault
 void LinkFaults::catch_up() {
   const Time now = sim_now();
   while (next_ < changes_.size() && !(now < changes_[next_].at)) {
-    const Change& c = changes_[next_++];
+    Change c = changes_[next_++];
     LinkState& ls = links_[static_cast<size_t>(c.link)];
     detours_.clear();
+    // A link is dead while any of its deaths lasts (a fail-stop forever, a flap for its duration):
+    // the backend hears of the first death and of the last revival only. It runs at its latest
+    // degrade's share when alive, and comes back at that share.
     if (c.what == Change::Die) {
-      ls.dead = true;
+      if (ls.deaths++ > 0) continue;
       ls.died = c.at;
       ++links_dead_;
-    } else if (c.what == Change::Revive && ls.dead) {
-      ls.dead = false;
+    } else if (c.what == Change::Revive) {
+      if (ls.deaths == 0 || --ls.deaths > 0) continue;
       --links_dead_;
+      c.share = ls.share;
+    } else {
+      ls.share = c.share;
+      if (ls.deaths > 0) continue;  // applies when the link comes back
     }
     apply_(c);
   }

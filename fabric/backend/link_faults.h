@@ -27,7 +27,8 @@ namespace litesim {
 
 class LinkFaults {
  public:
-  // A change of a link's state at a time: it dies, degrades to a share, or comes back.
+  // A change of a link's state at a time: it dies, degrades to a share, or comes back (at `share`,
+  // its latest degrade's). The backend is told of a link's first death and its last revival only.
   struct Change {
     Time at;
     int link = 0;
@@ -57,7 +58,7 @@ class LinkFaults {
   // The backend has nothing in flight: no wake-up (it catches up on its next send).
   void idle() { due_.cancel(); }
 
-  bool dead(int link) const { return links_[static_cast<size_t>(link)].dead; }
+  bool dead(int link) const { return links_[static_cast<size_t>(link)].deaths > 0; }
   int links_dead() const { return links_dead_; }
   // When the routing has gone around dead link `link`.
   Time converged(int link) const { return links_[static_cast<size_t>(link)].died + detect_ + reconverge_; }
@@ -77,8 +78,9 @@ class LinkFaults {
 
  private:
   struct LinkState {
-    bool dead = false;
-    Time died;
+    int deaths = 0;    // deaths lasting now (fail-stops, flaps not yet over)
+    double share = 1;  // the latest degrade's share of the bandwidth
+    Time died;         // when the current death began
   };
   std::vector<RouteStep> detour(int src, int dst) const;
 

@@ -529,7 +529,7 @@ class PacketFabric : public sc_core::sc_module, public Fabric, private OcsHooks 
     const TopoEdge& e = topo_.links()[static_cast<size_t>(c.link)];
     for (OutPort* o : {&out(e.u, e.port_u), &out(e.v, e.port_v)}) {
       if (c.what != LinkFaults::Change::Die) {
-        o->share = c.what == LinkFaults::Change::Degrade ? c.share : 1.0;
+        o->share = c.share;  // degraded, or back at its latest share
         continue;
       }
       ++o->deaths;

@@ -636,3 +636,53 @@ TEST(PacketFaults, AllToAllAcrossAFailureDeliversEverything) {
   EXPECT_EQ(f.messages_in_flight(), 0u);
   expect_conservation(f);
 }
+
+// Faults that overlap on one link: GPU 1 dies for good at 100 us, and its link to GPU 0 also flaps
+// from 200 to 250 us. The flap's end does not bring the link back: a message to GPU 1 sent at
+// 300 us has no route and is lost, and nothing crosses the link after the death beyond what GPU 0
+// had sent by then (none of it: the first message starts at 300 us).
+void overlapping_faults(const std::string& fidelity, Scenario& s) {
+  check_time_resolution();
+  std::vector<Sent>& msgs = s.msgs = {{300, MessageInfo{1, 0, 1, 1 << 20, 0}}};
+  const Outcome& r = s.r = run(fabric("  - {target: gpu 1, kind: fail-stop, at: 100 us}\n"
+                                      "  - {target: link gpu0-gpu1, kind: flap, duration: 50 us, at: 200 us}\n",
+                                      kRing4, fidelity),
+                               msgs, s.sim);
+  EXPECT_LT(msgs[0].delivered_us, 0);
+  EXPECT_EQ(r.inst->fabric().fault_report().messages_lost, 1u);
+  EXPECT_EQ(r.link_bytes(0, 1), 0u);
+  expect_conservation(r.inst->fabric());
+}
+
+TEST(Faults, AFlapDoesNotReviveALinkAFailStopKilled) {
+  Scenario s;
+  overlapping_faults("flow", s);
+}
+
+TEST(PacketFaults, AFlapDoesNotReviveALinkAFailStopKilled) {
+  Scenario s;
+  overlapping_faults("packet", s);
+}
+
+// A link at half its lanes (a lost laser at 0) flaps from 10 to 20 us: it comes back at half, so
+// 16 MiB over it at 100 us takes twice the closed-form time.
+void flap_keeps_lost_lanes(const std::string& fidelity, Scenario& s) {
+  check_time_resolution();
+  std::vector<Sent>& msgs = s.msgs = {{100, MessageInfo{1, 0, 1, 16 << 20, 0}}};
+  s.r = run(fabric("  - {target: laser gpu0.0.1, kind: fail-stop, at: 0 us}\n"
+                   "  - {target: link gpu0-gpu1, kind: flap, duration: 10 us, at: 10 us}\n",
+                   kRing4, fidelity),
+            msgs, s.sim, two_engines());
+  EXPECT_NEAR(msgs[0].delivered_us, 100 + 2 * us(wire_bits(16 * kMiB)), 2.0);
+  expect_conservation(s.r.inst->fabric());
+}
+
+TEST(Faults, AFlappedLinkComesBackWithTheLanesItLost) {
+  Scenario s;
+  flap_keeps_lost_lanes("flow", s);
+}
+
+TEST(PacketFaults, AFlappedLinkComesBackWithTheLanesItLost) {
+  Scenario s;
+  flap_keeps_lost_lanes("packet", s);
+}
