@@ -14,9 +14,9 @@
 
 #include "core/error.h"
 #include "core/output_files.h"
+#include "core/process.h"
 #include "fabric/fabric.h"
 #include "fabric/fault/recovery.h"
-#include "core/process.h"
 #include "traces/system/package_facts.h"
 #include "traces/system/system_config.h"
 #include "traces/trace_io.h"
@@ -188,6 +188,8 @@ int run_tb_fault(const TbFaultOptions& o, const std::string& configs) {
   nlohmann::json s = read_summary(o.out);
   const nlohmann::json b = read_summary(base_dir);
   const double t = s.at("sim_time_ns").get<double>(), t0 = b.at("sim_time_ns").get<double>();
+  if (!s.contains("faults"))  // every fault is checked to touch a link; this would be a bug
+    throw std::logic_error(fmt::format("the faulty run in {} reports no faults", o.out));
   nlohmann::json& f = s["faults"];
   // the first fault's detection and recovery (each fault's are in f["faults"])
   f["detect_ns"] = f.at("faults").at(0).at("detect_ns");

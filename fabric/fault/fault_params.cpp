@@ -184,16 +184,25 @@ struct LaneLoss {
   std::vector<int> lanes;  // the GPU's lane indices lost, ascending
   Time at;
   std::string text;
+  std::string key;  // fabric.faults[i].target, for the error when it touches no link
 };
 
 // Each lane loss, in time order, as link changes: a link loses its lane slot i when the lane it takes
 // at either end is lost (its ports take a GPU's lanes in port order); it then runs at the slots left
 // (a degrade) or dies when none is left. A change only when the link's slots left change.
 void lane_losses_to_links(const Topology& topo, const FaultScope& scope, std::vector<LaneLoss> losses,
-                          std::vector<LinkFault>& out) {
+                          std::vector<LinkFault>& out, const std::function<SourceLoc(const std::string&)>& where) {
   std::stable_sort(losses.begin(), losses.end(), [](const LaneLoss& a, const LaneLoss& b) { return a.at < b.at; });
   std::map<int, std::vector<bool>> slots_lost;  // link id -> lost per lane slot
   for (const LaneLoss& loss : losses) {
+    int used = 0;  // the lanes the GPU's links take
+    for (int p = 0; p < topo.degree(loss.gpu); ++p) used += link_lanes(topo.link_at(loss.gpu, p), scope.link);
+    if (loss.lanes.front() >= used)
+      throw ConfigError(
+          where(loss.key), loss.key,
+          fmt::format("it takes lanes {} to {} of GPU {}, but the GPU's links take only its lanes 0 to {} "
+                      "(ports in order): losing them touches no link",
+                      loss.lanes.front(), loss.lanes.back(), loss.gpu, used - 1));
     int first = 0;  // the GPU's first lane of port p
     for (int p = 0; p < topo.degree(loss.gpu); ++p) {
       const TopoEdge& e = topo.link_at(loss.gpu, p);
@@ -261,6 +270,7 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
         fail(units.empty() ? std::string("the topology has no optical circuit switches")
                            : fmt::format("no OCS unit '{}': the topology has units 0 to {}", which, units.size() - 1));
       const OcsUnit& unit = units[static_cast<size_t>(u)];
+      if (unit.links.empty()) fail(fmt::format("OCS unit {} holds no circuits: its failure touches no link", u));
       std::vector<int> circuits = unit.links;
       std::string word, port;
       if (in >> word) {
@@ -316,7 +326,7 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
       if (e < 0 || e >= c.engines)
         fail(fmt::format("no optical engine '{}': the package optics '{}' has engines 0 to {}", parts[1], c.name,
                          c.engines - 1));
-      LaneLoss loss{g, {}, f.at, text};
+      LaneLoss loss{g, {}, f.at, text, key};
       const int per_engine = c.fibres_per_engine * c.wavelengths_per_fibre;
       if (what == "engine") {
         for (int l = 0; l < per_engine; ++l) loss.lanes.push_back(e * per_engine + l);
@@ -365,7 +375,7 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
     lf.text = text;
     out.push_back(lf);
   }
-  if (!lane_losses.empty()) lane_losses_to_links(topo, *scope, std::move(lane_losses), out);
+  if (!lane_losses.empty()) lane_losses_to_links(topo, *scope, std::move(lane_losses), out, where);
   return out;
 }
 

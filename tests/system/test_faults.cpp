@@ -451,6 +451,17 @@ TEST(Faults, BadPartTargetsAreRefused) {
   EXPECT_NE(error("target: engine gpu9.0, kind: fail-stop", 4).find("gpu0 to gpu3"), std::string::npos);
   EXPECT_NE(error("target: engine gpu1.0, kind: flap, duration: 1 us", 4).find("fail-stop"), std::string::npos);
   EXPECT_EQ(parse_fault("laser gpu2.0.1 fail-stop at 10 us", "--fault").target, "laser gpu2.0.1");
+  // a third engine (lanes 4-5) beyond the 4 lanes the ring's two 2-lane links take touches no link
+  CpoParams three = two_engines();
+  three.engines = 3;
+  try {
+    FabricInstance inst(fabric("  - {target: engine gpu1.2, kind: fail-stop, at: 1 us}\n"), {three}, sim, no_location);
+    ADD_FAILURE() << "an engine whose lanes no link takes was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("lanes 4 to 5 of GPU 1, but the GPU's links take only its lanes 0 to 3"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // GPU faults drawn at a rate (gpu_mtbf_hours: 1 h / 3.6e6 = 1 ms): on a 256-GPU ring every GPU fails
