@@ -54,7 +54,7 @@ RecoveryOutcome keep_untouched(const char* policy, const JobOutcome& job) {
   const Base b = base(job);
   RecoveryOutcome o;
   o.policy = policy;
-  o.completed_ns = b.survivors_end;
+  o.completed_ns = b.hit < replica_count(job) ? b.survivors_end : -1;  // -1: nothing completes
   o.work_done = share(b.survivors_work, b.total);
   o.lost_gpu_s = b.hit_done / 1e9;
   o.replicas_dropped = b.hit;
@@ -109,7 +109,10 @@ class RestartPolicy : public RecoveryPolicy {
   explicit RestartPolicy(const RestartParams& p) : p_(p) {}
   RecoveryOutcome apply(const JobOutcome& job) const override {
     const double interval = p_.checkpoint_interval.ns();
-    const double checkpoint = interval > 0 ? std::floor(job.fail_ns / interval) * interval : 0.0;
+    // the last checkpoint before the fault, of the fault-free run's progress (a slowed run may fail
+    // after the fault-free one would have ended: its last checkpoint is then the last before T0)
+    double checkpoint = interval > 0 ? std::floor(std::min(job.fail_ns, job.base_ns) / interval) * interval : 0.0;
+    if (checkpoint >= job.base_ns) checkpoint = std::max(0.0, checkpoint - interval);
     RecoveryOutcome o;
     o.policy = "restart";
     o.resumed_ns = job.abort_ns + p_.restart.ns();

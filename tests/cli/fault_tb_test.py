@@ -169,7 +169,7 @@ def recovery(tmp):
         "abort": dict(work_done=2 * base[1] / total, capacity_after=0, lost_gpu_s=2 * fail / 1e9,
                       completed_ns=base[1], resumed_ns=None, replicas_dropped=2),
         "restart": dict(work_done=1, capacity_after=1, lost_gpu_s=4 * fail / 1e9, resumed_ns=abort + 240e9,
-                        completed_ns=abort + 240e9 + s["faults"]["baseline_sim_time_ns"], replicas_dropped=0),
+                        completed_ns=abort + 240e9 + max(base.values()), replicas_dropped=0),
         "shrink": dict(work_done=2 * base[1] / total, capacity_after=0.5, lost_gpu_s=2 * fail / 1e9,
                        completed_ns=base[1], resumed_ns=None, replicas_dropped=1),
         "spare": dict(work_done=1, capacity_after=1, lost_gpu_s=2 * fail / 1e9, resumed_ns=abort + 11e6 + restore,

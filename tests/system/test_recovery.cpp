@@ -93,3 +93,38 @@ TEST(Recovery, PoliciesAreRegisteredByName) {
   for (const std::string& name : recovery_policy_names())
     EXPECT_EQ(RecoveryPolicyRegistry::instance().create(default_recovery_policy(name))->apply(job()).policy, name);
 }
+
+// The fault strikes at 15 ms, after the 12 ms the fault-free run takes (a run slowed by an earlier
+// degrade): with checkpoints every 3 ms the last one inside the fault-free run is at 9 ms (12 would
+// be its end), so 3 ms are redone, and each GPU had done all of its replica's work since 9 ms:
+// A (ending at 10 ms) 1 ms on 2 GPUs, B (12 ms) 3 ms on 2 GPUs.
+TEST(Recovery, RestartAfterTheFaultFreeEndRollsBackInsideIt) {
+  JobOutcome j = job();
+  j.fail_ns = 15 * kMs;
+  j.abort_ns = j.fail_ns + 600e9;
+  const RecoveryOutcome o = apply("{kind: restart, restart: 1 s, checkpoint_interval: 3 ms}", j);
+  EXPECT_DOUBLE_EQ(o.completed_ns, j.abort_ns + 1e9 + 3 * kMs);
+  EXPECT_DOUBLE_EQ(o.lost_gpu_s, (2 * 1 + 2 * 3) * 1e-3);
+  EXPECT_GT(o.completed_ns, o.resumed_ns);
+}
+
+// Every replica hit: nothing completes without a restart or spares (completed -1, none of the work).
+TEST(Recovery, EveryReplicaHitLeavesNothingToComplete) {
+  JobOutcome j = job();
+  j.replicas[1].hit = true;
+  j.replicas[1].end_ns = 5 * kMs;
+  for (const char* kind : {"{kind: abort}", "{kind: shrink}", "{kind: spare, spares: 0}"}) {
+    const RecoveryOutcome o = apply(kind, j);
+    EXPECT_EQ(o.completed_ns, -1) << kind;
+    EXPECT_EQ(o.work_done, 0) << kind;
+    EXPECT_EQ(o.capacity_after, 0) << kind;
+  }
+  // two spares cover both (one dead GPU each): both redo their work, B's 12 ms ending last
+  const RecoveryOutcome sp = apply("{kind: spare, spares: 2}", [&] {
+    JobOutcome k = j;
+    k.replicas[1].dead_gpus = 1;
+    return k;
+  }());
+  EXPECT_DOUBLE_EQ(sp.completed_ns, kAbort + 201 * kMs + 12 * kMs);
+  EXPECT_EQ(sp.work_done, 1);
+}
