@@ -21,10 +21,12 @@ const ParamSet<FabricParams>& FabricParams::schema() {
     p.section("collective", &FabricParams::collective,
               "how collectives run unless the command line says otherwise: algorithm per op, chunk, ...");
     p.list("faults", &FabricParams::faults,
-           "faults injected into the run: links that die, degrade or flap (docs/faults.md); empty: none");
-    p.section("recovery", &FabricParams::recovery, "how long the network takes to detect a dead link and reroute");
+           "faults injected into the run: links, GPUs, switches, OCS ports, HBM stacks, optical engines or lasers "
+           "that fail, degrade or flap (docs/faults.md); empty: none");
+    p.section("recovery", &FabricParams::recovery,
+              "how long the network takes to detect a dead link and reroute, and what a job stopped by faults does");
     p.optional_section("fault_draw", &FabricParams::fault_draw,
-                       "link faults drawn from a failure rate with the run's seed (docs/faults.md)");
+                       "link, GPU and switch faults drawn from failure rates with the run's seed (docs/faults.md)");
   });
   return s;
 }

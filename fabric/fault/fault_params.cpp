@@ -83,7 +83,7 @@ const ParamSet<FaultDrawParams>& FaultDrawParams::schema() {
             .fallback("0");
         p.real("gpu_mtbf_hours", &FaultDrawParams::gpu_mtbf_hours,
                "a GPU's mean time between failures in hours (a fail-stop), 0: none drawn (llama3-h100.yaml's GPU "
-               "and HBM rates together: 1 / (1/196608 + 1/351086) = 126032)")
+               "die and five HBM stacks together: 1 / (1/115400 + 5/1474560) = 82944)")
             .at_least(0)
             .fallback("0");
         p.real("switch_mtbf_hours", &FaultDrawParams::switch_mtbf_hours,
