@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -45,38 +46,42 @@ int run_and_wait(const std::vector<std::string>& args) {
 }
 
 int run_capture(const std::vector<std::string>& args, std::string* out, std::string* err) {
-  int po[2], pe[2] = {-1, -1};
-  if (pipe(po) != 0 || (err && pipe(pe) != 0)) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  // close-on-exec: no other child (spawned meanwhile) keeps a write end open; dup2 clears it in ours
+  int po[2] = {-1, -1}, pe[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int* fd : {&po[0], &po[1], &pe[0], &pe[1]})
+      if (*fd >= 0) close(std::exchange(*fd, -1));
+  };
+  if (pipe2(po, O_CLOEXEC) != 0 || (err && pipe2(pe, O_CLOEXEC) != 0)) {
+    const int e = errno;
+    close_all();
+    throw std::runtime_error(fmt::format("pipe: {}", std::strerror(e)));
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-  posix_spawn_file_actions_addclose(&fa, po[0]);
-  if (err) {
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-  }
+  if (err) posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
   std::vector<std::string> copy = args;
   std::vector<char*> argv = argv_of(copy);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  close(po[1]);
-  if (err) close(pe[1]);
+  close(std::exchange(po[1], -1));
+  if (pe[1] >= 0) close(std::exchange(pe[1], -1));
   if (rc != 0) {
-    close(po[0]);
-    if (err) close(pe[0]);
+    close_all();
     throw std::runtime_error(fmt::format("cannot start {}: {}", args[0], std::strerror(rc)));
   }
   // Read both pipes to their ends (either may fill while the other is drained).
   std::string* sinks[2] = {out, err};
-  pollfd fds[2] = {{po[0], POLLIN, 0}, {err ? pe[0] : -1, POLLIN, 0}};
+  pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
   int open_fds = err ? 2 : 1;
   char buf[65536];
   while (open_fds > 0) {
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      break;
+      break;  // the read ends are closed below, so the child cannot block on a full pipe
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -86,11 +91,11 @@ int run_capture(const std::vector<std::string>& args, std::string* out, std::str
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      close(fds[i].fd);
       fds[i].fd = -1;
       --open_fds;
     }
   }
+  close_all();
   return wait_for(pid);
 }
 

@@ -116,6 +116,7 @@ int run_sweep(const SweepOptions& o, const std::string& configs, const std::stri
   if (slurm && o.jobs > 0)
     throw ConfigError(SourceLoc{"--jobs", 0, 0}, "", "--jobs is the local engine's; Slurm runs --max-parallel tasks");
   if (!o.dry_run) {
+    check_no_active_jobs(o.out);  // an earlier Slurm job still writing these points: refuse, either engine
     fs::create_directories(o.out);
     put_output_file(o.out, kManifestFile, sweep_manifest(spec, points).dump(2) + "\n");
   }

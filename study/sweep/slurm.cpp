@@ -46,6 +46,12 @@ nlohmann::json read_json(const fs::path& p, nlohmann::json fallback) {
   return j;
 }
 
+std::string last_text_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  const size_t nl = s.find_last_of('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
 // Letters, digits, '-', '_' and '.' only (a job name, a comment in the script).
 std::string slug(const std::string& s) {
   std::string out;
@@ -61,8 +67,8 @@ void check_chars(const std::string& value, const std::string& option, const std:
 }
 
 // A Slurm command's output; a std::runtime_error naming it and its error output when it fails and
-// `must` is set, else "" with *ok = false.
-std::string slurm(const std::vector<std::string>& args, bool must, bool* ok = nullptr) {
+// `must` is set, else "" with *ok = false and *error its error output.
+std::string slurm(const std::vector<std::string>& args, bool must, bool* ok = nullptr, std::string* error = nullptr) {
   std::string out, err;
   int status = 0;
   try {
@@ -70,26 +76,37 @@ std::string slurm(const std::vector<std::string>& args, bool must, bool* ok = nu
   } catch (const std::runtime_error& e) {
     if (must) throw std::runtime_error(fmt::format("{} (is Slurm installed and on PATH?)", e.what()));
     if (ok) *ok = false;
+    if (error) *error = e.what();
     return "";
   }
   const bool good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (ok) *ok = good;
+  if (error) *error = err.empty() ? out : err;
   if (!good && must)
     throw std::runtime_error(
         fmt::format("{} failed ({}): {}", args[0], describe_wait_status(status), err.empty() ? out : err));
   return good ? out : "";
 }
 
-// The jobs of earlier submissions still queued or running, as "123 (submission 2)".
+// squeue's answer for a job Slurm has forgotten (purged after MinJobAge): the job is over.
+bool job_unknown(const std::string& error) { return error.find("Invalid job id") != std::string::npos; }
+
+// The jobs of earlier submissions still queued or running, as "123 (submission 2)". A job squeue
+// cannot answer for (other than one it no longer knows) counts as active: better to refuse than to
+// run a point twice.
 std::vector<std::string> active_jobs(const fs::path& sdir) {
   std::vector<std::string> active;
   for (const nlohmann::json& s : read_json(sdir / kSubmissions, nlohmann::json::array())) {
     const std::string id = s.value("job_id", "");
     if (id.empty()) continue;
     bool ok = false;
-    const std::string out = slurm({"squeue", "-h", "-j", id, "-o", "%i"}, false, &ok);
+    std::string error;
+    const std::string out = slurm({"squeue", "-h", "-j", id, "-o", "%i"}, false, &ok, &error);
+    const std::string name = fmt::format("{} (submission {})", id, s.value("submission", 0));
     if (ok && out.find_first_not_of(" \n") != std::string::npos)
-      active.push_back(fmt::format("{} (submission {})", id, s.value("submission", 0)));
+      active.push_back(name);
+    else if (!ok && !job_unknown(error))
+      active.push_back(fmt::format("{}, whose state squeue cannot tell ({})", name, last_text_line(error)));
   }
   return active;
 }
@@ -130,13 +147,10 @@ std::map<size_t, std::string> task_states(const std::string& job) {
   return states;
 }
 
-// SIGTERM from Slurm while a task runs: stop the running point and record it.
+// SIGTERM from Slurm while a task runs (cancelled, or at its time limit): Slurm signals every
+// process of the job, the running point included, so the task only notes it, to record why.
 volatile sig_atomic_t g_terminated = 0;
-volatile pid_t g_child = 0;
-void on_term(int) {
-  g_terminated = 1;
-  if (g_child > 0) kill(g_child, SIGTERM);
-}
+void on_term(int) { g_terminated = 1; }
 
 }  // namespace
 
@@ -144,15 +158,27 @@ std::string slurm_job_script(const std::string& sweep_name, const std::vector<st
                              const std::string& tasks_file, const std::vector<std::string>& setup, size_t points,
                              int points_per_task) {
   const size_t tasks = (points + static_cast<size_t>(points_per_task) - 1) / static_cast<size_t>(points_per_task);
-  std::string s = "#!/bin/sh\n";
+  std::string s = "#!/bin/bash -l\n";  // a login shell: `module` and the site's profile, for --setup lines
   s += fmt::format(
       "# litesim sweep {}: {} point(s) in {} array task(s) of up to {} (docs/sweeps.md, Slurm).\n"
       "# Each task runs the points that tasks.json lists for its $SLURM_ARRAY_TASK_ID.\n",
       slug(sweep_name), points, tasks, points_per_task);
+  if (!setup.empty()) s += "set -e  # a failing --setup line fails the task, not its points silently\n";
   for (const std::string& line : setup) s += line + "\n";
   std::string cmd = "exec";
   for (const std::string& a : task_command) cmd += " " + shell_quote(a);
   return s + cmd + " " + shell_quote(tasks_file) + "\n";
+}
+
+void check_no_active_jobs(const std::string& out_dir) {
+  const fs::path sdir = slurm_dir(out_dir);
+  if (!fs::exists(sdir / kSubmissions)) return;
+  const std::vector<std::string> active = active_jobs(sdir);
+  if (!active.empty())
+    throw ConfigError(SourceLoc{"litesim sweep", 0, 0}, "",
+                      fmt::format("job {} of this sweep's folder is still queued or running (squeue): wait for it to "
+                                  "end, or scancel it, then run the command again",
+                                  fmt::join(active, ", ")));
 }
 
 ExecReport run_on_slurm(const std::string& out_dir, const std::string& sweep_name,
@@ -164,14 +190,9 @@ ExecReport run_on_slurm(const std::string& out_dir, const std::string& sweep_nam
   const fs::path sdir = slurm_dir(out_dir);
   ExecReport rep;
   rep.total = points.size();
-  if (!o.dry_run) {
-    const std::vector<std::string> active = active_jobs(sdir);
-    if (!active.empty())
-      throw ConfigError(SourceLoc{"litesim sweep", 0, 0}, "",
-                        fmt::format("job {} of this sweep is still queued or running (squeue): wait for it to end, or "
-                                    "scancel it, then run the command again",
-                                    fmt::join(active, ", ")));
-  }
+  if (fs::absolute(fs::path(out_dir)).string().find('%') != std::string::npos)
+    throw ConfigError(SourceLoc{"--out", 0, 0}, "",
+                      "an output folder for --engine slurm may not contain '%' (sbatch would read it as a pattern)");
   std::vector<size_t> pending;
   if (o.dry_run) {
     for (size_t i = 0; i < points.size(); ++i)
@@ -232,7 +253,7 @@ ExecReport run_on_slurm(const std::string& out_dir, const std::string& sweep_nam
 
   // Follow the job: squeue until none of its tasks is left, counting the points done meanwhile.
   size_t done = 0, failed = 0;
-  int squeue_errors = 0;
+  Clock::time_point first_error{};
   auto show = [&](const std::string& line) {
     if (o.quiet) return;
     if (o.terminal)
@@ -243,12 +264,21 @@ ExecReport run_on_slurm(const std::string& out_dir, const std::string& sweep_nam
   std::string last_shown;
   for (;;) {
     bool ok = false;
-    const std::string q = slurm({"squeue", "-h", "-r", "-j", job, "-o", "%i %T"}, false, &ok);  // a line per task
-    if (!ok) {
-      // the job can leave squeue's list between polls; several failures in a row are an error
-      if (++squeue_errors > 5) throw std::runtime_error(fmt::format("squeue cannot report job {}", job));
+    std::string error;
+    const std::string q =
+        slurm({"squeue", "-h", "-r", "-j", job, "-o", "%i %T"}, false, &ok, &error);  // a line per task
+    if (!ok && job_unknown(error)) {
+      ok = true;  // purged already: over
+    } else if (!ok) {
+      // slurmctld busy or restarting: keep trying for a while before giving up on following the job
+      if (first_error.time_since_epoch().count() == 0) first_error = Clock::now();
+      if (Clock::now() - first_error > std::chrono::minutes(5))
+        throw std::runtime_error(fmt::format(
+            "squeue has not answered for job {} for 5 minutes ({}); the job may still run: `litesim sweep merge {}` "
+            "once it has ended",
+            job, last_text_line(error), out_dir));
     } else {
-      squeue_errors = 0;
+      first_error = {};
     }
     size_t running = 0, queued_lines = 0;
     std::istringstream lines(q);
@@ -337,11 +367,7 @@ int run_slurm_task(const std::string& tasks_file, const std::vector<std::string>
     if (!read_point_result(dir).is_null()) continue;  // complete (a task run again)
     fs::remove(fs::path(dir) / kFailedFile);
     std::string error;
-    const int status = run_point_now(point_command, dir, &error, [](pid_t pid) {
-      g_child = pid;
-      if (g_terminated) kill(pid, SIGTERM);  // the signal came while it was starting
-    });
-    g_child = 0;
+    const int status = run_point_now(point_command, dir, &error);
     std::string reason = status < 0 ? error : point_failure(status, dir);
     if (reason.empty()) continue;
     if (g_terminated)

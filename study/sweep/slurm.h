@@ -32,8 +32,12 @@ struct SlurmSubmission {
   size_t tasks = 0;
 };
 
-// Checks that no job this sweep submitted before is still queued or running (a ConfigError saying
-// which, to wait for or scancel), prepares the point folders (complete points are skipped), and
+// A ConfigError naming every job an earlier Slurm submission into `out_dir` still has queued or
+// running (or whose state squeue cannot tell), to wait for or scancel: checked by both engines
+// before they write anything, so no point runs twice at once. Nothing to check without submissions.
+void check_no_active_jobs(const std::string& out_dir);
+
+// Prepares the point folders (complete points are skipped; check_no_active_jobs first), and
 // submits the rest as one job array: `task_command` + {tasks.json} is what each task runs. With
 // o.wait, follows it to its end and returns the report (failures with their reasons); without, the
 // report counts the points submitted as not run.

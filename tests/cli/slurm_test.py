@@ -4,6 +4,7 @@
 and slurmd, stopped by pid). The shipped example sweep (12 points) is run on the local engine, then
 through Slurm; the checks:
 - the Slurm run's results.csv and results.json are byte-identical to the local engine's;
+- while that job runs, a second sweep on the same folder (either engine) is refused, naming the job;
 - a task cancelled mid-run (scancel, once its first point is done) leaves its other points without
   a result; the sweep reports each of them by id with Slurm's CANCELLED state and exits 3; running
   the same command again submits only those points, completes the sweep and gives the local tables;
@@ -90,6 +91,11 @@ def main(tmp, c):
         time.sleep(0.05)
     subs = json.loads(read(os.path.join(s2, "slurm", "submissions.json")))
     job = subs[0]["job_id"]
+    # while the job runs, neither engine may start on the same folder
+    for engine in (["--jobs", "1"], slurm_args):
+        r = sweep(env, s2, *engine)
+        check(r.returncode == 2 and f"job {job} (submission 1)" in r.stderr and "still queued or running" in r.stderr,
+              f"a second sweep on a folder with a running job: exit {r.returncode}: {r.stderr}")
     kill = c.run(["scancel", f"{job}_0"])
     check(kill.returncode == 0, f"scancel: {kill.stderr}")
     out, err = p.communicate(timeout=300)
@@ -129,7 +135,7 @@ def main(tmp, c):
                 .replace("system/", os.path.join(SRC, "configs", "system") + "/"))
     s4 = os.path.join(tmp, "dry")
     r = sweep(env, s4, *slurm_args, "--dry-run", spec=hostile)
-    check(r.returncode == 0 and "#!/bin/sh" in r.stdout and "'sbatch' '--parsable'" in r.stdout,
+    check(r.returncode == 0 and "#!/bin/bash -l" in r.stdout and "'sbatch' '--parsable'" in r.stdout,
           f"dry run: exit {r.returncode}: {r.stdout} {r.stderr}")
     check(not os.path.exists(s4), "--dry-run wrote the output folder")
     check("$(" not in r.stdout.split("# submitted with:")[0], f"the job script holds the spec's `$(`: {r.stdout}")
