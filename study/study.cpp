@@ -1023,14 +1023,31 @@ int run_study(const StudyOptions& o, const std::string& configs, const std::stri
     prepared.push_back({ps.id, llm_point_yaml(ps)});
   }
 
-  // Run.
-  fs::create_directories(o.out);
-  ExecOptions eo;
-  eo.command = o.command;
-  eo.jobs = o.jobs;
-  eo.quiet = o.quiet;
-  eo.terminal = o.terminal;
-  const ExecReport rep = execute_points(o.out, prepared, eo, std::cerr);
+  // Run: here, or on Slurm.
+  ExecReport rep;
+  if (!(o.slurm && o.slurm->dry_run)) {
+    check_no_active_jobs(o.out);  // an earlier Slurm job still writing these points
+    fs::create_directories(o.out);
+  }
+  if (o.slurm) {
+    SlurmSubmission sub;
+    rep = run_on_slurm(o.out, "study-" + spec.name, prepared, o.task_command, *o.slurm, std::cerr, std::cout, &sub);
+    if (o.slurm->dry_run) return 0;
+    if (!o.slurm->wait) {
+      std::cout << fmt::format(
+          "study {}: {} points: {} submitted{}, {} skipped (already complete); once the job has ended, run the same "
+          "command again: it skips the complete points and writes the tables and the report\n",
+          spec.name, rep.total, rep.total - rep.skipped, sub.submitted ? " as job " + sub.job_id : "", rep.skipped);
+      return 0;
+    }
+  } else {
+    ExecOptions eo;
+    eo.command = o.command;
+    eo.jobs = o.jobs;
+    eo.quiet = o.quiet;
+    eo.terminal = o.terminal;
+    rep = execute_points(o.out, prepared, eo, std::cerr);
+  }
 
   // Collect and choose.
   std::vector<nlohmann::json> candidates;

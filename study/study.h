@@ -7,12 +7,14 @@
 // points/ (one folder per point), candidates.csv (every point), results.csv and results.json (one
 // row per chosen point), unmapped.csv (workloads no mapping fits), stages.csv (the staged path:
 // one row per deployment, study/llm/serving.h) and report.md.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "study/llm/llm_kind.h"
+#include "study/sweep/slurm.h"
 
 namespace litesim {
 
@@ -78,6 +80,10 @@ struct StudyOptions {
   int jobs = 1;
   bool full = false, quiet = false, terminal = false;
   std::vector<std::string> command;  // the child's command line before the point folder
+  // Set: the points run on Slurm (study/sweep/slurm.h) with these options, each array task running
+  // task_command + {its tasks.json}; --no-wait returns after submitting, --dry-run before.
+  std::optional<SlurmOptions> slurm;
+  std::vector<std::string> task_command;
 };
 
 // Runs the study; returns the exit status (0, or 3 when points failed). Writes DIR's files.

@@ -24,6 +24,7 @@ CLI::App* add_study(CLI::App& app, StudyCmdOptions& o) {
   s->add_option("--jobs,-j", o.jobs, "points run at once (default: the number of CPUs)")->check(CLI::Range(1, 4096));
   s->add_flag("--full", o.full, "run the spec's whole grid (default: its `quick:` subset)");
   s->add_flag("--quiet", o.quiet, "print only errors and the final line (no progress)");
+  add_engine_options(s, o.eng);
   return s;
 }
 
@@ -36,7 +37,13 @@ int run_study_cmd(const StudyCmdOptions& o, const std::string& configs, const st
   so.full = o.full;
   so.quiet = o.quiet;
   so.terminal = isatty(STDERR_FILENO) != 0;
-  so.command = {std::filesystem::read_symlink("/proc/self/exe").string(), "--configs", configs, "sweep", "point"};
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  so.command = {self, "--configs", configs, "sweep", "point"};
+  check_engine_options(o.eng, o.jobs);
+  if (o.eng.slurm()) {
+    so.slurm = slurm_options(o.eng, o.quiet);
+    so.task_command = {self, "--configs", configs, "sweep", "task"};
+  }
   return run_study(so, configs, version);
 }
 

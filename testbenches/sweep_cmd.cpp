@@ -25,6 +25,50 @@ namespace litesim {
 
 namespace fs = std::filesystem;
 
+void add_engine_options(CLI::App* c, EngineOptions& e) {
+  c->add_option("--engine", e.engine, "local (child processes here) or slurm (one Slurm job array; docs/sweeps.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  c->add_option("--partition", e.partition, "slurm: the partition (sbatch --partition)");
+  c->add_option("--time", e.time, "slurm: each array task's time limit (sbatch --time, e.g. 30 or 2:00:00)");
+  c->add_option("--max-parallel", e.max_parallel, "slurm: array tasks running at once (the array's %K)")
+      ->check(CLI::Range(1, 1 << 20));
+  c->add_option("--points-per-task", e.points_per_task, "slurm: points each array task runs, one after the other")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  c->add_option("--setup", e.setup, "slurm: a shell line each task runs first, e.g. 'module load gcc/12' (repeatable)");
+  c->add_flag("--no-wait", e.no_wait, "slurm: submit and return (run the command again, or merge, once it has ended)");
+  c->add_flag("--dry-run", e.dry_run, "slurm: print the job script and the sbatch command; submit and write nothing");
+  c->add_option("--poll", e.poll, "slurm: seconds between squeue polls")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+}
+
+void check_engine_options(const EngineOptions& e, int jobs) {
+  if (!e.slurm() && (e.no_wait || e.dry_run || !e.partition.empty() || !e.time.empty() || e.max_parallel > 0 ||
+                     e.points_per_task != 1 || !e.setup.empty()))
+    throw ConfigError(SourceLoc{"--engine", 0, 0}, "",
+                      "--partition, --time, --max-parallel, --points-per-task, --setup, --no-wait and --dry-run "
+                      "go with --engine slurm");
+  if (e.slurm() && jobs > 0)
+    throw ConfigError(SourceLoc{"--jobs", 0, 0}, "", "--jobs is the local engine's; Slurm runs --max-parallel tasks");
+}
+
+SlurmOptions slurm_options(const EngineOptions& e, bool quiet) {
+  SlurmOptions so;
+  so.partition = e.partition;
+  so.time = e.time;
+  so.max_parallel = e.max_parallel;
+  so.points_per_task = e.points_per_task;
+  so.setup = e.setup;
+  so.wait = !e.no_wait;
+  so.dry_run = e.dry_run;
+  so.quiet = quiet;
+  so.terminal = isatty(STDERR_FILENO) != 0;
+  so.poll_seconds = e.poll;
+  return so;
+}
+
 CLI::App* add_sweep(CLI::App& app, SweepOptions& o) {
   auto* s = app.add_subcommand("sweep", "run every point of a sweep spec (docs/sweeps.md) and merge the results");
   s->footer(
@@ -36,22 +80,7 @@ CLI::App* add_sweep(CLI::App& app, SweepOptions& o) {
   s->add_option("--jobs,-j", o.jobs, "local engine: points run at once (default: the number of CPUs)")
       ->check(CLI::Range(1, 4096));
   s->add_flag("--quiet", o.quiet, "print only errors and the final line (no progress)");
-  s->add_option("--engine", o.engine, "local (child processes here) or slurm (one Slurm job array; docs/sweeps.md)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"local", "slurm"}));
-  s->add_option("--partition", o.partition, "slurm: the partition (sbatch --partition)");
-  s->add_option("--time", o.time, "slurm: each array task's time limit (sbatch --time, e.g. 30 or 2:00:00)");
-  s->add_option("--max-parallel", o.max_parallel, "slurm: array tasks running at once (the array's %K)")
-      ->check(CLI::Range(1, 1 << 20));
-  s->add_option("--points-per-task", o.points_per_task, "slurm: points each array task runs, one after the other")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1 << 20));
-  s->add_option("--setup", o.setup, "slurm: a shell line each task runs first, e.g. 'module load gcc/12' (repeatable)");
-  s->add_flag("--no-wait", o.no_wait, "slurm: submit and return; `litesim sweep merge DIR` merges later");
-  s->add_flag("--dry-run", o.dry_run, "slurm: print the job script and the sbatch command; submit and write nothing");
-  s->add_option("--poll", o.poll, "slurm: seconds between squeue polls")
-      ->capture_default_str()
-      ->check(CLI::Range(0.1, 3600.0));
+  add_engine_options(s, o.eng);
   o.merge = s->add_subcommand("merge", "re-merge DIR/points/*/result.json into DIR/results.csv and results.json");
   o.merge->add_option("dir", o.dir, "the sweep's output folder")->required();
   // Internal: what the executor starts for each point. Hidden (empty group).
@@ -107,37 +136,21 @@ int run_sweep(const SweepOptions& o, const std::string& configs, const std::stri
   std::vector<PreparedPoint> prepared;
   for (size_t i = 0; i < points.size(); ++i) prepared.push_back({points[i].id, texts[i]});
 
-  const bool slurm = o.engine == "slurm";
-  if (!slurm && (o.no_wait || o.dry_run || !o.partition.empty() || !o.time.empty() || o.max_parallel > 0 ||
-                 o.points_per_task != 1 || !o.setup.empty()))
-    throw ConfigError(SourceLoc{"--engine", 0, 0}, "",
-                      "--partition, --time, --max-parallel, --points-per-task, --setup, --no-wait and --dry-run "
-                      "go with --engine slurm");
-  if (slurm && o.jobs > 0)
-    throw ConfigError(SourceLoc{"--jobs", 0, 0}, "", "--jobs is the local engine's; Slurm runs --max-parallel tasks");
-  if (!o.dry_run) {
+  check_engine_options(o.eng, o.jobs);
+  const bool slurm = o.eng.slurm();
+  if (!o.eng.dry_run) {
     check_no_active_jobs(o.out);  // an earlier Slurm job still writing these points: refuse, either engine
     fs::create_directories(o.out);
     put_output_file(o.out, kManifestFile, sweep_manifest(spec, points).dump(2) + "\n");
   }
   ExecReport r;
   if (slurm) {
-    SlurmOptions so;
-    so.partition = o.partition;
-    so.time = o.time;
-    so.max_parallel = o.max_parallel;
-    so.points_per_task = o.points_per_task;
-    so.setup = o.setup;
-    so.wait = !o.no_wait;
-    so.dry_run = o.dry_run;
-    so.quiet = o.quiet;
-    so.terminal = isatty(STDERR_FILENO) != 0;
-    so.poll_seconds = o.poll;
+    const SlurmOptions so = slurm_options(o.eng, o.quiet);
     SlurmSubmission sub;
     r = run_on_slurm(o.out, spec.name, prepared, {self, "--configs", configs, "sweep", "task"}, so, std::cerr,
                      std::cout, &sub);
-    if (o.dry_run) return 0;
-    if (o.no_wait) {
+    if (o.eng.dry_run) return 0;
+    if (o.eng.no_wait) {
       std::cout << fmt::format(
           "sweep {}: {} points: {} submitted{}, {} skipped (already complete); when the job has ended: litesim sweep "
           "merge {}\n",

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/output_files.h"
 #include "core/units.h"
 #include "fabric/topology/topology.h"
 #include "testbenches/lib/collective_tb.h"
-#include "core/output_files.h"
 #include "testbenches/tb_options.h"
 
 namespace litesim {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "testbenches/lib/fabric_tb.h"
 #include "core/output_files.h"
+#include "testbenches/lib/fabric_tb.h"
 #include "testbenches/tb_options.h"
 
 namespace litesim {

@@ -42,12 +42,15 @@ int run_tb_kernel(const TbKernelOptions& o, const std::string& configs_dir, cons
   std::cout << fmt::format("  time            {:12.3f} us  (launch {:.1f} us)\n", d("time_ns") / 1e3,
                            d("launch_overhead_ns") / 1e3);
   std::cout << fmt::format("  compute         {:12.1f} TFLOPS of {:.1f} peak ({:.1f}%)\n", d("achieved_TFLOPS"),
-                           d("peak_TFLOPS"), d("peak_TFLOPS") > 0 ? 100 * d("achieved_TFLOPS") / d("peak_TFLOPS") : 0.0);
-  std::cout << fmt::format("  memory          {:12.1f} GB/s of {:.1f} peak; {} B read, {} B written\n", d("achieved_GBps"),
-                           d("peak_GBps"), tb["hbm_bytes_read"].get<uint64_t>(), tb["hbm_bytes_written"].get<uint64_t>());
-  std::cout << fmt::format("  roofline        {:.2f} FLOP/B (ridge {:.1f}): {}-bound, {:.1f}% of the attainable {:.1f} TFLOPS\n",
-                           d("arithmetic_intensity"), d("ridge_point"), tb["roofline"]["bound"].get<std::string>(),
-                           100 * tb["roofline"]["fraction"].get<double>(), tb["roofline"]["attainable_TFLOPS"].get<double>());
+                           d("peak_TFLOPS"),
+                           d("peak_TFLOPS") > 0 ? 100 * d("achieved_TFLOPS") / d("peak_TFLOPS") : 0.0);
+  std::cout << fmt::format("  memory          {:12.1f} GB/s of {:.1f} peak; {} B read, {} B written\n",
+                           d("achieved_GBps"), d("peak_GBps"), tb["hbm_bytes_read"].get<uint64_t>(),
+                           tb["hbm_bytes_written"].get<uint64_t>());
+  std::cout << fmt::format(
+      "  roofline        {:.2f} FLOP/B (ridge {:.1f}): {}-bound, {:.1f}% of the attainable {:.1f} TFLOPS\n",
+      d("arithmetic_intensity"), d("ridge_point"), tb["roofline"]["bound"].get<std::string>(),
+      100 * tb["roofline"]["fraction"].get<double>(), tb["roofline"]["attainable_TFLOPS"].get<double>());
   std::cout << fmt::format("  tiles           {} of {} in {} waves\n", tb["tiles"].get<int64_t>(),
                            tb["tile_shape"].get<std::string>(), tb["waves"].get<int64_t>());
   const auto& e = tb["energy_parts_pJ"];

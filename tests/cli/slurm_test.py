@@ -10,7 +10,8 @@ through Slurm; the checks:
   the same command again submits only those points, completes the sweep and gives the local tables;
 - a point that fails in its task (the LITESIM_SWEEP_FAIL_POINT hook) is reported with its reason;
 - --dry-run prints the job script and the sbatch line and writes nothing; a sweep name built to run
-  a shell command (`$(touch ...)`) never reaches a shell (no file appears, the script holds no `$(`).
+  a shell command (`$(touch ...)`) never reaches a shell (no file appears, the script holds no `$(`);
+- `litesim study --engine slurm` on a tiny study gives the local engine's tables and report.
 Case time_limit: a task held past its 1-minute limit (by a --setup line sleeping 2 minutes, so no
 point of it runs) is ended by Slurm; every one of its points is reported with TIMEOUT (Slurm checks
 limits about every 30 s, so this case takes about 90 s).
@@ -55,6 +56,35 @@ def done_points(out):
     pts = os.path.join(out, "points")
     return sorted(p for p in os.listdir(pts) if os.path.exists(os.path.join(pts, p, "result.json"))) \
         if os.path.isdir(pts) else []
+
+
+# A tiny study (docs/study.md): Llama-3-8B, one prefill and one decode case on two systems.
+STUDY = """study: tiny
+systems:
+  - {name: h100, system: system/study/h100-cluster.yaml, gpus_per_rack: 32}
+  - {name: lite-clos, system: system/study/lite-cpo-switch.yaml, gpus_per_rack: 128}
+models: [llama3-8b]
+prefill: {prompt: [512], batch: [1]}
+decode: {batch: [4], context: [1024]}
+objectives: [latency, throughput]
+candidates: 2
+economics: {lifetime_years: 3, usd_per_kwh: 0.1, pue: 1.25, switch_usd_per_lane: 40, ocs_usd_per_port: 250}
+"""
+
+
+def study_on_slurm(tmp, c, slurm_args):
+    """`litesim study --engine slurm`: the same tables and report as the local engine."""
+    spec = os.path.join(tmp, "tiny-study.yaml")
+    with open(spec, "w") as f:
+        f.write(STUDY)
+    outs = {"local": os.path.join(tmp, "study-local"), "slurm": os.path.join(tmp, "study-slurm")}
+    for engine, extra in (("local", ["--jobs", "2"]), ("slurm", slurm_args)):
+        r = subprocess.run([LITESIM, "study", spec, "--out", outs[engine], "--quiet", *extra], env=c.env,
+                           capture_output=True, text=True, timeout=900)
+        check(r.returncode == 0, f"study on the {engine} engine: exit {r.returncode}: {r.stderr}")
+    for name in ("results.csv", "results.json", "candidates.csv", "availability.csv", "report.md"):
+        check(read(os.path.join(outs["local"], name)) == read(os.path.join(outs["slurm"], name)),
+              f"study: {name} differs between the local and the Slurm engine")
 
 
 def main(tmp, c):
@@ -142,6 +172,9 @@ def main(tmp, c):
     r = sweep(env, os.path.join(tmp, "hostile"), *slurm_args, spec=hostile)
     check(r.returncode == 0, f"hostile-named sweep: exit {r.returncode}: {r.stderr}")
     check(not os.path.exists(marker), "a shell ran a command from the spec")
+
+    # 5. the study through the same engine
+    study_on_slurm(tmp, c, slurm_args)
 
 
 def time_limit(tmp, c):
