@@ -42,6 +42,13 @@ std::vector<std::string> PointKinds::names() const {
   return n;
 }
 
+namespace {
+std::string read_text(const std::string& file) {
+  std::ifstream f(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
 void run_point_dir(const std::string& dir, const std::string& configs) {
   const std::string file = (std::filesystem::path(dir) / kPointFile).string();
   const ConfigPtr point = load_yaml_file(file);
@@ -59,7 +66,12 @@ void run_point_dir(const std::string& dir, const std::string& configs) {
   // A result.json from an earlier attempt must not outlive this one's failure.
   std::filesystem::remove(std::filesystem::path(dir) / kResultFile);
   const nlohmann::json metrics = k->run(point, dir, configs);
-  nlohmann::json result = {{"id", id->scalar}, {"kind", k->name}, {"axes", axes}, {"metrics", metrics}};
+  // point_digest: the point.yaml this result is of (a result of another point.yaml is stale).
+  nlohmann::json result = {{"id", id->scalar},
+                           {"kind", k->name},
+                           {"axes", axes},
+                           {"metrics", metrics},
+                           {"point_digest", fnv1a_hex(read_text(file))}};
   // Written beside its name, synced and renamed over it (atomic on one filesystem): complete or absent.
   put_output_file(dir, kResultFile, result.dump(2) + "\n", true);
 }
@@ -69,6 +81,10 @@ nlohmann::json read_point_result(const std::string& dir) {
   if (!f) return nullptr;
   nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("metrics")) return nullptr;
+  // a result of another point.yaml than the folder's (the point changed since) is stale: none
+  if (j.contains("point_digest") &&
+      j["point_digest"] != fnv1a_hex(read_text((std::filesystem::path(dir) / kPointFile).string())))
+    return nullptr;
   return j;
 }
 

@@ -128,6 +128,14 @@ def case_rerun_skips():
     o = sweep(write_spec(d, SPEC.replace("seed: 1", "seed: 2")), "--out", out, "--jobs", "2")
     check("4 run, 0 skipped" in o, "a changed point.yaml must re-run its point:\n" + o)
     check("seed: 2" in read(os.path.join(out, "points", IDS[0], "point.yaml")), "point.yaml not rewritten")
+    # a result.json of another point.yaml (edited behind the sweep's back) is stale: merge drops it
+    pt = os.path.join(out, "points", IDS[1], "point.yaml")
+    with open(pt, "a") as f:
+        f.write("# edited\n")
+    sweep("merge", out)
+    rows = read(os.path.join(out, "results.csv")).splitlines()
+    check(sum(1 for r in rows[1:] if r.startswith(IDS[1] + ",") and ",ok," in r) == 0,
+          "a result whose point.yaml changed was merged as ok:\n" + "\n".join(rows))
 
 
 def case_failing_point():
