@@ -158,16 +158,18 @@ const char* fault_kind_name(FaultKind k) {
 
 namespace {
 
+// "3" -> 3, -1 unless all digits (and not absurdly long): the numbers in fault targets.
+int small_number(const std::string& s) {
+  if (s.empty() || s.size() > 8 ||
+      !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return -1;
+  return std::stoi(s);
+}
+
 // "gpu3" -> vertex 3; "switch1" -> the second switch's vertex; -1 when no such vertex.
 int vertex_named(const Topology& t, const std::string& name) {
   auto number = [&](const std::string& prefix) -> int {
-    if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return -1;
-    int v = 0;
-    for (size_t i = prefix.size(); i < name.size(); ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(name[i])) || v > 1 << 24) return -1;
-      v = v * 10 + (name[i] - '0');
-    }
-    return v;
+    return name.rfind(prefix, 0) == 0 ? small_number(name.substr(prefix.size())) : -1;
   };
   if (const int g = number("gpu"); g >= 0) return g < t.num_gpus() ? g : -1;
   if (const int s = number("switch"); s >= 0) return s < t.num_switches() ? t.num_gpus() + s : -1;
@@ -224,14 +226,6 @@ void lane_losses_to_links(const Topology& topo, const FaultScope& scope, std::ve
       out.push_back(f);
     }
   }
-}
-
-// "3" -> 3, -1 unless all digits (and not absurdly long).
-int small_number(const std::string& s) {
-  if (s.empty() || s.size() > 8 ||
-      !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-    return -1;
-  return std::stoi(s);
 }
 
 }  // namespace
@@ -349,10 +343,10 @@ std::vector<LinkFault> resolve_faults(const Topology& topo, const std::vector<Fa
     LinkFault lf;
     lf.link = -1;
     if (std::all_of(which.begin(), which.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-      const long id = which.size() < 9 ? std::stol(which) : -1;
+      const int id = small_number(which);
       if (id < 0 || id >= topo.num_links())
         fail(fmt::format("no link {}: the topology has links 0 to {}", which, topo.num_links() - 1));
-      lf.link = static_cast<int>(id);
+      lf.link = id;
     } else {
       const size_t dash = which.find('-');
       const int a = dash == std::string::npos ? -1 : vertex_named(topo, which.substr(0, dash));
