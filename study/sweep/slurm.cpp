@@ -287,10 +287,13 @@ ExecReport run_on_slurm(const std::string& out_dir, const std::string& sweep_nam
       ++queued_lines;
       if (line.find("RUNNING") != std::string::npos) ++running;
     }
+    // Progress by the files' presence only (every poll, every point, often on a shared file system):
+    // a result.json appears whole (renamed into place) and stale ones were removed before submitting;
+    // each result is read and checked once, after the job.
     done = failed = 0;
     for (size_t i : pending) {
       const std::string dir = point_dir(out_dir, points[i].id);
-      if (!read_point_result(dir).is_null())
+      if (fs::exists(fs::path(dir) / kResultFile))
         ++done;
       else if (fs::exists(fs::path(dir) / kFailedFile))
         ++failed;
