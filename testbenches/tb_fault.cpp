@@ -10,6 +10,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <boost/pending/disjoint_sets.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -64,25 +65,20 @@ nlohmann::json read_summary(const std::string& dir) {
 // The trace's replicas: sets of ranks joined (transitively) by a peer or a group of some op, in
 // order of their lowest rank; ranks without ops are left out.
 std::vector<std::vector<int>> trace_replicas(const Trace& t) {
-  std::vector<int> up(static_cast<size_t>(t.gpus));
-  for (int i = 0; i < t.gpus; ++i) up[static_cast<size_t>(i)] = i;
-  auto root = [&](int a) {
-    while (up[static_cast<size_t>(a)] != a)
-      a = up[static_cast<size_t>(a)] = up[static_cast<size_t>(up[static_cast<size_t>(a)])];
-    return a;
-  };
-  auto join = [&](int a, int b) { up[static_cast<size_t>(root(a))] = root(b); };
-  std::vector<bool> used(static_cast<size_t>(t.gpus), false);
+  boost::disjoint_sets_with_storage<> sets(static_cast<size_t>(t.gpus));
+  std::vector<bool> used(static_cast<size_t>(t.gpus), false), group_used(t.groups.size(), false);
   for (const TraceRank& r : t.ranks)
     for (const TraceOp& op : r.ops) {
       used[static_cast<size_t>(r.rank)] = true;
-      if (op.peer >= 0) join(r.rank, op.peer);
-      if (op.group >= 0)
-        for (int m : t.groups[static_cast<size_t>(op.group)].ranks) join(r.rank, m);
+      if (op.peer >= 0) sets.union_set(r.rank, op.peer);
+      if (op.group >= 0) group_used[static_cast<size_t>(op.group)] = true;
     }
+  for (size_t g = 0; g < t.groups.size(); ++g)  // each group once, however many ops use it
+    if (group_used[g] && !t.groups[g].ranks.empty())
+      for (int m : t.groups[g].ranks) sets.union_set(t.groups[g].ranks.front(), m);
   std::map<int, std::vector<int>> by_root;
   for (int i = 0; i < t.gpus; ++i)
-    if (used[static_cast<size_t>(i)]) by_root[root(i)].push_back(i);
+    if (used[static_cast<size_t>(i)]) by_root[static_cast<int>(sets.find_set(i))].push_back(i);
   std::vector<std::vector<int>> out;
   for (auto& [r, ranks] : by_root) out.push_back(std::move(ranks));
   std::sort(out.begin(), out.end());
